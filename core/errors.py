@@ -1,0 +1,299 @@
+"""One exception tree, and the single place vendor errors are mapped onto it.
+
+Retry and failover branch on the type: `BusyError` (worth retrying, or trying
+elsewhere) versus `PermanentError` (retrying cannot help). `StreamInterrupted`
+is a stream that broke after text arrived: the partial text is kept and the
+user decides whether to retry or continue. Pages catch `AppError` and show
+its `kind` through the translation table, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+
+import openai
+
+from core.secrets import redact
+
+
+class AppError(Exception):
+    """Base of every error the app reports to a person.
+
+    `kind` names the translation key (`errors.<kind>`); `params` fill it in.
+    `detail` is the provider's own message, already scrubbed of keys.
+    """
+
+    kind: ClassVar[str] = "unexpected"
+    retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        provider: str = "",
+        key_env: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.detail = redact(detail)[:500]
+        self.provider = provider
+        self.key_env = key_env
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(f"{self.kind}: {self.detail}" if self.detail else self.kind)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "key_env": self.key_env,
+            "status": self.status or "",
+            "detail": self.detail,
+        }
+
+
+class BusyError(AppError):
+    """The backend is overloaded or unreachable for now: retry or go elsewhere."""
+
+    kind = "busy"
+    retryable = True
+
+
+class RateLimited(BusyError):
+    kind = "rate_limited"
+
+
+class Overloaded(BusyError):
+    kind = "overloaded"
+
+
+class ServerError(BusyError):
+    kind = "server_error"
+
+
+class ConnectionFailed(BusyError):
+    kind = "connection"
+
+
+class FirstTokenTimeout(BusyError):
+    kind = "first_token_timeout"
+
+
+class Stalled(BusyError):
+    """Nothing at all (not even a keep-alive) arrived for too long."""
+
+    kind = "stalled"
+
+
+class PermanentError(AppError):
+    """Retrying the same request cannot succeed."""
+
+    kind = "permanent"
+
+
+class AuthFailed(PermanentError):
+    kind = "auth"
+
+
+class PermissionDenied(PermanentError):
+    kind = "permission"
+
+
+class QuotaExhausted(PermanentError):
+    kind = "quota"
+
+
+class ModelNotFound(PermanentError):
+    kind = "not_found"
+
+
+class BadRequest(PermanentError):
+    kind = "bad_request"
+
+
+class ContextTooLong(PermanentError):
+    kind = "context_too_long"
+
+
+class ProviderUnavailable(PermanentError):
+    """The provider is not configured (missing key) or the model has no route."""
+
+    kind = "unavailable"
+
+
+class StreamInterrupted(AppError):
+    """The stream broke after text had arrived; what arrived is kept."""
+
+    kind = "interrupted"
+
+
+class UserLimitReached(AppError):
+    """A per-user limit (concurrent generations, messages per minute)."""
+
+    kind = "user_limit"
+
+
+class InputRejected(AppError):
+    """What the user typed cannot be sent as it is (empty, too long…)."""
+
+    kind = "input_rejected"
+
+
+# Phrases providers use for "busy" in bodies whose status alone is ambiguous.
+_BUSY_MARKERS = re.compile(
+    r"overload|busy|繁忙|capacity|try again later|稍后再试|EngineServerLimitExceeded|"
+    r"too many requests|throttl|rate.?limit|concurrency",
+    re.IGNORECASE,
+)
+_CONTEXT_MARKERS = re.compile(
+    r"context.{0,20}(length|window|limit)|maximum context|too many tokens|"
+    r"context_length_exceeded|input is too long|prompt is too long|超出.{0,6}长度",
+    re.IGNORECASE,
+)
+_BALANCE_MARKERS = re.compile(r"insufficient.{0,10}(balance|quota|credit)|余额不足|arrearage", re.I)
+
+_STATUS_KINDS: dict[int, type[AppError]] = {
+    400: BadRequest,
+    401: AuthFailed,
+    402: QuotaExhausted,
+    403: PermissionDenied,
+    404: ModelNotFound,
+    408: ServerError,
+    409: ServerError,
+    422: BadRequest,
+    429: RateLimited,
+    500: ServerError,
+    502: ServerError,
+    503: Overloaded,
+    504: ServerError,
+    529: Overloaded,
+}
+
+
+def body_text(body: object) -> str:
+    """A provider error body (dict, list or text) as one searchable string."""
+    if body is None:
+        return ""
+    if isinstance(body, str):
+        return body
+    try:
+        return json.dumps(body, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(body)
+
+
+def error_message(body: object, fallback: str = "") -> str:
+    """The human part of an error body: `error.message`, `message`, or the text."""
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            for key in ("message", "msg", "Message", "code"):
+                if isinstance(inner.get(key), str) and inner[key]:
+                    return inner[key]
+        elif isinstance(inner, str):
+            return inner
+    text = body_text(body)
+    return text or fallback
+
+
+def kind_for(status: int | None, text: str) -> type[AppError]:
+    """Map an HTTP status and the body's text onto an error class."""
+    if status in (401, 402):
+        # Never call a bad key or an empty balance "busy", whatever the body says.
+        return _STATUS_KINDS[status]
+    if _BALANCE_MARKERS.search(text):
+        return QuotaExhausted
+    if _CONTEXT_MARKERS.search(text):
+        return ContextTooLong
+    if status is not None and status >= 500:
+        return Overloaded if _BUSY_MARKERS.search(text) else _STATUS_KINDS.get(status, ServerError)
+    if status == 429:
+        return RateLimited
+    if _BUSY_MARKERS.search(text):
+        return Overloaded
+    if status is None:
+        return AppError
+    return _STATUS_KINDS.get(status, BadRequest if status < 500 else ServerError)
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Seconds to wait from `retry-after-ms` or `retry-after` (seconds or date)."""
+    if headers is None:
+        return None
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        from datetime import UTC, datetime
+
+        return max(0.0, (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def classify(exc: BaseException, *, provider: str = "", key_env: str = "") -> AppError:
+    """The app's error for anything a backend raised. The one mapping place."""
+    if isinstance(exc, AppError):
+        return exc
+    where = {"provider": provider, "key_env": key_env}
+    if isinstance(exc, openai.APITimeoutError):
+        return Stalled(str(exc), **where)
+    if isinstance(exc, openai.APIConnectionError):
+        return ConnectionFailed(str(exc.__cause__ or exc), **where)
+    if isinstance(exc, openai.APIStatusError):
+        text = body_text(exc.body) or exc.message
+        cls = kind_for(exc.status_code, text)
+        return cls(
+            error_message(exc.body, exc.message),
+            status=exc.status_code,
+            retry_after=retry_after_seconds(exc.response.headers),
+            **where,
+        )
+    if isinstance(exc, openai.APIError):
+        # An error event inside an HTTP 200 stream (OpenRouter and others).
+        text = body_text(exc.body) or exc.message
+        status = _status_in_body(exc.body)
+        cls = kind_for(status, text)
+        if cls is AppError:
+            cls = ServerError
+        return cls(error_message(exc.body, exc.message), status=status, **where)
+    if isinstance(exc, json.JSONDecodeError):
+        return StreamInterrupted(f"malformed chunk: {exc.msg}", **where)
+    if isinstance(exc, ConnectionError | OSError):
+        return ConnectionFailed(str(exc), **where)
+    return AppError(f"{type(exc).__name__}: {exc}", **where)
+
+
+def _status_in_body(body: object) -> int | None:
+    if isinstance(body, dict):
+        code = body.get("code") or body.get("status")
+        if isinstance(code, int):
+            return code
+        if isinstance(code, str) and code.isdigit():
+            return int(code)
+    return None
+
+
+class RecordNotFound(AppError):
+    """No such conversation or message for this user (or none at all)."""
+
+    kind = "not_found_record"
+
+
+class StorageError(AppError):
+    """The database cannot be read or written (corrupt, read-only, disk full)."""
+
+    kind = "storage"

@@ -1,0 +1,141 @@
+"""Normalize the ways providers deliver a model's reasoning.
+
+Three conventions are in use (checked against the providers' docs):
+
+* a `reasoning_content` field in each delta (DeepSeek, SiliconFlow, DashScope,
+  Hunyuan, older vLLM);
+* a `reasoning` field (OpenRouter, Ollama's /v1 endpoint, recent vLLM);
+* inline `<think>…</think>` in `content` (many self-hosted servers), where
+  tags can be split across chunks and some R1 deployments omit the opening tag.
+
+`ReasoningNormalizer` turns any mix of them into `Reasoning` and `Answer`
+events, holding back at most a few characters that might be half a tag.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, auto
+
+from core.events import Answer, AnswerWasReasoning, Event, Reasoning
+
+OPEN_TAG = "<think>"
+CLOSE_TAG = "</think>"
+
+
+def reasoning_field(delta: object) -> str:
+    """The reasoning text carried by an SDK delta, whichever field holds it.
+
+    The openai SDK keeps unknown fields as attributes (and in `model_extra`).
+    """
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _partial_tag_suffix(text: str, tag: str) -> int:
+    """Length of the longest suffix of `text` that is a proper prefix of `tag`."""
+    for size in range(min(len(tag) - 1, len(text)), 0, -1):
+        if tag.startswith(text[-size:]):
+            return size
+    return 0
+
+
+class _State(Enum):
+    START = auto()  # nothing but whitespace seen in `content` yet
+    THINKING = auto()  # inside <think>…
+    ANSWERING = auto()
+
+
+class ReasoningNormalizer:
+    """Stateful splitter fed with (reasoning field, content) pairs per delta."""
+
+    def __init__(self) -> None:
+        self._state = _State.START
+        self._buffer = ""
+        self._closed = False  # a </think> has been consumed: tags are over
+        self._field_reasoning_seen = False
+        self._answer_started = False
+
+    def feed(self, reasoning_text: str, content: str) -> list[Event]:
+        events: list[Event] = []
+        if reasoning_text:
+            self._field_reasoning_seen = True
+            events.append(Reasoning(reasoning_text))
+        if content:
+            self._buffer += content
+            events.extend(self._drain(final=False))
+        return events
+
+    def finish(self) -> list[Event]:
+        """Flush whatever was held back; call once when the stream ends."""
+        return self._drain(final=True)
+
+    def _drain(self, *, final: bool) -> list[Event]:
+        events: list[Event] = []
+        while self._buffer:
+            progressed = self._step(events, final=final)
+            if not progressed:
+                break
+        return events
+
+    def _step(self, events: list[Event], *, final: bool) -> bool:
+        if self._state is _State.START:
+            return self._step_start(final=final)
+        if self._state is _State.THINKING:
+            return self._step_thinking(events, final=final)
+        return self._step_answering(events, final=final)
+
+    def _step_start(self, *, final: bool) -> bool:
+        stripped = self._buffer.lstrip()
+        if stripped.startswith(OPEN_TAG):
+            self._buffer = stripped[len(OPEN_TAG) :].lstrip("\n")
+            self._state = _State.THINKING
+            return True
+        if OPEN_TAG.startswith(stripped) and not final:
+            return False  # maybe the start of "<think>"; wait for more
+        self._state = _State.ANSWERING
+        return True
+
+    def _step_thinking(self, events: list[Event], *, final: bool) -> bool:
+        end = self._buffer.find(CLOSE_TAG)
+        if end >= 0:
+            if end:
+                events.append(Reasoning(self._buffer[:end]))
+            self._buffer = self._buffer[end + len(CLOSE_TAG) :].lstrip("\n")
+            self._state = _State.ANSWERING
+            self._closed = True
+            return True
+        keep = 0 if final else _partial_tag_suffix(self._buffer, CLOSE_TAG)
+        ready = self._buffer[: len(self._buffer) - keep]
+        if ready:
+            events.append(Reasoning(ready))
+        self._buffer = self._buffer[len(ready) :]
+        return False
+
+    def _step_answering(self, events: list[Event], *, final: bool) -> bool:
+        # A closing tag with no opening one: the stream started inside the
+        # reasoning (some R1 servers drop "<think>"). Only plausible while no
+        # reasoning arrived through a field and no tag was closed before.
+        watch_close = not self._closed and not self._field_reasoning_seen
+        if watch_close:
+            end = self._buffer.find(CLOSE_TAG)
+            if end >= 0:
+                if self._answer_started:
+                    events.append(AnswerWasReasoning())
+                if end:
+                    events.append(Reasoning(self._buffer[:end]))
+                self._buffer = self._buffer[end + len(CLOSE_TAG) :].lstrip("\n")
+                self._closed = True
+                self._answer_started = False
+                return True
+        keep = 0 if final or not watch_close else _partial_tag_suffix(self._buffer, CLOSE_TAG)
+        ready = self._buffer[: len(self._buffer) - keep]
+        if ready and not self._answer_started:
+            ready = ready.lstrip("\n") if self._closed else ready
+        if ready:
+            events.append(Answer(ready))
+            self._answer_started = True
+        self._buffer = self._buffer[len(self._buffer) - keep :] if keep else ""
+        return False
