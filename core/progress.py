@@ -1,0 +1,207 @@
+"""What a generation has produced so far, readable from any thread.
+
+The worker applies events as they arrive; pages take a `Snapshot` a few times
+a second and render it. Text is kept as a list of pieces and joined only when
+a snapshot is taken, so a long answer costs linear time, not quadratic.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from core.errors import AppError
+from core.events import (
+    Answer,
+    AnswerWasReasoning,
+    Event,
+    Finished,
+    Phase,
+    Reasoning,
+    RouteStarted,
+    Status,
+    Usage,
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    message_id: int
+    version: int
+    reasoning: str
+    answer: str
+    status: Status | None  # the latest phase while no text flows (queued, retrying…)
+    model_id: str
+    requested_model_id: str
+    provider_id: str
+    upstream_model: str
+    degraded_reason: str | None
+    attempts: int
+    started_at: float  # wall clock
+    queue_s: float | None
+    first_token_s: float | None
+    first_answer_s: float | None
+    reasoning_s: float | None  # time spent thinking, once the answer began
+    elapsed_s: float
+    usage: Usage | None
+    outcome: str | None  # None while running; else a message status
+    error: AppError | None
+    finish_reason: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def thinking(self) -> bool:
+        """Reasoning is streaming and the answer has not begun."""
+        return bool(self.reasoning) and not self.answer and not self.done
+
+
+class GenerationProgress:
+    def __init__(
+        self, message_id: int, *, user_id: int, conversation_id: int | None, model_id: str
+    ) -> None:
+        self.message_id = message_id
+        self.user_id = user_id
+        self.conversation_id = conversation_id
+        self.requested_model_id = model_id
+        self._lock = threading.Lock()
+        self._reasoning: list[str] = []
+        self._answer: list[str] = []
+        self._version = 0
+        self._status: Status | None = Status(Phase.QUEUED)
+        self._model_id = model_id
+        self._provider_id = ""
+        self._upstream = ""
+        self._degraded_reason: str | None = None
+        self._attempts = 0
+        self._wall_start = time.time()
+        self._start = time.monotonic()
+        self._route_start: float | None = None
+        self._queue_s: float | None = None
+        self._first_token: float | None = None
+        self._first_answer: float | None = None
+        self._usage: Usage | None = None
+        self._outcome: str | None = None
+        self._error: AppError | None = None
+        self._finish_reason: str | None = None
+        self._ended: float | None = None
+        self.changed = threading.Event()
+
+    # ------------------------------------------------------------ writes
+
+    def apply(self, event: Event) -> None:
+        with self._lock:
+            self._apply(event)
+            self._version += 1
+        self.changed.set()
+
+    def _apply(self, event: Event) -> None:
+        now = time.monotonic()
+        if isinstance(event, Reasoning):
+            self._reasoning.append(event.text)
+            self._first_token = self._first_token or now
+            self._status = None
+        elif isinstance(event, Answer):
+            self._answer.append(event.text)
+            self._first_token = self._first_token or now
+            self._first_answer = self._first_answer or now
+            self._status = None
+        elif isinstance(event, AnswerWasReasoning):
+            self._reasoning = [*self._answer, *self._reasoning]
+            self._answer = []
+            self._first_answer = None
+        elif isinstance(event, Usage):
+            self._usage = event
+        elif isinstance(event, Finished):
+            self._finish_reason = event.reason
+        elif isinstance(event, RouteStarted):
+            self._on_route(event, now)
+        elif isinstance(event, Status):
+            self._status = event
+            if event.phase is Phase.DEGRADED:
+                self._degraded_reason = event.detail
+
+    def _on_route(self, event: RouteStarted, now: float) -> None:
+        # Waiting (queue, retries) ends when the request that answers starts.
+        self._queue_s = now - self._start
+        self._route_start = now
+        self._model_id = event.model_id
+        self._provider_id = event.provider_id
+        self._upstream = event.upstream_model
+        self._attempts = event.attempt
+        self._status = Status(Phase.CONNECTING, provider=event.provider_id)
+
+    def reset_text(self) -> None:
+        """Forget partial text (a retry from scratch on another route)."""
+        with self._lock:
+            self._reasoning, self._answer = [], []
+            self._first_token = self._first_answer = None
+            self._version += 1
+        self.changed.set()
+
+    def end(self, outcome: str, error: AppError | None = None) -> None:
+        with self._lock:
+            self._outcome = outcome
+            self._error = error
+            self._status = None
+            self._ended = time.monotonic()
+            self._version += 1
+        self.changed.set()
+
+    def set_usage(self, usage: Usage) -> None:
+        with self._lock:
+            self._usage = usage
+            self._version += 1
+
+    # ------------------------------------------------------------ reads
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def done(self) -> bool:
+        return self._outcome is not None
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            end = self._ended or time.monotonic()
+            start = self._route_start or self._start
+            return Snapshot(
+                message_id=self.message_id,
+                version=self._version,
+                reasoning="".join(self._reasoning),
+                answer="".join(self._answer),
+                status=self._status,
+                model_id=self._model_id,
+                requested_model_id=self.requested_model_id,
+                provider_id=self._provider_id,
+                upstream_model=self._upstream,
+                degraded_reason=self._degraded_reason,
+                attempts=self._attempts,
+                started_at=self._wall_start,
+                queue_s=self._queue_s,
+                first_token_s=_since(start, self._first_token),
+                first_answer_s=_since(start, self._first_answer),
+                reasoning_s=_between(self._first_token, self._first_answer)
+                if self._reasoning
+                else None,
+                elapsed_s=end - self._start,
+                usage=self._usage,
+                outcome=self._outcome,
+                error=self._error,
+                finish_reason=self._finish_reason,
+            )
+
+
+def _since(start: float, moment: float | None) -> float | None:
+    return None if moment is None else moment - start
+
+
+def _between(first: float | None, second: float | None) -> float | None:
+    if first is None:
+        return None
+    return (second or time.monotonic()) - first

@@ -1,0 +1,1 @@
+"""Retries, circuit breakers and admission control, shared by every session."""

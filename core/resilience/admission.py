@@ -1,0 +1,137 @@
+"""Admission control: a FIFO queue in front of each route's concurrency limit.
+
+Every browser session of the process shares these gates. A request that
+finds all slots taken waits in line; its place is its ticket, taken when the
+user pressed Send, so a request that comes back after a retry keeps its place
+instead of going to the back. All methods run on the worker's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import math
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.catalog import Catalog, Route
+
+PositionCallback = Callable[[int, float], None]  # (place in line from 1, estimated wait s)
+
+DEFAULT_HOLD_S = 10.0  # assumed length of an answer before any was measured
+
+
+@dataclass(frozen=True)
+class GateView:
+    key: str
+    capacity: int
+    active: int
+    waiting: int
+    avg_hold_s: float
+
+
+@dataclass(order=True)
+class _Waiter:
+    ticket: int
+    future: asyncio.Future = field(compare=False)
+    on_position: PositionCallback | None = field(default=None, compare=False)
+
+
+class Gate:
+    def __init__(self, key: str, capacity: int) -> None:
+        self.key = key
+        self.capacity = capacity
+        self.active = 0
+        self._waiters: list[_Waiter] = []
+        self._holds: deque[float] = deque(maxlen=20)
+        self._lock = threading.Lock()  # guards reads from page threads
+
+    @property
+    def avg_hold_s(self) -> float:
+        return sum(self._holds) / len(self._holds) if self._holds else DEFAULT_HOLD_S
+
+    def eta_for(self, position: int) -> float:
+        return math.ceil(position / self.capacity) * self.avg_hold_s
+
+    async def acquire(self, ticket: int, on_position: PositionCallback | None = None) -> None:
+        with self._lock:
+            ahead = self._waiters and self._waiters[0].ticket < ticket
+            if self.active < self.capacity and not ahead:
+                self.active += 1
+                return
+            waiter = _Waiter(ticket, asyncio.get_running_loop().create_future(), on_position)
+            bisect.insort(self._waiters, waiter)
+        self._announce_positions()
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            with self._lock:
+                granted = waiter.future.done() and not waiter.future.cancelled()
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+            if granted:
+                self.release(None)
+            else:
+                self._announce_positions()
+            raise
+
+    def release(self, held_s: float | None) -> None:
+        with self._lock:
+            if held_s is not None:
+                self._holds.append(held_s)
+            self.active -= 1
+            while self._waiters and self.active < self.capacity:
+                waiter = self._waiters.pop(0)
+                if waiter.future.done():
+                    continue
+                self.active += 1
+                waiter.future.set_result(None)
+        self._announce_positions()
+
+    def _announce_positions(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for position, waiter in enumerate(waiters, start=1):
+            if waiter.on_position is not None:
+                waiter.on_position(position, self.eta_for(position))
+
+    def view(self) -> GateView:
+        with self._lock:
+            return GateView(
+                self.key, self.capacity, self.active, len(self._waiters), self.avg_hold_s
+            )
+
+
+class Admission:
+    """The gate in front of each route: per route, per provider, or none.
+
+    A route's own `max_concurrency` gives it a gate of its own; otherwise
+    the provider's `max_concurrency` is shared by all its routes; with
+    neither, requests are not limited by the app.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._gates: dict[str, Gate] = {}
+        self._lock = threading.Lock()
+
+    def gate_for(self, route: Route) -> Gate | None:
+        provider = self._catalog.providers[route.provider]
+        if route.max_concurrency:
+            key, capacity = f"route:{route.key}", route.max_concurrency
+        elif provider.max_concurrency:
+            key, capacity = f"provider:{provider.id}", provider.max_concurrency
+        else:
+            return None
+        with self._lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                gate = self._gates[key] = Gate(key, capacity)
+            return gate
+
+    def views(self) -> list[GateView]:
+        with self._lock:
+            gates = list(self._gates.values())
+        return [gate.view() for gate in gates]

@@ -1,0 +1,290 @@
+"""The process-wide generation worker.
+
+Generations run here, on one asyncio event loop in a background thread, not
+in Streamlit's script thread: a click, a page change or a reload stops a
+script run, and an answer streamed inside it would die with it. Any page run
+of any session attaches to a generation by its message id and renders its
+progress. The worker also persists the answer as it streams (about once a
+second) and at the end, so neither a crash nor a closed tab loses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from core.catalog import Catalog
+from core.errors import AppError, StorageError, StreamInterrupted, UserLimitReached
+from core.events import Usage
+from core.generation import AttemptRecord, Generation, GenerationRequest, Runtime
+from core.progress import GenerationProgress, Snapshot
+from core.secrets import redact
+from core.store import attempts as attempt_store
+from core.store import messages as message_store
+from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, STREAMING
+from core.tokens import count_text
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL_S = 1.0
+KEEP_FINISHED_S = 120.0  # finished progress stays readable this long
+
+
+@dataclass(frozen=True)
+class Job:
+    """A generation to run for a stored assistant message."""
+
+    message_id: int
+    user_id: int
+    conversation_id: int | None
+    request: GenerationRequest
+    prompt_tokens: int = 0  # our estimate, used when the provider reports none
+    prefix: str = ""  # text already in the message (Continue appends to it)
+
+
+@dataclass
+class _Running:
+    progress: GenerationProgress
+    future: concurrent.futures.Future
+    user_id: int
+    finished_at: float | None = None
+    generation: asyncio.Task | None = None  # what Stop cancels (saving is not)
+    stop_requested: bool = False
+
+
+class Worker:
+    def __init__(self, catalog: Catalog, *, persist: bool = True) -> None:
+        self.catalog = catalog
+        self.persist = persist
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="generation-worker", daemon=True
+        )
+        self._thread.start()
+        # One writer thread: progress writes for a message happen in order.
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store-writer")
+        self.runtime = Runtime(catalog, record_attempt=self._record_attempt if persist else None)
+        self._jobs: dict[int, _Running] = {}
+        self._lock = threading.Lock()
+        self._tickets = itertools.count(1)
+
+    # ------------------------------------------------------------ page side
+
+    def submit(self, job: Job, *, user_limit: int | None = None) -> GenerationProgress:
+        """Start a generation; `UserLimitReached` if the user has too many running."""
+        limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
+        with self._lock:
+            self._prune()
+            running = self._jobs.get(job.message_id)
+            if running is not None and not running.progress.done:
+                return running.progress  # already running: attach, never start twice
+            if self._active_for(job.user_id) >= limit:
+                raise UserLimitReached(str(limit))
+            request = replace(job.request, ticket=next(self._tickets), message_id=job.message_id)
+            job = replace(job, request=request)
+            progress = GenerationProgress(
+                job.message_id,
+                user_id=job.user_id,
+                conversation_id=job.conversation_id,
+                model_id=request.model_id,
+            )
+            running = _Running(progress, concurrent.futures.Future(), job.user_id)
+            running.future = asyncio.run_coroutine_threadsafe(self._run(job, running), self._loop)
+            self._jobs[job.message_id] = running
+            return progress
+
+    def progress(self, message_id: int) -> GenerationProgress | None:
+        with self._lock:
+            running = self._jobs.get(message_id)
+            return running.progress if running else None
+
+    def is_running(self, message_id: int) -> bool:
+        progress = self.progress(message_id)
+        return progress is not None and not progress.done
+
+    def cancel(self, message_id: int) -> bool:
+        """Stop a generation; its partial answer is kept and marked stopped."""
+        with self._lock:
+            running = self._jobs.get(message_id)
+        if running is None or running.progress.done:
+            return False
+        self._loop.call_soon_threadsafe(self._stop, running)
+        return True
+
+    @staticmethod
+    def _stop(running: _Running) -> None:  # on the loop
+        running.stop_requested = True
+        if running.generation is not None:
+            running.generation.cancel()
+
+    def active_count(self, user_id: int | None = None) -> int:
+        with self._lock:
+            if user_id is None:
+                return sum(1 for r in self._jobs.values() if not r.progress.done)
+            return self._active_for(user_id)
+
+    def wait(self, message_id: int, timeout: float = 30.0) -> Snapshot:
+        """Block until a generation ends (tests, batch runs)."""
+        progress = self.progress(message_id)
+        if progress is None:
+            raise KeyError(message_id)
+        deadline = time.monotonic() + timeout
+        while not progress.done:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"generation {message_id} still running")
+            progress.changed.wait(min(remaining, 0.05))
+            progress.changed.clear()
+        with self._lock:
+            running = self._jobs.get(message_id)
+        if running is not None:
+            concurrent.futures.wait([running.future], timeout=max(0.0, deadline - time.monotonic()))
+        return progress.snapshot()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            running = list(self._jobs.values())
+        for item in running:
+            self._loop.call_soon_threadsafe(self._stop, item)
+        concurrent.futures.wait([item.future for item in running], timeout=5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._writer.shutdown(wait=True)
+
+    def _active_for(self, user_id: int) -> int:
+        return sum(1 for r in self._jobs.values() if r.user_id == user_id and not r.progress.done)
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        for message_id, running in list(self._jobs.items()):
+            if running.progress.done and running.finished_at is None:
+                running.finished_at = now
+            if running.finished_at is not None and now - running.finished_at > KEEP_FINISHED_S:
+                del self._jobs[message_id]
+
+    # ------------------------------------------------------------ loop side
+
+    async def _run(self, job: Job, running: _Running) -> None:
+        progress = running.progress
+        loop = asyncio.get_running_loop()
+        generation = Generation(self.runtime, job.request, progress.apply)
+        running.generation = loop.create_task(generation.run())
+        if running.stop_requested:
+            running.generation.cancel()
+        saver = loop.create_task(self._save_periodically(job, progress))
+        outcome, error = COMPLETE, None
+        try:
+            await running.generation
+        except asyncio.CancelledError:
+            outcome = STOPPED
+        except StreamInterrupted as broken:
+            outcome, error = INTERRUPTED, broken
+        except AppError as failure:
+            outcome, error = ERROR, failure
+        except Exception as unexpected:
+            log.exception("generation %s failed unexpectedly", job.message_id)
+            outcome, error = ERROR, AppError(redact(repr(unexpected)))
+        finally:
+            saver.cancel()
+        snapshot = progress.snapshot()
+        if snapshot.usage is None and (snapshot.answer or snapshot.reasoning):
+            progress.set_usage(await self._estimate_usage(job, snapshot))
+        # Save before announcing the end: a page that re-renders from the
+        # database on "done" must find the final state there.
+        await self._save_final(job, progress.snapshot(), outcome, error)
+        progress.end(outcome, error)
+
+    async def _estimate_usage(self, job: Job, snapshot: Snapshot) -> Usage:
+        def estimate() -> Usage:
+            reasoning = count_text(snapshot.reasoning)
+            return Usage(
+                job.prompt_tokens,
+                reasoning + count_text(snapshot.answer),
+                reasoning,
+                estimated=True,
+            )
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer, estimate)
+
+    async def _save_periodically(self, job: Job, progress: GenerationProgress) -> None:
+        saved_version = -1
+        while True:
+            await asyncio.sleep(SAVE_INTERVAL_S)
+            if progress.version == saved_version or not self.persist:
+                continue
+            snapshot = progress.snapshot()
+            saved_version = snapshot.version
+            fields = {"status": STREAMING if snapshot.first_token_s is not None else "queued"}
+            fields.update(content=job.prefix + snapshot.answer, reasoning=snapshot.reasoning)
+            try:
+                await self._write(lambda f=fields: message_store.save_progress(job.message_id, **f))
+            except StorageError as exc:
+                log.warning("could not save progress of %s: %s", job.message_id, exc)
+
+    async def _save_final(
+        self, job: Job, snapshot: Snapshot, outcome: str, error: AppError | None
+    ) -> None:
+        if not self.persist:
+            return
+
+        def write() -> None:  # token counting happens off the event loop too
+            message_store.finish(job.message_id, **final_fields(job, snapshot, outcome, error))
+
+        for delay in (0.5, 2.0, 5.0, None):
+            try:
+                await self._write(write)
+                return
+            except StorageError as exc:
+                log.error("could not save answer %s: %s", job.message_id, exc)
+                if delay is None:
+                    return  # kept in memory; the page shows it and says it is unsaved
+                await asyncio.sleep(delay)
+
+    async def _write(self, write: Callable[[], None]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._writer, write)
+
+    async def _record_attempt(self, record: AttemptRecord) -> None:
+        try:
+            await self._write(lambda: attempt_store.record_attempt(**record.__dict__))
+        except StorageError as exc:
+            log.warning("could not record attempt: %s", exc)
+
+
+def final_fields(job: Job, snapshot: Snapshot, outcome: str, error: AppError | None) -> dict:
+    """The columns of a finished answer, from its last snapshot."""
+    usage = snapshot.usage
+
+    def ms(seconds: float | None) -> int | None:
+        return None if seconds is None else int(seconds * 1000)
+
+    if outcome == ERROR and snapshot.answer:
+        outcome = INTERRUPTED  # some text arrived: keep it, offer Retry / Continue
+    return {
+        "status": outcome,
+        "content": job.prefix + snapshot.answer,
+        "reasoning": snapshot.reasoning,
+        "model_id": snapshot.model_id,
+        "requested_model_id": snapshot.requested_model_id,
+        "provider_id": snapshot.provider_id or None,
+        "upstream_model": snapshot.upstream_model or None,
+        "error_kind": error.kind if error else None,
+        "error_detail": error.detail if error else None,
+        "finish_reason": snapshot.finish_reason,
+        "prompt_tokens": usage.prompt_tokens if usage else None,
+        "completion_tokens": usage.completion_tokens if usage else None,
+        "reasoning_tokens": usage.reasoning_tokens if usage else None,
+        "usage_estimated": bool(usage and usage.estimated),
+        "content_tokens": count_text(job.prefix + snapshot.answer),
+        "queue_ms": ms(snapshot.queue_s),
+        "ttft_ms": ms(snapshot.first_token_s),
+        "answer_ms": ms(snapshot.first_answer_s),
+        "reasoning_ms": ms(snapshot.reasoning_s),
+        "duration_ms": ms(snapshot.elapsed_s),
+        "attempts": snapshot.attempts,
+    }

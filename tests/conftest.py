@@ -1,0 +1,107 @@
+"""Shared fixtures: a real SQLite file per test, a real local OpenAI-compatible
+server speaking HTTP to the real SDK, and catalogs pointing at it."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+
+import pytest
+
+# No test may reach the network or depend on the machine's own settings.
+os.environ["OLLAMA_URL"] = "off"
+os.environ.setdefault("DEMO_SPEED", "40")
+for name in list(os.environ):
+    if name.endswith("_API_KEY"):
+        del os.environ[name]
+
+from core.catalog import Catalog, parse_catalog  # noqa: E402
+from core.demo.replies import Reply, StreamReply, text_stream  # noqa: E402
+from core.demo.server import ChatRequest, LocalOpenAIServer  # noqa: E402
+from core.store import open_store, reset_for_tests  # noqa: E402
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Iterator[str]:
+    """A fresh, migrated SQLite database file for this test."""
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_for_tests()
+    open_store()
+    yield url
+    reset_for_tests()
+
+
+class ScriptedServer:
+    """A local OpenAI-compatible server whose replies a test queues up.
+
+    Replies are taken in order; when none is queued, `default` answers. Every
+    request is kept, so a test can check what the app actually sent.
+    """
+
+    def __init__(self) -> None:
+        self.queue: deque[Reply | Callable[[ChatRequest], Reply]] = deque()
+        self.requests: list[ChatRequest] = []
+        self.times: list[float] = []  # monotonic arrival time of each request
+        self.default: Callable[[ChatRequest], Reply] = lambda r: StreamReply(
+            text_stream(r.model, answer=["Hello", " world"], usage=(5, 2, None))
+        )
+        self._lock = threading.Lock()
+        self.server = LocalOpenAIServer(self._respond)
+
+    def _respond(self, request: ChatRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            self.times.append(time.monotonic())
+            reply = self.queue.popleft() if self.queue else self.default
+        return reply(request) if callable(reply) else reply
+
+    def push(self, *replies: Reply | Callable[[ChatRequest], Reply]) -> None:
+        with self._lock:
+            self.queue.extend(replies)
+
+    def base_url(self, provider: str = "local") -> str:
+        return self.server.base_url(provider)
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    scripted = ScriptedServer()
+    scripted.server.start()
+    yield scripted
+    scripted.server.stop()
+
+
+def local_catalog(
+    server: ScriptedServer,
+    *,
+    routes: int = 1,
+    max_concurrency: int | None = None,
+    fallback: bool = False,
+    policy: dict | None = None,
+    provider_options: dict | None = None,
+) -> Catalog:
+    """A catalog whose model `m` has `routes` routes on the scripted server."""
+    providers = {}
+    for index in range(1, routes + 1):
+        spec = {"label": f"Cloud {index}", "base_url": server.base_url(f"p{index}")}
+        if max_concurrency:
+            spec["max_concurrency"] = max_concurrency
+        spec.update(provider_options or {})
+        providers[f"p{index}"] = spec
+    models = {
+        "m": {
+            "label": "Model M",
+            "reasoning": True,
+            "routes": [{"provider": f"p{i}", "model": "r1"} for i in range(1, routes + 1)],
+        }
+    }
+    if fallback:
+        models["m"]["fallback"] = "fast"
+        models["fast"] = {"label": "Fast F", "routes": [{"provider": "p1", "model": "v3"}]}
+    base_policy = {"base_delay_s": 0.05, "max_delay_s": 0.2, "retry_budget_s": 10}
+    base_policy.update(policy or {})
+    return parse_catalog({"providers": providers, "models": models, "policy": base_policy})
