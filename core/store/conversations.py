@@ -1,0 +1,150 @@
+"""Conversations, always scoped to their owner.
+
+Every function takes the user's id and filters on it itself, so a page
+cannot forget to: another user's conversation is simply not found.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from core.errors import RecordNotFound
+from core.store.db import session
+from core.store.models import Conversation
+from core.store.views import ConversationView, view_of
+
+TITLE_LIMIT = 200
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+def owned(db: Session, user_id: int, conversation_id: int) -> Conversation:
+    """The conversation if `user_id` owns it; `RecordNotFound` otherwise."""
+    row = db.scalar(
+        select(Conversation).where(
+            Conversation.id == conversation_id, Conversation.user_id == user_id
+        )
+    )
+    if row is None:
+        raise RecordNotFound(f"conversation {conversation_id}")
+    return row
+
+
+def create_conversation(
+    user_id: int,
+    model_id: str,
+    *,
+    title: str = "",
+    kind: str = "chat",
+    thinking: bool | None = None,
+    temperature: float | None = None,
+    system_prompt: str | None = None,
+) -> ConversationView:
+    now = time.time()
+    with session() as db:
+        row = Conversation(
+            public_id=new_public_id(),
+            user_id=user_id,
+            kind=kind,
+            title=title[:TITLE_LIMIT],
+            title_is_auto=not title,
+            model_id=model_id,
+            thinking=thinking,
+            temperature=temperature,
+            system_prompt=system_prompt,
+            pinned=False,
+            archived=False,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(row)
+        db.flush()
+        return view_of(row, ConversationView)
+
+
+def get_conversation(user_id: int, conversation_id: int) -> ConversationView:
+    with session() as db:
+        return view_of(owned(db, user_id, conversation_id), ConversationView)
+
+
+def find_conversation(user_id: int, public_id: str) -> ConversationView:
+    """By the id that appears in URLs; still only among the user's own."""
+    with session() as db:
+        row = db.scalar(
+            select(Conversation).where(
+                Conversation.public_id == public_id, Conversation.user_id == user_id
+            )
+        )
+        if row is None:
+            raise RecordNotFound(f"conversation {public_id}")
+        return view_of(row, ConversationView)
+
+
+def list_conversations(
+    user_id: int,
+    *,
+    kind: str = "chat",
+    archived: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ConversationView]:
+    """Pinned first, then most recently active."""
+    with session() as db:
+        rows = db.scalars(
+            select(Conversation)
+            .where(
+                Conversation.user_id == user_id,
+                Conversation.kind == kind,
+                Conversation.archived == archived,
+            )
+            .order_by(Conversation.pinned.desc(), Conversation.updated_at.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [view_of(r, ConversationView) for r in rows]
+
+
+def update_conversation(user_id: int, conversation_id: int, **fields: object) -> None:
+    """Change settings of an owned conversation (model, thinking, pinned…)."""
+    allowed = {"model_id", "thinking", "temperature", "system_prompt", "pinned", "archived"}
+    if set(fields) - allowed:
+        raise ValueError(f"cannot update {set(fields) - allowed}")
+    with session() as db:
+        owned(db, user_id, conversation_id)
+        db.execute(update(Conversation).where(Conversation.id == conversation_id).values(**fields))
+
+
+def rename_conversation(user_id: int, conversation_id: int, title: str) -> None:
+    title = " ".join(title.split())[:TITLE_LIMIT]
+    with session() as db:
+        row = owned(db, user_id, conversation_id)
+        row.title = title
+        row.title_is_auto = not title
+
+
+def set_auto_title(user_id: int, conversation_id: int, title: str) -> None:
+    """Name a conversation after its first question, unless the user named it."""
+    with session() as db:
+        row = owned(db, user_id, conversation_id)
+        if row.title_is_auto:
+            row.title = title[:TITLE_LIMIT]
+
+
+def delete_conversation(user_id: int, conversation_id: int) -> None:
+    """Delete for real: the messages go with it (ON DELETE CASCADE)."""
+    with session() as db:
+        owned(db, user_id, conversation_id)
+        db.execute(delete(Conversation).where(Conversation.id == conversation_id))
+
+
+def touch(db: Session, conversation_id: int, leaf_id: int | None = None) -> None:
+    values: dict[str, object] = {"updated_at": time.time()}
+    if leaf_id is not None:
+        values["current_leaf_id"] = leaf_id
+    db.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))

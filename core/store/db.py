@@ -1,0 +1,87 @@
+"""One engine per process: SQLite in WAL mode, or whatever DATABASE_URL names."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.catalog import ROOT
+from core.errors import StorageError
+
+DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'chat.db'}"
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and one writer work at once; the busy timeout makes a
+    # second writer wait instead of failing; foreign keys are off by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            pool_size=10,
+            max_overflow=20,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def engine(url: str | None = None) -> Engine:
+    """The process-wide engine for `url` (default: DATABASE_URL)."""
+    url = url or database_url()
+    with _lock:
+        if url not in _engines:
+            _engines[url] = make_engine(url)
+            _factories[url] = sessionmaker(_engines[url], expire_on_commit=False)
+        return _engines[url]
+
+
+@contextmanager
+def session(url: str | None = None) -> Iterator[Session]:
+    """A unit of work: commits on success, rolls back on any error.
+
+    Database failures (disk full, read-only file, corrupt file, a lock held
+    too long) leave as `StorageError`, so callers show one clear message.
+    """
+    try:
+        engine(url)
+        with _factories[url or database_url()]() as db, db.begin():
+            yield db
+    except (OperationalError, DatabaseError) as exc:
+        raise StorageError(str(exc.orig or exc)) from exc
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, and before deleting a DB file)."""
+    with _lock:
+        for eng in _engines.values():
+            eng.dispose()
+        _engines.clear()
+        _factories.clear()

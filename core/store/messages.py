@@ -1,0 +1,236 @@
+"""Messages: a tree per conversation, read along one branch at a time.
+
+Each message points at its parent; regenerating an answer or editing a
+question adds a sibling, so no branch is ever overwritten. The conversation's
+`current_leaf_id` says which branch is shown and sent to the model.
+
+Reads by a page take the user's id. Writes by the generation worker
+(`save_progress`, `finish`) address a message it was handed by an owner's
+request and take no user.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, literal, select, update
+
+from core.errors import RecordNotFound
+from core.store.conversations import new_public_id, owned, touch
+from core.store.db import session
+from core.store.models import Conversation, Message
+from core.store.views import COMPLETE, INTERRUPTED, UNFINISHED, MessageView, view_of
+
+# Fields the worker may write while streaming and at the end.
+WRITABLE = {
+    "content",
+    "reasoning",
+    "status",
+    "model_id",
+    "provider_id",
+    "upstream_model",
+    "error_kind",
+    "error_detail",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "usage_estimated",
+    "content_tokens",
+    "context_dropped",
+    "queue_ms",
+    "ttft_ms",
+    "answer_ms",
+    "reasoning_ms",
+    "duration_ms",
+    "attempts",
+    "thinking",
+    "temperature",
+    "requested_model_id",
+}
+
+
+def append_message(
+    user_id: int,
+    conversation_id: int,
+    *,
+    role: str,
+    content: str = "",
+    parent_id: int | None,
+    status: str = COMPLETE,
+    make_current: bool = True,
+    **fields: Any,
+) -> MessageView:
+    """Add a message under `parent_id` (None for a first message)."""
+    if set(fields) - WRITABLE:
+        raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
+    now = time.time()
+    with session() as db:
+        owned(db, user_id, conversation_id)
+        depth = 0
+        if parent_id is not None:
+            parent = db.get(Message, parent_id)
+            if parent is None or parent.conversation_id != conversation_id:
+                raise RecordNotFound(f"message {parent_id}")
+            depth = parent.depth + 1
+        row = Message(
+            public_id=new_public_id(),
+            conversation_id=conversation_id,
+            parent_id=parent_id,
+            depth=depth,
+            role=role,
+            content=content,
+            reasoning=fields.pop("reasoning", ""),
+            status=status,
+            usage_estimated=fields.pop("usage_estimated", False),
+            context_dropped=fields.pop("context_dropped", 0),
+            attempts=fields.pop("attempts", 0),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        db.add(row)
+        db.flush()
+        touch(db, conversation_id, row.id if make_current else None)
+        return view_of(row, MessageView)
+
+
+def get_message(user_id: int, message_id: int) -> MessageView:
+    with session() as db:
+        row = db.scalar(
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.id == message_id, Conversation.user_id == user_id)
+        )
+        if row is None:
+            raise RecordNotFound(f"message {message_id}")
+        return view_of(row, MessageView)
+
+
+def branch(
+    user_id: int, conversation_id: int, leaf_id: int | None = None, *, last: int | None = None
+) -> list[MessageView]:
+    """Messages from the root to `leaf_id` (default: the current leaf), oldest first.
+
+    With `last`, only the newest `last` of them: the cost then depends on
+    `last`, not on the length of the conversation.
+    """
+    with session() as db:
+        conversation = owned(db, user_id, conversation_id)
+        leaf_id = leaf_id if leaf_id is not None else conversation.current_leaf_id
+        if leaf_id is None:
+            return []
+        steps = select(Message.id, Message.parent_id, literal(1).label("n")).where(
+            Message.id == leaf_id, Message.conversation_id == conversation_id
+        )
+        walk = steps.cte("walk", recursive=True)
+        next_step = select(Message.id, Message.parent_id, (walk.c.n + 1).label("n")).join(
+            walk, Message.id == walk.c.parent_id
+        )
+        if last is not None:
+            next_step = next_step.where(walk.c.n < last)
+        walk = walk.union_all(next_step)
+        rows = db.scalars(
+            select(Message).join(walk, Message.id == walk.c.id).order_by(Message.depth)
+        )
+        return [view_of(r, MessageView) for r in rows]
+
+
+def siblings(user_id: int, message_id: int) -> list[int]:
+    """Ids of the alternatives at this message's place (itself included), oldest first."""
+    message = get_message(user_id, message_id)
+    with session() as db:
+        parent_filter = (
+            Message.parent_id.is_(None)
+            if message.parent_id is None
+            else Message.parent_id == message.parent_id
+        )
+        return list(
+            db.scalars(
+                select(Message.id)
+                .where(
+                    Message.conversation_id == message.conversation_id,
+                    parent_filter,
+                    Message.role == message.role,
+                )
+                .order_by(Message.id)
+            )
+        )
+
+
+def newest_leaf_under(user_id: int, message_id: int) -> int:
+    """The most recent message of the subtree that starts at `message_id`.
+
+    Choosing an alternative answer shows the branch that continues from it.
+    """
+    get_message(user_id, message_id)
+    with session() as db:
+        walk = select(Message.id).where(Message.id == message_id).cte("subtree", recursive=True)
+        walk = walk.union_all(select(Message.id).join(walk, Message.parent_id == walk.c.id))
+        return db.scalar(select(func.max(walk.c.id)))
+
+
+def set_current_leaf(user_id: int, conversation_id: int, leaf_id: int) -> None:
+    with session() as db:
+        owned(db, user_id, conversation_id)
+        leaf = db.get(Message, leaf_id)
+        if leaf is None or leaf.conversation_id != conversation_id:
+            raise RecordNotFound(f"message {leaf_id}")
+        db.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(current_leaf_id=leaf_id)
+        )
+
+
+def count_branch(user_id: int, conversation_id: int) -> int:
+    """How many messages the current branch holds (the leaf's depth + 1)."""
+    with session() as db:
+        conversation = owned(db, user_id, conversation_id)
+        if conversation.current_leaf_id is None:
+            return 0
+        depth = db.scalar(select(Message.depth).where(Message.id == conversation.current_leaf_id))
+        return (depth or 0) + 1
+
+
+# ---------------------------------------------------------------- worker writes
+
+
+def save_progress(message_id: int, **fields: Any) -> None:
+    """Write what a generation has so far (called about once a second)."""
+    if set(fields) - WRITABLE:
+        raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
+    with session() as db:
+        db.execute(
+            update(Message).where(Message.id == message_id).values(updated_at=time.time(), **fields)
+        )
+
+
+def finish(message_id: int, **fields: Any) -> None:
+    """Write the final state of a generation and bump its conversation."""
+    save_progress(message_id, **fields)
+    with session() as db:
+        conversation_id = db.scalar(select(Message.conversation_id).where(Message.id == message_id))
+        if conversation_id is not None:
+            touch(db, conversation_id)
+
+
+def unfinished_message_ids() -> list[int]:
+    with session() as db:
+        return list(db.scalars(select(Message.id).where(Message.status.in_(UNFINISHED))))
+
+
+def interrupt_unfinished() -> int:
+    """Mark answers left queued or streaming by a dead process as interrupted.
+
+    Run once when a process starts, before its worker takes requests: their
+    text so far is kept and the page offers Retry.
+    """
+    with session() as db:
+        result = db.execute(
+            update(Message)
+            .where(Message.status.in_(UNFINISHED))
+            .values(status=INTERRUPTED, error_kind="restart", updated_at=time.time())
+        )
+        return result.rowcount or 0

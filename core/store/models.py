@@ -1,0 +1,109 @@
+"""The ORM mapping of the latest schema (migrations/ builds and upgrades it).
+
+Times are UNIX epoch seconds (floats): cheap to index and to compare, and
+free of time-zone ambiguity; pages format them for the reader's locale.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(16), default="user")
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    auth_source: Mapped[str] = mapped_column(String(16), default="local")
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="chat")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    title_is_auto: Mapped[bool] = mapped_column(Boolean, default=True)
+    model_id: Mapped[str] = mapped_column(String(128))
+    thinking: Mapped[bool | None] = mapped_column(Boolean)
+    temperature: Mapped[float | None] = mapped_column(Float)
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    current_leaf_id: Mapped[int | None] = mapped_column(Integer)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text, default="")
+    reasoning: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="complete")
+    model_id: Mapped[str | None] = mapped_column(String(128))
+    requested_model_id: Mapped[str | None] = mapped_column(String(128))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    upstream_model: Mapped[str | None] = mapped_column(String(128))
+    thinking: Mapped[bool | None] = mapped_column(Boolean)
+    temperature: Mapped[float | None] = mapped_column(Float)
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    finish_reason: Mapped[str | None] = mapped_column(String(32))
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    reasoning_tokens: Mapped[int | None] = mapped_column(Integer)
+    usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_tokens: Mapped[int | None] = mapped_column(Integer)
+    context_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    queue_ms: Mapped[int | None] = mapped_column(Integer)
+    ttft_ms: Mapped[int | None] = mapped_column(Integer)
+    answer_ms: Mapped[int | None] = mapped_column(Integer)
+    reasoning_ms: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class Attempt(Base):
+    """One request to one route: the raw material of the status page.
+
+    Attempts keep no text and survive the deletion of their message (the
+    link is set to NULL): they are operational metrics, not anyone's data.
+    """
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    model_id: Mapped[str] = mapped_column(String(128))
+    provider_id: Mapped[str] = mapped_column(String(64))
+    upstream_model: Mapped[str] = mapped_column(String(128))
+    attempt_no: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    queue_ms: Mapped[int | None] = mapped_column(Integer)
+    ttft_ms: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)

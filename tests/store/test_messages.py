@@ -1,0 +1,113 @@
+"""Conversations and their messages: branches, ownership, writes while streaming."""
+
+import pytest
+
+from core.errors import RecordNotFound
+from core.store import conversations as conversation_store
+from core.store import messages as message_store
+from core.store import open_store, reset_for_tests
+from core.store.users import ensure_user
+from core.store.views import INTERRUPTED, QUEUED, STREAMING
+
+
+@pytest.fixture
+def alice(db):
+    return ensure_user("alice")
+
+
+def chat(user, turns):
+    conversation = conversation_store.create_conversation(user.id, "demo-thinker", title="t")
+    parent = None
+    for role, text in turns:
+        parent = message_store.append_message(
+            user.id, conversation.id, role=role, content=text, parent_id=parent and parent.id
+        )
+    return conversation_store.get_conversation(user.id, conversation.id)
+
+
+def test_branch_follows_the_current_leaf_in_order(alice):
+    conversation = chat(
+        alice, [("user", "q1"), ("assistant", "a1"), ("user", "q2"), ("assistant", "a2")]
+    )
+    branch = message_store.branch(alice.id, conversation.id)
+    assert [m.content for m in branch] == ["q1", "a1", "q2", "a2"]
+    assert [m.depth for m in branch] == [0, 1, 2, 3]
+    assert [m.content for m in message_store.branch(alice.id, conversation.id, last=2)] == [
+        "q2",
+        "a2",
+    ]
+    assert message_store.count_branch(alice.id, conversation.id) == 4
+
+
+def test_a_second_answer_is_a_sibling_and_the_first_stays(alice):
+    conversation = chat(alice, [("user", "q"), ("assistant", "first")])
+    question = message_store.branch(alice.id, conversation.id)[0]
+    second = message_store.append_message(
+        alice.id, conversation.id, role="assistant", content="second", parent_id=question.id
+    )
+    assert [m.content for m in message_store.branch(alice.id, conversation.id)] == ["q", "second"]
+    siblings = message_store.siblings(alice.id, second.id)
+    assert len(siblings) == 2
+    message_store.set_current_leaf(alice.id, conversation.id, siblings[0])
+    assert [m.content for m in message_store.branch(alice.id, conversation.id)] == ["q", "first"]
+
+
+def test_another_user_cannot_read_or_write(alice):
+    bob = ensure_user("bob")
+    conversation = chat(alice, [("user", "private")])
+    message = message_store.branch(alice.id, conversation.id)[0]
+    with pytest.raises(RecordNotFound):
+        conversation_store.get_conversation(bob.id, conversation.id)
+    with pytest.raises(RecordNotFound):
+        message_store.get_message(bob.id, message.id)
+    with pytest.raises(RecordNotFound):
+        message_store.branch(bob.id, conversation.id)
+    with pytest.raises(RecordNotFound):
+        message_store.append_message(
+            bob.id, conversation.id, role="user", content="x", parent_id=None
+        )
+    with pytest.raises(RecordNotFound):
+        conversation_store.delete_conversation(bob.id, conversation.id)
+    assert conversation_store.list_conversations(bob.id) == []
+
+
+def test_progress_writes_then_restart_marks_unfinished_as_interrupted(alice, db):
+    conversation = chat(alice, [("user", "q")])
+    question = message_store.branch(alice.id, conversation.id)[0]
+    answer = message_store.append_message(
+        alice.id, conversation.id, role="assistant", parent_id=question.id, status=QUEUED
+    )
+    message_store.save_progress(answer.id, status=STREAMING, content="Half of", reasoning="hmm")
+    message_store.save_progress(answer.id, content="Half of it")
+    reset_for_tests()  # the process dies here
+    open_store()  # and starts again
+    recovered = message_store.get_message(alice.id, answer.id)
+    assert recovered.status == INTERRUPTED
+    assert recovered.content == "Half of it" and recovered.reasoning == "hmm"
+    assert recovered.error_kind == "restart"
+
+
+def test_deleting_a_conversation_deletes_its_messages(alice, db):
+    conversation = chat(alice, [("user", "q"), ("assistant", "a")])
+    conversation_store.delete_conversation(alice.id, conversation.id)
+    from sqlalchemy import text
+
+    from core.store.db import engine
+
+    with engine().connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NUL\x00inside",
+        "emoji 🧠🚀 and 中文",
+        "rtl \u202emoc.elgoog\u202c",
+        "ctrl \x07\x1b[31m",
+        "x" * 1_000_000,
+    ],
+)
+def test_any_text_round_trips(alice, text):
+    conversation = chat(alice, [("user", text)])
+    assert message_store.branch(alice.id, conversation.id)[0].content == text
