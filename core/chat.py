@@ -1,0 +1,281 @@
+"""What a page asks for: send, regenerate, edit, retry, continue, stop.
+
+Every action stores what the user wrote before anything is sent, then hands
+the answer to the worker. A request that cannot be sent (too long for the
+model, a limit reached) still keeps the user's text and records why on the
+answer, which offers Retry: nothing a person typed is ever dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.catalog import Catalog, Model
+from core.errors import AppError, ContextTooLong, InputRejected, RecordNotFound, UserLimitReached
+from core.generation import GenerationRequest
+from core.limits import RateLimiter
+from core.store import conversations as conversation_store
+from core.store import messages as message_store
+from core.store.views import ERROR, QUEUED, ConversationView, MessageView
+from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
+from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
+from core.worker import Job, Worker
+
+CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The model settings a request is made with."""
+
+    model_id: str
+    thinking: bool | None = None
+    temperature: float | None = None
+    allow_fallback: bool = True
+
+
+@dataclass(frozen=True)
+class Sent:
+    conversation_id: int
+    user_message_id: int
+    assistant_message_id: int
+    dropped: int  # older messages left out to fit the context window
+
+
+class ChatService:
+    def __init__(self, catalog: Catalog, worker: Worker) -> None:
+        self.catalog = catalog
+        self.worker = worker
+        self.rate = RateLimiter(catalog.policy.messages_per_minute)
+
+    # ------------------------------------------------------------ actions
+
+    def send(
+        self,
+        user_id: int,
+        conversation_id: int | None,
+        text: str,
+        choice: Choice,
+        *,
+        kind: str = "chat",
+    ) -> Sent:
+        """Store the question, then start the answer. `InputRejected` if blank."""
+        text = self._checked(text)
+        if conversation_id is None:
+            conversation = conversation_store.create_conversation(
+                user_id,
+                choice.model_id,
+                kind=kind,
+                thinking=choice.thinking,
+                temperature=choice.temperature,
+            )
+            conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
+        else:
+            conversation = conversation_store.get_conversation(user_id, conversation_id)
+            conversation_store.update_conversation(
+                user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
+            )
+        question = message_store.append_message(
+            user_id,
+            conversation.id,
+            role="user",
+            content=text,
+            parent_id=conversation.current_leaf_id,
+            content_tokens=count_text(text),
+        )
+        return self._answer(user_id, conversation, question, choice)
+
+    def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
+        """A new answer beside `answer_id`, for the same question; the old one stays."""
+        answer = message_store.get_message(user_id, answer_id)
+        if answer.role != "assistant" or answer.parent_id is None:
+            raise RecordNotFound(f"answer {answer_id}")
+        conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
+        question = message_store.get_message(user_id, answer.parent_id)
+        return self._answer(user_id, conversation, question, choice)
+
+    def edit(self, user_id: int, question_id: int, text: str, choice: Choice) -> Sent:
+        """Ask an edited question beside the old one: the old branch stays reachable."""
+        text = self._checked(text)
+        old = message_store.get_message(user_id, question_id)
+        if old.role != "user":
+            raise RecordNotFound(f"question {question_id}")
+        conversation = conversation_store.get_conversation(user_id, old.conversation_id)
+        question = message_store.append_message(
+            user_id,
+            conversation.id,
+            role="user",
+            content=text,
+            parent_id=old.parent_id,
+            content_tokens=count_text(text),
+        )
+        return self._answer(user_id, conversation, question, choice)
+
+    def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
+        """Generate an unfinished, stopped or failed answer again, in place."""
+        answer = message_store.get_message(user_id, answer_id)
+        if self.worker.is_running(answer_id):
+            return answer_id
+        choice = choice or self._choice_of(answer)
+        conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
+        question = message_store.get_message(user_id, answer.parent_id)
+        self._start(user_id, conversation, question, answer.id, choice)
+        return answer.id
+
+    def continue_answer(self, user_id: int, answer_id: int) -> int:
+        """Ask the model to go on from an interrupted answer's text, appending to it."""
+        answer = message_store.get_message(user_id, answer_id)
+        if self.worker.is_running(answer_id) or not answer.content:
+            return self.retry(user_id, answer_id)
+        choice = self._choice_of(answer)
+        conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
+        question = message_store.get_message(user_id, answer.parent_id)
+        extra = [Turn.of("assistant", answer.content), Turn.of("user", CONTINUE_PROMPT)]
+        self._start(
+            user_id, conversation, question, answer.id, choice, extra=extra, prefix=answer.content
+        )
+        return answer.id
+
+    def switch_model(self, user_id: int, answer_id: int, choice: Choice) -> int:
+        """While an answer waits (queued, retrying), ask another model instead."""
+        if self.stop(user_id, answer_id):
+            self.worker.wait(answer_id, timeout=10)
+        return self.retry(user_id, answer_id, choice)
+
+    def stop(self, user_id: int, answer_id: int) -> bool:
+        message_store.get_message(user_id, answer_id)  # ownership check
+        return self.worker.cancel(answer_id)
+
+    # ------------------------------------------------------------ internals
+
+    def _checked(self, text: str) -> str:
+        if is_blank(text):
+            raise InputRejected("empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise InputRejected(f"{len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
+        return clean_text(text)
+
+    def _choice_of(self, answer: MessageView) -> Choice:
+        model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
+        return Choice(model_id, answer.thinking, answer.temperature)
+
+    def _answer(
+        self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
+    ) -> Sent:
+        answer = message_store.append_message(
+            user_id,
+            conversation.id,
+            role="assistant",
+            parent_id=question.id,
+            status=QUEUED,
+            model_id=choice.model_id,
+            requested_model_id=choice.model_id,
+            thinking=choice.thinking,
+            temperature=choice.temperature,
+        )
+        dropped = self._start(user_id, conversation, question, answer.id, choice)
+        return Sent(conversation.id, question.id, answer.id, dropped)
+
+    def _start(
+        self,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        answer_id: int,
+        choice: Choice,
+        *,
+        extra: list[Turn] | None = None,
+        prefix: str = "",
+    ) -> int:
+        """Fit the history, check limits, submit. Failures are written on the answer."""
+        model = self.catalog.model(choice.model_id)
+        reset = {
+            "status": QUEUED,
+            "error_kind": None,
+            "error_detail": None,
+            "model_id": choice.model_id,
+            "requested_model_id": choice.model_id,
+            "thinking": choice.thinking,
+            "temperature": choice.temperature,
+        }
+        if not prefix:
+            reset.update(content="", reasoning="")
+        message_store.save_progress(answer_id, **reset)
+        try:
+            if model is None:
+                raise RecordNotFound(choice.model_id)
+            fitted = self._fit(user_id, conversation, question, model, extra or [])
+            message_store.save_progress(answer_id, context_dropped=fitted.dropped)
+            self._admit(user_id)
+            request = GenerationRequest(
+                model_id=model.id,
+                messages=fitted.as_messages(),
+                thinking=choice.thinking,
+                temperature=choice.temperature,
+                allow_fallback=choice.allow_fallback,
+            )
+            job = Job(answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix)
+            self.worker.submit(job)
+            return fitted.dropped
+        except AppError as refused:
+            message_store.finish(
+                answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
+            )
+            return 0
+
+    def _admit(self, user_id: int) -> None:
+        if self.worker.active_count(user_id) >= self.catalog.policy.per_user_generations:
+            raise UserLimitReached(f"{self.catalog.policy.per_user_generations} at once")
+        wait = self.rate.try_acquire(user_id)
+        if wait:
+            raise UserLimitReached(
+                f"{self.catalog.policy.messages_per_minute} per minute; wait {wait:.0f} s"
+            )
+
+    def _fit(
+        self,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        model: Model,
+        extra: list[Turn],
+    ) -> FittedHistory:
+        turns = history_turns(message_store.branch(user_id, conversation.id, question.id))
+        if conversation.system_prompt:
+            turns.insert(0, Turn.of("system", conversation.system_prompt))
+        turns.extend(extra)
+        budget = input_budget(model.context_window, model.max_output_tokens)
+        fitted = fit_history(turns, budget)
+        if fitted.prompt_tokens > budget:
+            raise ContextTooLong(f"{fitted.prompt_tokens} tokens; {model.label} accepts {budget}")
+        return fitted
+
+
+def history_turns(messages: list[MessageView]) -> list[Turn]:
+    """The turns to send for a branch: answered text only, roles alternating.
+
+    Failed or empty answers are skipped, and consecutive messages of one role
+    are joined, because some reasoning APIs (DeepSeek's R1) refuse two user
+    messages in a row. Reasoning is never included.
+    """
+    turns: list[Turn] = []
+    for message in messages:
+        if message.role == "assistant" and (not message.content or message.status == ERROR):
+            continue
+        if message.role not in ("user", "assistant", "system"):
+            continue
+        tokens = message.content_tokens
+        if tokens is None:
+            tokens = count_text(message.content)
+        if turns and turns[-1].role == message.role:
+            previous = turns.pop()
+            turns.append(
+                Turn(
+                    message.role,
+                    f"{previous.content}\n\n{message.content}",
+                    previous.tokens + tokens,
+                )
+            )
+        else:
+            turns.append(Turn(message.role, message.content, tokens))
+    return turns

@@ -1,0 +1,124 @@
+"""Chinese and English, for every string a person reads.
+
+Strings live in `core/locales/<locale>/<feature>.toml` (one file per feature,
+so features can be added without touching each other's files), as nested
+tables flattened to dotted keys: `[chat] send = "…"` is `chat.send`.
+tests/test_i18n.py checks that both languages have the same keys and the same
+`{placeholders}`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import datetime, timedelta
+from functools import cache, lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LOCALES = ("en", "zh")
+DEFAULT_LOCALE = "en"
+LOCALE_NAMES = {"en": "English", "zh": "中文"}
+_DIR = Path(__file__).parent / "locales"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@cache
+def strings(locale: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((_DIR / locale).glob("*.toml")):
+        merged.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+    return merged
+
+
+def locale_from(tag: str | None) -> str:
+    """Our locale for a browser language tag such as 'zh-CN' or 'en-US'."""
+    if tag and tag.lower().startswith("zh"):
+        return "zh"
+    return DEFAULT_LOCALE
+
+
+class Translator:
+    def __init__(self, locale: str) -> None:
+        self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        self._strings = strings(self.locale)
+        self._fallback = strings(DEFAULT_LOCALE)
+
+    def __call__(self, key: str, **params: object) -> str:
+        text = self._strings.get(key) or self._fallback.get(key) or key
+        if params:
+            try:
+                return text.format(**params)
+            except (KeyError, IndexError, ValueError):
+                return text
+        return text
+
+    def has(self, key: str) -> bool:
+        return key in self._strings or key in self._fallback
+
+    # ------------------------------------------------------------ formats
+
+    def number(self, value: float, digits: int = 0) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{value:,.{digits}f}"
+
+    def seconds(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+        return self("units.seconds", n=text)
+
+    def money(self, usd: float | None) -> str:
+        if usd is None:
+            return "–"
+        if usd and usd < 0.01:
+            return f"${usd:.4f}"
+        return f"${usd:,.2f}"
+
+    def datetime(self, timestamp: float, timezone: str | None = None) -> str:
+        moment = datetime.fromtimestamp(timestamp, _zone(timezone))
+        today = datetime.now(_zone(timezone)).date()
+        if moment.date() == today:
+            return moment.strftime("%H:%M")
+        if self.locale == "zh":
+            if moment.year == today.year:
+                return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+            return f"{moment.year}年{moment.month}月{moment.day}日"
+        if moment.year == today.year:
+            return moment.strftime("%b %-d, %H:%M")
+        return moment.strftime("%b %-d, %Y")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def day_group(timestamp: float, timezone: str | None = None, now: float | None = None) -> str:
+    """'today', 'yesterday', 'week' or 'older': how the sidebar groups chats."""
+    zone = _zone(timezone)
+    day = datetime.fromtimestamp(timestamp, zone).date()
+    today = datetime.fromtimestamp(now, zone).date() if now else datetime.now(zone).date()
+    if day >= today:
+        return "today"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    if day > today - timedelta(days=7):
+        return "week"
+    return "older"

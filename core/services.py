@@ -1,0 +1,77 @@
+"""The process-wide objects every session shares, built once.
+
+Streamlit runs each browser session's script in its own thread but in one
+process; the catalog, the store and the worker belong to the process. Pages
+reach them through `services()`; tests build their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from dotenv import load_dotenv
+
+from core.catalog import Catalog, load_catalog
+from core.chat import ChatService
+from core.demo.faults import Faults, seed_faults
+from core.ollama import detect_models, ollama_url, with_ollama_models
+from core.store import open_store
+from core.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    catalog: Catalog
+    worker: Worker
+    chat: ChatService
+
+
+_lock = threading.Lock()
+_services: Services | None = None
+
+
+def build_catalog() -> Catalog:
+    """models.toml + environment (.env included) + a local Ollama if one answers."""
+    load_dotenv(override=False)
+    catalog = load_catalog()
+    url = ollama_url()
+    if url:
+        catalog = with_ollama_models(catalog, url, detect_models(url))
+    for provider in catalog.providers.values():
+        if provider.demo is not None:
+            seed_faults(
+                provider.id,
+                Faults(
+                    provider.demo.busy_rate,
+                    provider.demo.retry_after,
+                    provider.demo.down,
+                    provider.demo.speed,
+                ),
+            )
+    return catalog
+
+
+def services() -> Services:
+    """Build on first call; raises `CatalogError` or `StorageError` with a clear message."""
+    global _services
+    with _lock:
+        if _services is None:
+            catalog = build_catalog()
+            open_store()
+            worker = Worker(catalog)
+            _services = Services(catalog, worker, ChatService(catalog, worker))
+            log.info("ready: %d models, database open", len(catalog.models))
+        return _services
+
+
+def reset_services() -> None:
+    """Tests: drop the singletons (the next `services()` builds new ones)."""
+    global _services
+    with _lock:
+        if _services is not None:
+            _services.worker.shutdown()
+        _services = None
