@@ -1,0 +1,40 @@
+"""Duet: chat with reasoning models, side by side, even when they are busy.
+
+Entry point: page config, the shared services, navigation and the sidebar.
+Run with `streamlit run app.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from core.catalog import CatalogError
+from core.errors import StorageError
+from ui import state
+from ui.sidebar import render_sidebar
+from ui.theme import apply_theme
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:", layout="centered")
+apply_theme()
+t = state.t()
+
+try:
+    state.svc()
+except CatalogError as problem:
+    st.error(
+        t("app.catalog_error", file=problem.path, problem=problem.problem), icon=":material/error:"
+    )
+    st.stop()
+except StorageError as problem:
+    st.error(t("app.storage_error", detail=problem.detail), icon=":material/database:")
+    st.stop()
+
+chat_page = st.Page("pages/chat.py", title=t("nav.chat"), icon=":material/chat:", default=True)
+status_page = st.Page("pages/status.py", title=t("nav.status"), icon=":material/monitor_heart:")
+navigation = st.navigation([chat_page, status_page], position="top")
+render_sidebar(chat_page)
+navigation.run()

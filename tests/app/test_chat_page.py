@@ -1,0 +1,76 @@
+"""The chat page as a person uses it, through Streamlit's AppTest."""
+
+from core.services import services
+from core.store import conversations as conversation_store
+from core.store.users import local_user
+from tests.app.conftest import texts
+
+
+def send(at, text):
+    at.chat_input[0].set_value(text).run()
+    # The page follows the answer until it is done, then reruns once more.
+    return at
+
+
+def test_first_visit_offers_examples_and_a_demo_model(app):
+    app.run()
+    assert not app.exception
+    assert app.selectbox[0].value == "demo-thinker"
+    assert "What can I help you with?" in texts(app)
+    assert any("Python function" in b.label for b in app.button)
+
+
+def test_ask_the_reasoning_demo_and_see_reasoning_then_answer(app):
+    app.run()
+    send(app, "Explain python code for sorting")
+    assert not app.exception
+    answer = texts(app)
+    assert "This is the offline demo model" in answer
+    assert "Explain python code for sorting" in answer  # the question is shown
+    panels = [e for e in app.expander if "Thought for" in e.label]
+    assert panels, [e.label for e in app.expander]
+    assert "Demo Thinker · offline · via Demo Cloud East (offline)" in answer
+
+
+def test_switch_model_mid_conversation(app):
+    app.run()
+    send(app, "First question")
+    app.selectbox[0].set_value("demo-swift").run()
+    send(app, "Second question")
+    user = local_user()
+    conversation = conversation_store.list_conversations(user.id)[0]
+    assert conversation.model_id == "demo-swift"
+    from core.store import messages as message_store
+
+    answers = [m for m in message_store.branch(user.id, conversation.id) if m.role == "assistant"]
+    assert [a.model_id for a in answers] == ["demo-thinker", "demo-swift"]
+    assert not answers[1].reasoning  # the fast model does not think
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith("Demo Swift · offline") for c in captions)
+
+
+def test_reopen_a_conversation_from_the_sidebar(app):
+    app.run()
+    send(app, "Remember the tortoise")
+    app.button(key="new-chat").click().run()
+    assert "What can I help you with?" in texts(app)
+    conversation = conversation_store.list_conversations(local_user().id)[0]
+    app.button(key=f"conv-{conversation.id}").click().run()
+    assert "Remember the tortoise" in texts(app)
+    assert "This is the offline demo model" in texts(app)
+
+
+def test_unavailable_model_explains_how_to_enable_it(app):
+    app.run()
+    app.selectbox[0].set_value("deepseek-v4-flash").run()
+    warnings = [w.value for w in app.warning]
+    assert any("DEEPSEEK_API_KEY" in w for w in warnings)
+    assert app.chat_input[0].disabled
+    assert services().catalog.models["deepseek-v4-flash"].has_thinking_switch
+    assert any(t.label == "Deep thinking" for t in app.toggle)
+
+
+def test_chinese_browser_gets_a_chinese_page(app):
+    app.session_state["locale"] = "zh"
+    app.run()
+    assert "有什么可以帮你？" in texts(app)

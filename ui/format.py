@@ -1,0 +1,44 @@
+"""Short human summaries of models and answers, for captions and labels."""
+
+from __future__ import annotations
+
+from core.catalog import Catalog, Model
+from core.i18n import Translator
+from core.store.views import MessageView
+
+
+def model_label(catalog: Catalog, model_id: str | None) -> str:
+    model = catalog.model(model_id or "")
+    return model.label if model else (model_id or "?")
+
+
+def context_size(tokens: int) -> str:
+    if tokens >= 1_000_000:
+        return f"{tokens / 1_000_000:g}M"
+    return f"{round(tokens / 1024)}K"
+
+
+def model_summary(t: Translator, catalog: Catalog, model: Model) -> str:
+    """One line: reasoning or fast, who serves it, how much it reads."""
+    kind = t("model.reasoning") if model.reasoning or model.has_thinking_switch else t("model.fast")
+    provider = catalog.primary_provider(model)
+    parts = [kind, provider.label, t("model.context", size=context_size(model.context_window))]
+    if len(model.routes) > 1:
+        parts.append(t("model.routes", n=len(model.routes)))
+    return " · ".join(parts)
+
+
+def answer_caption(t: Translator, catalog: Catalog, message: MessageView) -> str:
+    """Which model and route answered, and how fast: the line under an answer."""
+    parts = [model_label(catalog, message.model_id)]
+    provider = catalog.providers.get(message.provider_id or "")
+    if provider is not None:
+        parts.append(t("answer.via", provider=provider.label))
+    if message.ttft_ms is not None:
+        parts.append(t("answer.first_token", s=t.seconds(message.ttft_ms / 1000)))
+    if message.completion_tokens:
+        key = "answer.tokens_estimated" if message.usage_estimated else "answer.tokens"
+        parts.append(t(key, n=t.number(message.completion_tokens)))
+    if message.duration_ms is not None:
+        parts.append(t.seconds(message.duration_ms / 1000))
+    return " · ".join(parts)

@@ -1,0 +1,174 @@
+"""Answers being written, rendered as they grow.
+
+The page polls the worker's progress about ten times a second and updates
+only what changed: each settled block of text is written once into its own
+element and only the short tail is re-sent (see core/streaming.py), so the
+bytes sent grow linearly with the answer. When every followed answer is done
+the script reruns and the page renders them from the database.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core.catalog import Catalog
+from core.events import Phase, Status
+from core.i18n import Translator
+from core.markdown import prepare_markdown
+from core.progress import GenerationProgress, Snapshot
+from core.streaming import close_open_markup, split_settled
+from ui.errors import describe_error
+from ui.format import model_label
+
+POLL_S = 0.1
+
+
+class _Stream:
+    """A growing text: settled blocks appended once, the tail replaced."""
+
+    def __init__(self, container) -> None:
+        self._holder = container.empty()
+        self._settled = self._holder.container()
+        self._tail = container.empty()
+        self._count = 0
+        self._length = 0
+        self._tail_text: str | None = None
+
+    def show(self, text: str, *, final: bool = False) -> None:
+        if len(text) < self._length:  # text was taken back (it was reasoning after all)
+            self._settled = self._holder.container()
+            self._count = 0
+        self._length = len(text)
+        split = split_settled(text)
+        blocks = [*split.settled, split.tail] if final else split.settled
+        for block in blocks[self._count :]:
+            self._settled.markdown(prepare_markdown(block))
+        self._count = len(blocks)
+        tail = "" if final else split.tail
+        if tail != self._tail_text:
+            if tail:
+                self._tail.markdown(prepare_markdown(close_open_markup(tail)))
+            else:
+                self._tail.empty()
+            self._tail_text = tail
+
+
+class LiveAnswer:
+    """One answer being followed, inside the container it was given."""
+
+    def __init__(
+        self, t: Translator, catalog: Catalog, progress: GenerationProgress, container
+    ) -> None:
+        self.t = t
+        self.catalog = catalog
+        self.progress = progress
+        self._status_line = container.empty()
+        self._reasoning_slot = container.container()
+        self._answer = _Stream(container)
+        self._panel = None
+        self._reasoning: _Stream | None = None
+        self._collapsed = False
+        self._version = -1
+        self._status_text: str | None = None
+
+    def update(self) -> bool:
+        """Render what changed; True once the answer is done."""
+        snapshot = self.progress.snapshot()
+        self._show_status(snapshot)
+        if snapshot.version != self._version:
+            self._version = snapshot.version
+            self._show_text(snapshot)
+        return snapshot.done
+
+    def _show_text(self, snapshot: Snapshot) -> None:
+        if snapshot.reasoning:
+            if self._panel is None:
+                self._panel = self._reasoning_slot.status(
+                    self.t("reasoning.thinking"), expanded=True, state="running"
+                )
+                self._reasoning = _Stream(self._panel)
+            self._reasoning.show(snapshot.reasoning, final=bool(snapshot.answer))
+            if snapshot.answer and not self._collapsed:
+                self._collapsed = True
+                label = self.t("reasoning.thought_for", s=self.t.seconds(snapshot.reasoning_s or 0))
+                self._panel.update(label=label, state="complete", expanded=False)
+        self._answer.show(snapshot.answer, final=snapshot.done)
+
+    def _show_status(self, snapshot: Snapshot) -> None:
+        text = status_text(self.t, self.catalog, snapshot)
+        if text == self._status_text:
+            return
+        self._status_text = text
+        if text:
+            self._status_line.caption(text)
+        else:
+            self._status_line.empty()
+
+
+def status_text(t: Translator, catalog: Catalog, snapshot: Snapshot) -> str:
+    """What the user reads while no text flows: the queue, a retry, a failover."""
+    if snapshot.error is not None and snapshot.done:
+        return describe_error(t, snapshot.error, catalog, snapshot.requested_model_id)
+    parts = []
+    if snapshot.degraded_reason:
+        parts.append(
+            ":material/swap_horiz: "
+            + t(
+                "answer.degraded_live",
+                model=model_label(catalog, snapshot.model_id),
+                requested=model_label(catalog, snapshot.requested_model_id),
+            )
+        )
+    status = snapshot.status
+    if status is not None and not snapshot.done:
+        parts.append(phase_text(t, status))
+    return "  \n".join(p for p in parts if p)
+
+
+def phase_text(t: Translator, status: Status) -> str:
+    reason = (
+        t(f"reason.{status.detail}") if status.detail and t.has(f"reason.{status.detail}") else ""
+    )
+    if status.phase is Phase.QUEUED and status.position:
+        return ":material/hourglass_top: " + t(
+            "status.queued", position=status.position, eta=t.seconds(status.eta_s or 0)
+        )
+    if status.phase is Phase.RETRYING:
+        remaining = max(0, round((status.until or time.time()) - time.time()))
+        return ":material/autorenew: " + t(
+            "status.retrying",
+            provider=status.provider,
+            reason=reason or t("reason.busy"),
+            seconds=remaining,
+            attempt=status.attempt,
+            max=status.max_attempts,
+        )
+    if status.phase is Phase.FAILING_OVER:
+        return ":material/alt_route: " + t(
+            "status.failing_over",
+            provider=status.provider,
+            previous=status.extra.get("from", ""),
+            reason=reason or t("reason.busy"),
+        )
+    if status.phase is Phase.DEGRADED:
+        return ""
+    return ":material/more_horiz: " + t("status.connecting")
+
+
+def follow(answers: list[LiveAnswer], *, max_s: float | None = None) -> None:
+    """Keep rendering until every answer is done, then rerun to show them from the store.
+
+    A click anywhere stops this loop (Streamlit reruns the script); the
+    answers keep being written by the worker and the next run attaches again.
+    """
+    started = time.monotonic()
+    while True:
+        done = [answer.update() for answer in answers]
+        if all(done):
+            break
+        if max_s is not None and time.monotonic() - started > max_s:
+            return
+        time.sleep(POLL_S)
+    st.rerun()
