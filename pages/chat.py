@@ -75,9 +75,35 @@ def header(conversation: ConversationView | None) -> Picked:
         )
     with right:
         if conversation is not None:
-            st.markdown(f"**{conversation.title or t('sidebar.untitled')}**")
+            conversation_menu(conversation)
     describe_pick(t, catalog, picked)
     return picked
+
+
+def conversation_menu(conversation: ConversationView) -> None:
+    """The title, with rename and delete behind a menu."""
+    title = conversation.title or t("sidebar.untitled")
+    with st.popover(title, icon=":material/more_horiz:", width="stretch"):
+        new_title = st.text_input(
+            t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
+        )
+        if st.button(t("chat.save"), key=f"save-title-{conversation.id}"):
+            conversation_store.rename_conversation(user.id, conversation.id, new_title)
+            st.rerun()
+        st.divider()
+        confirm = st.checkbox(t("chat.delete_confirm"), key=f"confirm-delete-{conversation.id}")
+        if st.button(
+            t("chat.delete"),
+            key=f"delete-{conversation.id}",
+            icon=":material/delete:",
+            disabled=not confirm,
+            type="primary",
+        ):
+            for message in message_store.branch(user.id, conversation.id, last=2):
+                chat.stop(user.id, message.id)
+            conversation_store.delete_conversation(user.id, conversation.id)
+            state.open_conversation(None)
+            st.rerun()
 
 
 def welcome() -> str | None:

@@ -74,3 +74,19 @@ def test_chinese_browser_gets_a_chinese_page(app):
     app.session_state["locale"] = "zh"
     app.run()
     assert "有什么可以帮你？" in texts(app)
+
+
+def test_rename_and_delete_a_conversation(app):
+    app.run()
+    send(app, "Name me later")
+    user = local_user()
+    conversation = conversation_store.list_conversations(user.id)[0]
+    assert conversation.title == "Name me later"  # automatic title
+    app.text_input(key=f"rename-{conversation.id}").set_value("Tortoise facts")
+    app.button(key=f"save-title-{conversation.id}").click().run()
+    assert conversation_store.get_conversation(user.id, conversation.id).title == "Tortoise facts"
+    assert app.sidebar.button(key=f"conv-{conversation.id}").label == "Tortoise facts"
+    app.checkbox(key=f"confirm-delete-{conversation.id}").check().run()
+    app.button(key=f"delete-{conversation.id}").click().run()
+    assert conversation_store.list_conversations(user.id) == []
+    assert "What can I help you with?" in texts(app)
