@@ -155,7 +155,7 @@ class Generation:
         dead: set[str] = set()  # routes that failed permanently for this request
         while True:
             tried = 0
-            for route in routes:
+            for route in self._by_room(routes):
                 if route.key in dead or attempt >= self.policy.max_attempts:
                     continue
                 if not self.runtime.breakers[route.key].allows():
@@ -180,6 +180,20 @@ class Generation:
             if not last_stage and (tried == 0 or rounds >= self.policy.degrade_after_rounds):
                 raise last_busy or Overloaded("every route is paused", provider=model.label)
             await self._wait_before_retry(model, routes, rounds, attempt, last_busy, tried)
+
+    def _by_room(self, routes: list[Route]) -> list[Route]:
+        """Routes in priority order, those with a free slot first.
+
+        Our own queue being full is a kind of busy: when the preferred route
+        has people waiting and another route of the same model is idle, the
+        request goes there rather than joining the line.
+        """
+
+        def full(route: Route) -> bool:
+            gate = self.runtime.admission.gate_for(route)
+            return gate is not None and not gate.has_room
+
+        return sorted(routes, key=full)  # stable: priority order within each group
 
     def _announce_failover(self, route: Route, reason: AppError) -> None:
         provider = self.catalog.providers[route.provider]

@@ -80,30 +80,54 @@ def header(conversation: ConversationView | None) -> Picked:
     return picked
 
 
+MENU = "conversation-menu"
+
+
 def conversation_menu(conversation: ConversationView) -> None:
-    """The title, with rename and delete behind a menu."""
+    """The title; clicking it opens rename and delete."""
     title = conversation.title or t("sidebar.untitled")
-    with st.popover(title, icon=":material/more_horiz:", width="stretch"):
-        new_title = st.text_input(
-            t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
-        )
-        if st.button(t("chat.save"), key=f"save-title-{conversation.id}"):
-            conversation_store.rename_conversation(user.id, conversation.id, new_title)
-            st.rerun()
-        st.divider()
-        confirm = st.checkbox(t("chat.delete_confirm"), key=f"confirm-delete-{conversation.id}")
-        if st.button(
-            t("chat.delete"),
-            key=f"delete-{conversation.id}",
-            icon=":material/delete:",
-            disabled=not confirm,
-            type="primary",
-        ):
-            for message in message_store.branch(user.id, conversation.id, last=2):
-                chat.stop(user.id, message.id)
-            conversation_store.delete_conversation(user.id, conversation.id)
-            state.open_conversation(None)
-            st.rerun()
+    if st.button(
+        title,
+        icon=":material/more_horiz:",
+        key=f"menu-{conversation.id}",
+        type="tertiary",
+        help=t("chat.menu_help"),
+    ):
+        st.session_state[MENU] = conversation.id
+    if st.session_state.get(MENU) == conversation.id:
+        conversation_dialog(conversation)
+
+
+def close_menu() -> None:
+    st.session_state.pop(MENU, None)
+
+
+# A dialog rather than a popover: it costs nothing until opened, on every rerun.
+# It stays open across reruns through MENU, until saved, deleted or dismissed.
+@st.dialog(" ", width="small", on_dismiss=close_menu)
+def conversation_dialog(conversation: ConversationView) -> None:
+    title = conversation.title or t("sidebar.untitled")
+    new_title = st.text_input(
+        t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
+    )
+    if st.button(t("chat.save"), key=f"save-title-{conversation.id}", type="primary"):
+        conversation_store.rename_conversation(user.id, conversation.id, new_title)
+        close_menu()
+        st.rerun()
+    st.divider()
+    confirm = st.checkbox(t("chat.delete_confirm"), key=f"confirm-delete-{conversation.id}")
+    if st.button(
+        t("chat.delete"),
+        key=f"delete-{conversation.id}",
+        icon=":material/delete:",
+        disabled=not confirm,
+    ):
+        for message in message_store.branch(user.id, conversation.id, last=2):
+            chat.stop(user.id, message.id)
+        conversation_store.delete_conversation(user.id, conversation.id)
+        close_menu()
+        state.open_conversation(None)
+        st.rerun()
 
 
 def welcome() -> str | None:

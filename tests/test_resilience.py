@@ -262,3 +262,24 @@ def test_twenty_requests_two_slots_all_answered_in_order(server):
     assert in_flight["max"] == 2
     order = [int(r.messages[-1]["content"]) for r in server.requests]
     assert all(abs(position - index) <= 2 for position, index in enumerate(order))
+
+
+def test_a_full_queue_sends_new_requests_to_an_idle_route(server):
+    server.default = lambda r: StreamReply(
+        text_stream("r1", answer=["x", r.provider], delay=0.1 if r.provider == "p1" else 0)
+    )
+    catalog = local_catalog(server, routes=2, max_concurrency=1)
+    runtime = Runtime(catalog)
+    providers = []
+
+    async def one(index):
+        events = []
+        request = GenerationRequest("m", [{"role": "user", "content": "q"}], ticket=index)
+        await Generation(runtime, request, events.append).run()
+        providers.append([e.provider_id for e in events if isinstance(e, RouteStarted)][-1])
+
+    async def run():
+        await asyncio.gather(one(1), one(2))
+
+    asyncio.run(run())
+    assert sorted(providers) == ["p1", "p2"]  # the second did not wait behind the first

@@ -50,7 +50,6 @@ def _conversation_list(user_id: int, chat_page: st.Page) -> None:
             key=f"conv-{conversation.id}",
             type="secondary" if conversation.id != current else "primary",
             width="stretch",
-            help=t.datetime(conversation.updated_at, zone),
         ):
             state.open_conversation(conversation.id, conversation.public_id)
             st.switch_page(chat_page)

@@ -52,6 +52,12 @@ class Gate:
     def avg_hold_s(self) -> float:
         return sum(self._holds) / len(self._holds) if self._holds else DEFAULT_HOLD_S
 
+    @property
+    def has_room(self) -> bool:
+        """A request arriving now would start at once."""
+        with self._lock:
+            return self.active < self.capacity and not self._waiters
+
     def eta_for(self, position: int) -> float:
         return math.ceil(position / self.capacity) * self.avg_hold_s
 

@@ -1,0 +1,48 @@
+"""What a person does in the app, as Playwright steps."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator('[data-testid="stApp"]').wait_for()
+    wait_idle(page)
+
+
+def wait_idle(page: Page, timeout: float = 30_000) -> None:
+    """Wait until the script run is over (a live answer keeps it running)."""
+    page.wait_for_timeout(200)  # let a just-triggered rerun start
+    expect(page.locator(IDLE)).to_have_count(1, timeout=timeout)
+    # A finished answer reruns the page once more: idle must hold for a moment.
+    page.wait_for_timeout(400)
+    expect(page.locator(IDLE)).to_have_count(1, timeout=timeout)
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled()
+    box.fill(text)
+    box.press("Enter")
+
+
+def messages(page: Page):
+    return page.get_by_test_id("stChatMessage")
+
+
+def last_answer(page: Page):
+    return messages(page).last
+
+
+def choose(page: Page, select_index: int, option: str) -> None:
+    """Pick `option` in the select box at `select_index` (0 = the model picker)."""
+    box = page.get_by_test_id("stSelectbox").nth(select_index)
+    # Scroll first: a drop-down opened while the page scrolls closes at once.
+    box.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
