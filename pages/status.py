@@ -59,6 +59,11 @@ for model in catalog.models.values():
         )
 st.caption(t("health.routes_caption"))
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+if any(view.state != BreakerState.CLOSED for view in breakers.values()) and st.button(
+    t("health.reset_breakers"), icon=":material/restart_alt:", key="reset-breakers"
+):
+    services.worker.runtime.breakers.reset()
+    st.rerun()
 
 attempts = recent_attempts(since)
 if attempts:
@@ -86,7 +91,7 @@ if demo_providers:
     columns = st.columns(len(demo_providers))
     for column, provider in zip(columns, demo_providers, strict=True):
         faults = faults_for(provider.id)
-        with column.container(border=True):
+        with column.container(border=True, key=f"faults-{provider.id}"):
             st.markdown(f"**{provider.label}**")
             busy = st.slider(
                 t("health.demo_busy"),

@@ -105,3 +105,8 @@ class BreakerBoard:
         with self._lock:
             items = sorted(self._breakers.items())
         return [breaker.view(key) for key, breaker in items]
+
+    def reset(self) -> None:
+        """Close every breaker (an operator knows the providers recovered)."""
+        with self._lock:
+            self._breakers.clear()

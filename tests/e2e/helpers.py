@@ -46,3 +46,32 @@ def choose(page: Page, select_index: int, option: str) -> None:
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
     wait_idle(page)
+
+
+def go(page: Page, url: str, path: str = "") -> None:
+    page.goto(f"{url}/{path}")
+    page.locator('[data-testid="stApp"]').wait_for()
+    wait_idle(page)
+
+
+def set_demo_faults(page: Page, url: str, cloud: str, *, busy: int, retry_after: int, down: bool):
+    """On the Status page, set one demo cloud's faults as a presenter would.
+
+    `cloud` is the provider id (demo-east, demo-west, demo-lite).
+    """
+    go(page, url, "status")
+    card = page.locator(f".st-key-faults-{cloud}")
+    slider = card.get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    for _ in range(busy // 10):
+        slider.press("ArrowRight")
+    wait_idle(page)
+    number = card.get_by_test_id("stNumberInputField")
+    number.fill(str(retry_after))
+    number.press("Enter")
+    wait_idle(page)
+    toggle = card.get_by_role("switch")
+    if toggle.is_checked() != down:
+        toggle.click(force=True)
+        wait_idle(page)
