@@ -38,6 +38,7 @@ from core.errors import (
     Overloaded,
     PermanentError,
     ProviderUnavailable,
+    RateLimited,
     StreamInterrupted,
 )
 from core.events import Answer, Event, Phase, Reasoning, RouteStarted, Status, Usage
@@ -272,6 +273,12 @@ class Generation:
         except asyncio.CancelledError:
             breaker.release_trial()
             self._record(record, meter, attempt_outcomes.CANCELLED, None)
+            raise
+        except RateLimited as limited:
+            # A rate limit is a live server pacing us, and it says when to come
+            # back: honour Retry-After rather than shut the route for everyone.
+            breaker.release_trial()
+            self._record(record, meter, attempt_outcomes.BUSY, limited)
             raise
         except BusyError as busy:
             breaker.record_busy()

@@ -283,3 +283,19 @@ def test_a_full_queue_sends_new_requests_to_an_idle_route(server):
 
     asyncio.run(run())
     assert sorted(providers) == ["p1", "p2"]  # the second did not wait behind the first
+
+
+def test_rate_limits_do_not_open_the_breaker(server):
+    limited = ErrorReply(429, error_body("Too many requests"), {"Retry-After": "0"})
+    server.push(limited, limited, limited, limited, ok())
+    catalog = local_catalog(server, policy={"breaker_failures": 2, "base_delay_s": 0.01})
+    runtime = Runtime(catalog)
+
+    async def run():
+        events = []
+        request = GenerationRequest("m", [{"role": "user", "content": "q"}])
+        await Generation(runtime, request, events.append).run()
+        return events
+
+    assert answer_of(asyncio.run(run())) == "Fine."
+    assert runtime.breakers["p1/r1"].view("p1/r1").state == "closed"
