@@ -19,6 +19,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from core.catalog import Catalog, Model
 from core.chat import ChatService
 from core.compare import ColumnSetting, CompareService, ComparisonDetail
@@ -154,21 +156,26 @@ class Arena:
         return [(battle, votes.get(battle.id)) for battle in battles]
 
 
-def battle_rows(history: Sequence[tuple[ComparisonView, VoteView | None]]) -> list[dict]:
+BATTLE_COLUMNS = [
+    "battle",
+    "created_at",
+    "title",
+    "outcome",
+    "model_a",
+    "model_b",
+    "message_a_id",
+    "message_b_id",
+    "voted_at",
+]
+
+
+def battles_csv(history: Sequence[tuple[ComparisonView, VoteView | None]]) -> str:
     """One CSV row per battle; models stay blank until the battle is judged."""
     rows = []
     for battle, vote in history:
-        rows.append(
-            {
-                "battle": battle.public_id,
-                "created_at": battle.created_at,
-                "title": battle.title,
-                "outcome": vote.outcome if vote else "",
-                "model_a": vote.model_a if vote else "",
-                "model_b": vote.model_b if vote else "",
-                "message_a_id": vote.message_a_id if vote else "",
-                "message_b_id": vote.message_b_id if vote else "",
-                "voted_at": vote.created_at if vote else "",
-            }
-        )
-    return rows
+        judged = [""] * 6
+        if vote is not None:
+            judged = [vote.outcome, vote.model_a, vote.model_b]
+            judged += [vote.message_a_id, vote.message_b_id, vote.created_at]
+        rows.append([battle.public_id, battle.created_at, battle.title, *judged])
+    return pd.DataFrame(rows, columns=BATTLE_COLUMNS).to_csv(index=False)

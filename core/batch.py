@@ -24,11 +24,22 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
+from core.catalog import Catalog
 from core.chat import ChatService, Choice
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.errors import AppError, InputRejected
+from core.metrics import answer_metrics
 from core.store import batches as batch_store
-from core.store.batches import BatchView, CellView, NewColumn, NewPrompt
+from core.store.batches import (
+    BatchColumnView,
+    BatchPromptView,
+    BatchView,
+    CellView,
+    NewColumn,
+    NewPrompt,
+)
 from core.store.views import ERROR, INTERRUPTED, STOPPED, UNFINISHED
 from core.worker import BATCH_LANE
 
@@ -65,6 +76,66 @@ def batch_progress(cells: Sequence[CellView]) -> BatchProgress:
     running = sum(state in UNFINISHED for state in states)
     pending = states.count(PENDING)
     return BatchProgress(len(states), len(states) - running - pending, failed, running, pending)
+
+
+RESULT_COLUMNS = [
+    "id",
+    "prompt",
+    "model",
+    "thinking",
+    "temperature",
+    "status",
+    "answer",
+    "reasoning_chars",
+    "total_s",
+    "ttft_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "tokens_estimated",
+    "tokens_per_s",
+    "cost_usd",
+    "error",
+]
+
+
+def result_rows(
+    cells: Sequence[CellView],
+    prompts: Sequence[BatchPromptView],
+    columns: Sequence[BatchColumnView],
+    catalog: Catalog,
+) -> list[dict]:
+    """One row per cell, in prompt order: the results table and its CSV."""
+    prompt_of = {p.id: p for p in prompts}
+    column_of = {c.id: c for c in columns}
+    rows = []
+    for cell in cells:
+        prompt, column, message = prompt_of[cell.prompt_id], column_of[cell.column_id], cell.message
+        metrics = answer_metrics(message, catalog.model(message.model_id)) if message else None
+        rows.append(
+            {
+                "id": prompt.external_id,
+                "prompt": prompt.prompt,
+                "model": column.model_id,
+                "thinking": column.thinking,
+                "temperature": column.temperature,
+                "status": cell_state(cell),
+                "answer": message.content if message else "",
+                "reasoning_chars": len(message.reasoning) if message else 0,
+                "total_s": metrics.total_s if metrics else None,
+                "ttft_s": metrics.ttft_s if metrics else None,
+                "prompt_tokens": metrics.prompt_tokens if metrics else None,
+                "completion_tokens": message.completion_tokens if message else None,
+                "tokens_estimated": metrics.estimated if metrics else None,
+                "tokens_per_s": metrics.tokens_per_s if metrics else None,
+                "cost_usd": metrics.cost_usd if metrics else None,
+                "error": (message.error_kind or "") if message else "",
+            }
+        )
+    return rows
+
+
+def results_csv(rows: Sequence[dict]) -> str:
+    return pd.DataFrame(list(rows), columns=RESULT_COLUMNS).to_csv(index=False)
 
 
 @dataclass

@@ -42,6 +42,14 @@ def current_leaderboard(rounds: int = BOOTSTRAP_ROUNDS) -> Leaderboard:
     return leaderboard(cells, rounds=rounds)
 
 
+VOTE_COLUMNS = ["id", "created_at", "model_a", "model_b", "outcome"]
+
+
+def votes_csv() -> str:
+    """Every vote the ratings are fitted on, as CSV (no user, no text)."""
+    return pd.DataFrame(vote_store.all_votes(), columns=VOTE_COLUMNS).to_csv(index=False)
+
+
 def current_performance(catalog: Catalog) -> list[ModelPerformance]:
     return model_performance(measurements.attempt_rows(), measurements.answer_rows(), catalog)
 

@@ -8,22 +8,17 @@ import pytest
 
 from core.arena import Arena, draw_pair, drawable_models
 from core.catalog import parse_catalog
-from core.chat import ChatService
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.errors import InputRejected, RecordNotFound, VoteRefused
 from core.ratings import A_BETTER, TIE
 from core.resilience.breaker import BreakerState, BreakerView
 from core.store import votes as vote_store
 from core.store.users import ensure_user
-from core.worker import Worker
-from tests.conftest import local_catalog
 
 
 @pytest.fixture
-def arena(db, server):
-    worker = Worker(local_catalog(server, fallback=True, policy={"messages_per_minute": 100}))
-    yield Arena(ChatService(worker.catalog, worker), rng=random.Random(7))
-    worker.shutdown()
+def arena(make_chat):
+    return Arena(make_chat(fallback=True), rng=random.Random(7))
 
 
 @pytest.fixture

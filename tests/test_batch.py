@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from core.batch import PENDING, BatchRunner, batch_progress, cell_state
-from core.chat import ChatService, Choice
+from core.chat import Choice
 from core.compare import ColumnSetting
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.store import batches as batch_store
@@ -15,20 +15,17 @@ from core.store import messages as message_store
 from core.store.batches import NewColumn, NewPrompt
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, QUEUED
-from core.worker import BATCH_LANE, Worker
-from tests.conftest import local_catalog
+from core.worker import BATCH_LANE
 
 PROMPTS = [NewPrompt("p1", "One"), NewPrompt("p2", "Two", "Be terse."), NewPrompt("p3", "Three")]
 COLUMNS = [ColumnSetting("m"), ColumnSetting("m", temperature=0.7)]
 
 
 @pytest.fixture
-def runner(db, server):
-    worker = Worker(local_catalog(server, policy={"messages_per_minute": 100}))
-    batches = BatchRunner(ChatService(worker.catalog, worker))
+def runner(make_chat):
+    batches = BatchRunner(make_chat())
     yield batches
     batches.shutdown()
-    worker.shutdown()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from core.chat import ChatService, Choice
+from core.chat import Choice
 from core.compare import ColumnSetting, CompareService
 from core.demo.replies import StreamReply, text_stream
 from core.errors import InputRejected, RecordNotFound, UserLimitReached
@@ -13,18 +13,14 @@ from core.store import conversations as conversation_store
 from core.store.comparisons import COMPARE
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
-from core.worker import Worker
-from tests.conftest import local_catalog
 
 PIECES = 8
 PIECE_DELAY = 0.15  # one answer streams for about 1.2 s
 
 
 @pytest.fixture
-def chat(db, server):
-    worker = Worker(local_catalog(server, policy={"messages_per_minute": 100}))
-    yield ChatService(worker.catalog, worker)
-    worker.shutdown()
+def chat(make_chat):
+    return make_chat()
 
 
 @pytest.fixture

@@ -143,6 +143,15 @@ def get_batch(user_id: int, batch_id: int) -> BatchView:
         return view_of(owned_batch(db, user_id, batch_id), BatchView)
 
 
+def find_batch(user_id: int, public_id: str) -> BatchView:
+    """By the id that appears in URLs; still only among the user's own."""
+    with session() as db:
+        row = db.scalar(select(Batch).where(Batch.public_id == public_id, Batch.user_id == user_id))
+        if row is None:
+            raise RecordNotFound(f"batch {public_id}")
+        return view_of(row, BatchView)
+
+
 def list_batches(user_id: int, *, limit: int = 50) -> list[BatchView]:
     with session() as db:
         rows = db.scalars(
@@ -155,25 +164,18 @@ def list_batches(user_id: int, *, limit: int = 50) -> list[BatchView]:
 
 
 def batch_prompts(user_id: int, batch_id: int) -> list[BatchPromptView]:
-    with session() as db:
-        owned_batch(db, user_id, batch_id)
-        rows = db.scalars(
-            select(BatchPrompt)
-            .where(BatchPrompt.batch_id == batch_id)
-            .order_by(BatchPrompt.position)
-        )
-        return [view_of(row, BatchPromptView) for row in rows]
+    return _in_order(user_id, batch_id, BatchPrompt, BatchPromptView)
 
 
 def batch_columns(user_id: int, batch_id: int) -> list[BatchColumnView]:
+    return _in_order(user_id, batch_id, BatchColumn, BatchColumnView)
+
+
+def _in_order(user_id: int, batch_id: int, table: type, view: type) -> list:
     with session() as db:
         owned_batch(db, user_id, batch_id)
-        rows = db.scalars(
-            select(BatchColumn)
-            .where(BatchColumn.batch_id == batch_id)
-            .order_by(BatchColumn.position)
-        )
-        return [view_of(row, BatchColumnView) for row in rows]
+        rows = db.scalars(select(table).where(table.batch_id == batch_id).order_by(table.position))
+        return [view_of(row, view) for row in rows]
 
 
 def batch_cells(user_id: int, batch_id: int) -> list[CellView]:
