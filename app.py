@@ -18,7 +18,7 @@ from ui.theme import apply_theme
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:", layout="centered")
+st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:")
 apply_theme()
 t = state.t()
 
@@ -45,5 +45,8 @@ navigation = st.navigation(
     [chat_page, compare_page, arena_page, leaderboard_page, batch_page, status_page],
     position="top",
 )
+# Side-by-side pages need the width; set once per run, before the page draws.
+wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
+st.set_page_config(layout="wide" if wide else "centered")
 render_sidebar(chat_page)
 navigation.run()

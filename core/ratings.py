@@ -6,8 +6,9 @@ are fitted by maximum likelihood over every vote, with
 * a tie counted as half a win for each side;
 * "both are bad" counted as a tie: it says neither answer was better, which
   is what a tie says (the Chatbot Arena does the same);
-* a weak Gaussian prior (ridge, `PRIOR`) that keeps a model that won every
-  one of its few battles at a finite rating and fixes the scale's origin.
+* a standard normal prior on each strength (a ridge penalty, `PRIOR`), which
+  keeps a model that won its only battle from flying off to an extreme rating,
+  and is outweighed by the data after a few dozen battles.
 
 Votes are first tallied into a wins matrix (one number per ordered pair), so
 a fit costs the same for 100 votes as for 100,000. The fit is Newton's method
@@ -36,7 +37,8 @@ OUTCOMES = (A_BETTER, B_BETTER, TIE, BOTH_BAD)
 # count it differently; docs/comparing-models.md explains the choice.
 SCORES = {A_BETTER: (1.0, 0.0), B_BETTER: (0.0, 1.0), TIE: (0.5, 0.5), BOTH_BAD: (0.5, 0.5)}
 
-PRIOR = 0.1  # ridge strength on θ (log-odds units)
+PRIOR = 1.0  # ridge strength on θ: a standard normal prior, in log-odds
+PROVISIONAL_BATTLES = 10  # fewer than this: too few to trust the rating or its interval
 ELO_SCALE = 400 / math.log(10)
 ELO_CENTER = 1000.0
 MAX_NEWTON_STEPS = 50
@@ -63,6 +65,11 @@ class Rating:
     wins: int
     losses: int
     ties: int  # both-bad votes included
+
+    @property
+    def provisional(self) -> bool:
+        """Too few battles: a bootstrap of a handful of votes says little."""
+        return self.battles < PROVISIONAL_BATTLES
 
 
 @dataclass(frozen=True)

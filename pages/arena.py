@@ -27,7 +27,6 @@ VOTES = (
 )
 
 ensure_run_through_app()
-st.set_page_config(layout="wide")
 t = state.t()
 services = state.svc()
 catalog = services.catalog
@@ -143,12 +142,17 @@ battle = opened.current(
 header(battle)
 can_battle = len(arena.contenders()) >= 2
 live = []
+intro_slot, battle_slot = st.empty(), st.empty()  # see pages/compare.py
 if battle is None:
-    st.caption(t("arena.intro"))
-    if not can_battle:
-        st.info(t("arena.need_two"), icon=":material/group_off:")
+    battle_slot.empty()
+    with intro_slot.container():
+        st.caption(t("arena.intro"))
+        if not can_battle:
+            st.info(t("arena.need_two"), icon=":material/group_off:")
 else:
-    live = show(battle)
+    intro_slot.empty()
+    with battle_slot.container():
+        live = show(battle)
 
 resend = unsent_notice(t, UNSENT)
 if live:

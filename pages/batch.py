@@ -29,7 +29,6 @@ from ui.records import OpenRecord, page_header
 REFRESH_S = 1.0
 
 ensure_run_through_app()
-st.set_page_config(layout="wide")
 t = state.t()
 services = state.svc()
 catalog = services.catalog
@@ -149,23 +148,23 @@ def new_batch() -> None:
 
 
 def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None:
-    buttons = st.columns([1, 1, 1, 1, 2])
+    bar = st.container(horizontal=True)
     if running:
-        if buttons[0].button(t("batch.stop"), icon=":material/stop:", key="batch-stop"):
+        if bar.button(t("batch.stop"), icon=":material/stop:", key="batch-stop"):
             runner.stop(user.id, batch.id)
             runner.wait(batch.id, timeout=10)
             st.rerun()
-    elif pending and buttons[0].button(
+    elif pending and bar.button(
         t("batch.run_rest", n=pending), icon=":material/play_arrow:", key="batch-resume"
     ):
         runner.start(user.id, batch.id)
         st.rerun()
-    if failed and buttons[1].button(
+    if failed and bar.button(
         t("batch.rerun_failed", n=failed), icon=":material/refresh:", key="batch-rerun"
     ):
         runner.rerun_failed(user.id, batch.id)
         st.rerun()
-    buttons[2].download_button(
+    bar.download_button(
         t("batch.export"),
         data=lambda: results_csv(rows_of(batch)),
         file_name=f"batch-{batch.public_id[:8]}.csv",
@@ -175,7 +174,7 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None
         key="batch-export",
     )
     if not running:
-        with buttons[3].popover(t("batch.delete"), icon=":material/delete:"):
+        with bar.popover(t("batch.delete"), icon=":material/delete:"):
             if st.button(t("batch.delete_confirm"), type="primary", key="batch-delete"):
                 batch_store.delete_batch(user.id, batch.id)
                 opened.open(None)
@@ -231,7 +230,12 @@ def results(batch: BatchView) -> None:
         "error": t("batch.col.error"),
     }
     st.dataframe(
-        frame, hide_index=True, column_order=list(config), column_config=config, width="stretch"
+        frame,
+        hide_index=True,
+        column_order=list(config),
+        column_config=config,
+        width="stretch",
+        placeholder="–",
     )
     was_running = f"batch-was-running-{batch.id}"
     if st.session_state.get(was_running) and not running:

@@ -27,7 +27,6 @@ UNSENT = "compare-unsent"
 SHOWN_TURNS = 20
 
 ensure_run_through_app()
-st.set_page_config(layout="wide")
 t = state.t()
 services = state.svc()
 catalog = services.catalog
@@ -142,11 +141,19 @@ header(comparison)
 settings: list[ColumnSetting] = []
 ready = True
 live = []
+# The setup and a comparison each have their own slot, and the unused one is
+# cleared: otherwise the setup's widgets would linger, greyed, while this run
+# follows the answers (as on the chat page).
+setup_slot, comparison_slot = st.empty(), st.empty()
 if comparison is None:
-    st.caption(t("compare.intro"))
-    settings, ready = column_setup()
+    comparison_slot.empty()
+    with setup_slot.container():
+        st.caption(t("compare.intro"))
+        settings, ready = column_setup()
 else:
-    live = show(comparison)
+    setup_slot.empty()
+    with comparison_slot.container():
+        live = show(comparison)
 
 resend = unsent_notice(t, UNSENT)
 placeholder = t("compare.answering") if live else t("compare.placeholder")

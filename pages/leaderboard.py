@@ -23,7 +23,6 @@ from ui.bootstrap import ensure_run_through_app
 from ui.format import model_label
 
 ensure_run_through_app()
-st.set_page_config(layout="wide")
 t = state.t()
 services = state.svc()
 catalog = services.catalog
@@ -51,7 +50,9 @@ def ratings_table(board: Leaderboard) -> None:
             "rank": rank,
             "model": model_label(catalog, r.model_id),
             "rating": round(r.rating),
-            "interval": f"−{r.rating - r.low:.0f} / +{r.high - r.rating:.0f}",
+            "interval": t("leaderboard.provisional")
+            if r.provisional
+            else f"−{r.rating - r.low:.0f} / +{r.high - r.rating:.0f}",
             "battles": r.battles,
             "wins": r.wins,
             "losses": r.losses,
@@ -90,7 +91,7 @@ def ratings_chart(board: Leaderboard) -> None:
             ],
         )
     )
-    st.altair_chart(interval + point, width="stretch")
+    st.altair_chart(interval + point, width="stretch", height=max(140, 36 * len(frame)))
 
 
 def matrices(board: Leaderboard) -> None:
@@ -103,7 +104,7 @@ def matrices(board: Leaderboard) -> None:
     battles = pd.DataFrame(board.battles[pick].astype(int), index=labels, columns=labels)
     st.markdown(f"#### {t('leaderboard.win_rate_title')}")
     st.caption(t("leaderboard.win_rate_caption"))
-    st.dataframe(win_rate.style.format("{:.0%}", na_rep="–"), width="stretch")
+    st.dataframe(win_rate.style.format("{:.0%}", na_rep="–"), width="stretch", placeholder="–")
     with st.expander(t("leaderboard.battles_title"), icon=":material/grid_on:"):
         st.dataframe(battles, width="stretch")
 
@@ -143,8 +144,8 @@ def performance_table(rows: list[ModelPerformance]) -> None:
 
 
 def exports() -> None:
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
+    bar = st.container(horizontal=True)
+    bar.download_button(
         t("leaderboard.export_votes"),
         data=votes_csv,
         file_name="votes.csv",
@@ -153,7 +154,7 @@ def exports() -> None:
         on_click="ignore",
         key="export-votes",
     )
-    right.download_button(
+    bar.download_button(
         t("leaderboard.export_battles"),
         data=lambda: battles_csv(Arena(services.chat).history(user.id, limit=100_000)),
         file_name="battles.csv",

@@ -112,3 +112,11 @@ def test_battle_counts_and_win_rates_from_both_seats():
 def test_no_votes_no_ratings():
     board = leaderboard([])
     assert board.ratings == () and board.votes == 0
+
+
+def test_a_model_with_few_battles_is_provisional():
+    board = leaderboard([VoteCell("x", "y", A_BETTER, 3), VoteCell("y", "z", A_BETTER, 12)])
+    provisional = {r.model_id: r.provisional for r in board.ratings}
+    assert provisional == {"x": True, "y": False, "z": False}
+    gap = {r.model_id: r.rating for r in board.ratings}
+    assert 0 < gap["x"] - gap["y"] < 400  # three wins: ahead, not off the scale

@@ -51,7 +51,7 @@ def test_ratings_intervals_matrices_and_exports(app):
     judged_battle(user.id, "demo-swift", "demo-thinker", "both_bad")
     app.run()
     assert not app.exception
-    assert "10 votes" in texts(app)
+    assert "Votes: 10" in texts(app)
     ratings = app.dataframe[0].value
     assert list(ratings["model"]) == ["Demo Thinker · offline", "Demo Swift · offline"]
     assert list(ratings["battles"]) == [10, 10]
@@ -64,4 +64,4 @@ def test_ratings_intervals_matrices_and_exports(app):
 
     judged_battle(user.id, "demo-thinker", "demo-swift", "b")
     app.run()
-    assert "11 votes" in texts(app)  # a new vote is a new cache entry
+    assert "Votes: 11" in texts(app)  # a new vote is a new cache entry
