@@ -16,11 +16,13 @@ from core.batch import (
 )
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.errors import AppError, PromptSetInvalid
+from core.markdown import prepare_markdown
 from core.prompt_sets import MAX_FILE_BYTES, MAX_PROMPTS, PromptSet, parse_prompt_set
 from core.store import batches as batch_store
 from core.store.batches import BatchView
 from ui import state
 from ui.bootstrap import ensure_run_through_app
+from ui.compare_view import temperature_input
 from ui.errors import describe
 from ui.format import model_label
 from ui.model_picker import model_option_label
@@ -93,16 +95,8 @@ def choose_models() -> tuple[list[ColumnSetting], int]:
         key="batch-models",
     )
     left, right = st.columns(2)
-    temperature = left.number_input(
-        t("compare.temperature"),
-        min_value=0.0,
-        max_value=2.0,
-        value=None,
-        step=0.1,
-        placeholder=t("compare.temperature_default"),
-        key="batch-temperature",
-        help=t("compare.temperature_help"),
-    )
+    with left:
+        temperature = temperature_input(t, key="batch-temperature")
     concurrency = right.slider(
         t("batch.concurrency"),
         1,
@@ -249,9 +243,8 @@ def show(batch: BatchView) -> None:
     progress = batch_progress(cells)
     running = runner.is_running(batch.id)
     columns = batch_store.batch_columns(user.id, batch.id)
-    st.markdown(
-        f"**{batch.name}** · " + ", ".join(model_label(catalog, c.model_id) for c in columns)
-    )
+    st.markdown(prepare_markdown(batch.name))  # the uploaded file's name: the user's text
+    st.caption(", ".join(model_label(catalog, c.model_id) for c in columns))
     controls(batch, running, progress.failed, progress.pending)
     st.fragment(results, run_every=REFRESH_S if running else None)(batch)
 

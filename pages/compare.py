@@ -16,6 +16,7 @@ from ui.compare_view import (
     render_summary,
     render_turns,
     settings_label,
+    temperature_input,
     unsent_notice,
 )
 from ui.errors import describe
@@ -71,16 +72,7 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
                 thinking=None,
                 label_visibility="collapsed",
             )
-            temperature = st.number_input(
-                t("compare.temperature"),
-                min_value=0.0,
-                max_value=2.0,
-                value=None,
-                step=0.1,
-                placeholder=t("compare.temperature_default"),
-                key=f"compare-temp-{index}",
-                help=t("compare.temperature_help"),
-            )
+            temperature = temperature_input(t, key=f"compare-temp-{index}")
             if not picked.available:
                 st.warning(
                     t("model.enable_hint", key_env=" / ".join(catalog.missing_keys(picked.model))),

@@ -42,6 +42,20 @@ def settings_label(t: Translator, catalog: Catalog, conversation: ConversationVi
     return " · ".join(parts)
 
 
+def temperature_input(t: Translator, *, key: str) -> float | None:
+    """An optional temperature: empty means the model's default."""
+    return st.number_input(
+        t("compare.temperature"),
+        min_value=0.0,
+        max_value=2.0,
+        value=None,
+        step=0.1,
+        placeholder=t("compare.temperature_default"),
+        key=key,
+        help=t("compare.temperature_help"),
+    )
+
+
 def blind_status_text(t: Translator, _catalog: Catalog, snapshot: Snapshot) -> str:
     """The live status line of a hidden model: the phase, never a name."""
     if snapshot.error is not None and snapshot.done:
