@@ -48,9 +48,10 @@ def test_a_file_without_prompts_says_why(app):
 
 
 def test_stop_then_rerun_only_the_failed_cells(app, faults):
-    faults("demo-east", speed=0.01)  # slow enough to stop mid-answer
-    faults("demo-west", speed=0.01)
     open_batch_page(app)
+    demo_clouds = [p.id for p in services().catalog.providers.values() if p.is_demo]
+    for cloud in demo_clouds:
+        faults(cloud, speed=0.01)  # slow enough to stop mid-answer
     upload(app, "one.csv", b"prompt\nWrite a long essay\n")
     app.button(key="batch-run").click().run()
     batch = batch_store.list_batches(local_user().id)[0]
@@ -63,8 +64,8 @@ def test_stop_then_rerun_only_the_failed_cells(app, faults):
     table = app.dataframe[0].value
     assert set(table["status"]) == {"stopped"}
 
-    faults("demo-east", speed=1.0)
-    faults("demo-west", speed=1.0)
+    for cloud in demo_clouds:
+        faults(cloud, speed=1.0)
     app.button(key="batch-rerun").click().run()
     services().batches.wait(batch.id)
     app.run()
