@@ -18,6 +18,7 @@ filed under the wrong one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -263,6 +264,9 @@ class BatchRunner:
                     log.warning("batch %s, cell %s not started: %s", run.batch_id, cell_id, exc)
             for message_id in run.in_flight:
                 self.chat.stop(run.user_id, message_id)
+            for message_id in run.in_flight:  # stopped answers are saved when this returns
+                with contextlib.suppress(TimeoutError, KeyError):
+                    self.worker.wait(message_id, timeout=10)
         except AppError as exc:  # the batch was deleted, or the database failed
             log.warning("batch %s stopped: %s", run.batch_id, exc)
         finally:

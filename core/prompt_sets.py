@@ -3,7 +3,8 @@
 CSV: a header row names the columns: `prompt` (or `question`, `input`),
 optionally `id` and `system` (or `system_prompt`). A file with a single
 column and no such header is read as one prompt per line. JSONL: one JSON
-object per line with the same keys, or a bare JSON string.
+object per line with the same keys, or a bare JSON string (a JSON array of
+them is accepted too).
 
 Rows that cannot be used (no prompt, bad JSON, a repeated id, too long) are
 reported with their line number and reason, and the rest can still be run;
@@ -76,6 +77,8 @@ _Row = tuple[int, dict[str, str | None] | str]
 
 
 def _jsonl_rows(text: str) -> list[_Row]:
+    if text.lstrip().startswith("["):
+        return _json_array_rows(text)
     rows: list[_Row] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -85,13 +88,25 @@ def _jsonl_rows(text: str) -> list[_Row]:
         except json.JSONDecodeError:
             rows.append((line_no, "bad_json"))
             continue
-        if isinstance(value, str):
-            rows.append((line_no, _fields({"prompt": value})))
-        elif isinstance(value, dict):
-            rows.append((line_no, _fields({str(k).lower(): v for k, v in value.items()})))
-        else:
-            rows.append((line_no, "not_object"))
+        rows.append((line_no, _json_row(value)))
     return rows
+
+
+def _json_array_rows(text: str) -> list[_Row]:
+    """A whole-file JSON array (a common `.json` export); rows are numbered by item."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PromptSetInvalid("bad_json") from exc
+    return [(number, _json_row(item)) for number, item in enumerate(items, start=1)]
+
+
+def _json_row(value: object) -> dict[str, str | None] | str:
+    if isinstance(value, str):
+        return _fields({"prompt": value})
+    if isinstance(value, dict):
+        return _fields({str(k).lower(): v for k, v in value.items()})
+    return "not_object"
 
 
 def _csv_rows(text: str) -> list[_Row]:

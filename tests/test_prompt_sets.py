@@ -45,6 +45,13 @@ def test_jsonl_objects_and_strings():
     ]
 
 
+def test_a_json_array_is_accepted_too():
+    data = json.dumps([{"id": "a", "prompt": "One"}, "Two", 3], indent=2).encode()
+    result = parse_prompt_set("set.json", data)
+    assert [p.prompt for p in result.prompts] == ["One", "Two"]
+    assert result.problems == (RowProblem(3, "not_object"),)
+
+
 def test_bad_rows_are_reported_with_their_line_and_the_rest_is_kept():
     lines = [
         json.dumps({"id": "a", "prompt": "Good"}),
@@ -78,6 +85,7 @@ def test_csv_rows_without_a_prompt_are_reported():
         ("set.csv", b"id,text\n1,hello\n", "no_prompt_column"),
         ("set.jsonl", b"{bad\n{worse\n", "no_prompts"),
         ("set.csv", b"\xff\xfe\x00\x81\x00", "not_text"),
+        ("set.json", b"[1, 2", "bad_json"),
     ],
 )
 def test_unusable_files_say_why(name, data, reason):
