@@ -18,7 +18,7 @@ from ui.theme import apply_theme
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:", layout="centered")
+st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:")
 apply_theme()
 t = state.t()
 
@@ -34,7 +34,19 @@ except StorageError as problem:
     st.stop()
 
 chat_page = st.Page("pages/chat.py", title=t("nav.chat"), icon=":material/chat:", default=True)
+compare_page = st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/view_column:")
+arena_page = st.Page("pages/arena.py", title=t("nav.arena"), icon=":material/swords:")
+leaderboard_page = st.Page(
+    "pages/leaderboard.py", title=t("nav.leaderboard"), icon=":material/leaderboard:"
+)
+batch_page = st.Page("pages/batch.py", title=t("nav.batch"), icon=":material/table_rows:")
 status_page = st.Page("pages/status.py", title=t("nav.status"), icon=":material/monitor_heart:")
-navigation = st.navigation([chat_page, status_page], position="top")
+navigation = st.navigation(
+    [chat_page, compare_page, arena_page, leaderboard_page, batch_page, status_page],
+    position="top",
+)
+# Side-by-side pages need the width; set once per run, before the page draws.
+wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
+st.set_page_config(layout="wide" if wide else "centered")
 render_sidebar(chat_page)
 navigation.run()

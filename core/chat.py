@@ -19,7 +19,7 @@ from core.store import messages as message_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
-from core.worker import Job, Worker
+from core.worker import CHAT_LANE, Job, Worker
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
 
@@ -62,28 +62,27 @@ class ChatService:
         """Store the question, then start the answer. `InputRejected` if blank."""
         text = self._checked(text)
         if conversation_id is None:
-            conversation = conversation_store.create_conversation(
-                user_id,
-                choice.model_id,
-                kind=kind,
-                thinking=choice.thinking,
-                temperature=choice.temperature,
-            )
-            conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
+            conversation = self._new_conversation(user_id, text, choice, kind)
         else:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             conversation_store.update_conversation(
                 user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
             )
-        question = message_store.append_message(
-            user_id,
-            conversation.id,
-            role="user",
-            content=text,
-            parent_id=conversation.current_leaf_id,
-            content_tokens=count_text(text),
-        )
+        question = self._ask(user_id, conversation, text)
         return self._answer(user_id, conversation, question, choice)
+
+    def draft(
+        self, user_id: int, text: str, choice: Choice, *, kind: str, system_prompt: str | None
+    ) -> Sent:
+        """A new conversation with the question and an empty, queued answer; nothing is sent.
+
+        `generate` starts the answer later (a batch run, when a slot frees).
+        """
+        text = self._checked(text)
+        conversation = self._new_conversation(user_id, text, choice, kind, system_prompt)
+        question = self._ask(user_id, conversation, text)
+        answer = self._append_answer(user_id, conversation, question, choice)
+        return Sent(conversation.id, question.id, answer.id, 0)
 
     def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
         """A new answer beside `answer_id`, for the same question; the old one stays."""
@@ -113,13 +112,32 @@ class ChatService:
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
         """Generate an unfinished, stopped or failed answer again, in place."""
+        return self.generate(user_id, answer_id, choice)
+
+    def generate(
+        self,
+        user_id: int,
+        answer_id: int,
+        choice: Choice | None = None,
+        *,
+        lane: str = CHAT_LANE,
+        user_limit: int | None = None,
+    ) -> int:
+        """(Re)generate a stored answer in place, for its question.
+
+        In the chat lane the per-user limits of a person's own messages apply;
+        another lane (a batch run) is bounded by `user_limit` in that lane
+        and does not count against the user's chat.
+        """
         answer = message_store.get_message(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
         choice = choice or self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
-        self._start(user_id, conversation, question, answer.id, choice)
+        self._start(
+            user_id, conversation, question, answer.id, choice, lane=lane, user_limit=user_limit
+        )
         return answer.id
 
     def continue_answer(self, user_id: int, answer_id: int) -> int:
@@ -159,10 +177,39 @@ class ChatService:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
         return Choice(model_id, answer.thinking, answer.temperature)
 
-    def _answer(
+    def _new_conversation(
+        self,
+        user_id: int,
+        text: str,
+        choice: Choice,
+        kind: str,
+        system_prompt: str | None = None,
+    ) -> ConversationView:
+        conversation = conversation_store.create_conversation(
+            user_id,
+            choice.model_id,
+            kind=kind,
+            thinking=choice.thinking,
+            temperature=choice.temperature,
+            system_prompt=system_prompt,
+        )
+        conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
+        return conversation
+
+    def _ask(self, user_id: int, conversation: ConversationView, text: str) -> MessageView:
+        return message_store.append_message(
+            user_id,
+            conversation.id,
+            role="user",
+            content=text,
+            parent_id=conversation.current_leaf_id,
+            content_tokens=count_text(text),
+        )
+
+    def _append_answer(
         self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
-    ) -> Sent:
-        answer = message_store.append_message(
+    ) -> MessageView:
+        return message_store.append_message(
             user_id,
             conversation.id,
             role="assistant",
@@ -173,6 +220,11 @@ class ChatService:
             thinking=choice.thinking,
             temperature=choice.temperature,
         )
+
+    def _answer(
+        self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
+    ) -> Sent:
+        answer = self._append_answer(user_id, conversation, question, choice)
         dropped = self._start(user_id, conversation, question, answer.id, choice)
         return Sent(conversation.id, question.id, answer.id, dropped)
 
@@ -186,6 +238,8 @@ class ChatService:
         *,
         extra: list[Turn] | None = None,
         prefix: str = "",
+        lane: str = CHAT_LANE,
+        user_limit: int | None = None,
     ) -> int:
         """Fit the history, check limits, submit. Failures are written on the answer."""
         model = self.catalog.model(choice.model_id)
@@ -206,7 +260,8 @@ class ChatService:
                 raise RecordNotFound(choice.model_id)
             fitted = self._fit(user_id, conversation, question, model, extra or [])
             message_store.save_progress(answer_id, context_dropped=fitted.dropped)
-            self._admit(user_id)
+            if lane == CHAT_LANE:
+                self._admit(user_id)
             request = GenerationRequest(
                 model_id=model.id,
                 messages=fitted.as_messages(),
@@ -214,8 +269,10 @@ class ChatService:
                 temperature=choice.temperature,
                 allow_fallback=choice.allow_fallback,
             )
-            job = Job(answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix)
-            self.worker.submit(job)
+            job = Job(
+                answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix, lane
+            )
+            self.worker.submit(job, user_limit=user_limit)
             return fitted.dropped
         except AppError as refused:
             message_store.finish(

@@ -142,6 +142,18 @@ class InputRejected(AppError):
     kind = "input_rejected"
 
 
+class VoteRefused(AppError):
+    """An arena vote that cannot count (an answer failed, was stopped, is unfinished…)."""
+
+    kind = "vote_refused"
+
+
+class PromptSetInvalid(AppError):
+    """An uploaded prompt set cannot be read; `detail` says where and why."""
+
+    kind = "prompt_set"
+
+
 # Phrases providers use for "busy" in bodies whose status alone is ambiguous.
 _BUSY_MARKERS = re.compile(
     r"overload|busy|繁忙|capacity|try again later|稍后再试|EngineServerLimitExceeded|"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dotenv import load_dotenv
 
+from core.batch import BatchRunner
 from core.catalog import Catalog, load_catalog
 from core.chat import ChatService
 from core.demo.faults import Faults, seed_faults
@@ -28,6 +29,7 @@ class Services:
     catalog: Catalog
     worker: Worker
     chat: ChatService
+    batches: BatchRunner
 
 
 _lock = threading.Lock()
@@ -63,7 +65,8 @@ def services() -> Services:
             catalog = build_catalog()
             open_store()
             worker = Worker(catalog)
-            _services = Services(catalog, worker, ChatService(catalog, worker))
+            chat = ChatService(catalog, worker)
+            _services = Services(catalog, worker, chat, BatchRunner(chat))
             log.info("ready: %d models, database open", len(catalog.models))
         return _services
 
@@ -73,5 +76,6 @@ def reset_services() -> None:
     global _services
     with _lock:
         if _services is not None:
+            _services.batches.shutdown()
             _services.worker.shutdown()
         _services = None

@@ -33,6 +33,10 @@ from core.tokens import count_text
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL_S = 1.0
+# Lanes keep per-user limits apart: a batch run counts against its own limit,
+# never against the slots a person's chat and comparisons need.
+CHAT_LANE = "chat"
+BATCH_LANE = "batch"
 KEEP_FINISHED_S = 120.0  # finished progress stays readable this long
 
 
@@ -46,6 +50,7 @@ class Job:
     request: GenerationRequest
     prompt_tokens: int = 0  # our estimate, used when the provider reports none
     prefix: str = ""  # text already in the message (Continue appends to it)
+    lane: str = CHAT_LANE
 
 
 @dataclass
@@ -53,6 +58,7 @@ class _Running:
     progress: GenerationProgress
     future: concurrent.futures.Future
     user_id: int
+    lane: str = CHAT_LANE
     finished_at: float | None = None
     generation: asyncio.Task | None = None  # what Stop cancels (saving is not)
     stop_requested: bool = False
@@ -77,14 +83,17 @@ class Worker:
     # ------------------------------------------------------------ page side
 
     def submit(self, job: Job, *, user_limit: int | None = None) -> GenerationProgress:
-        """Start a generation; `UserLimitReached` if the user has too many running."""
+        """Start a generation; `UserLimitReached` if the user has too many running.
+
+        The limit counts the user's running jobs in the job's lane only.
+        """
         limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
         with self._lock:
             self._prune()
             running = self._jobs.get(job.message_id)
             if running is not None and not running.progress.done:
                 return running.progress  # already running: attach, never start twice
-            if self._active_for(job.user_id) >= limit:
+            if self._active_for(job.user_id, job.lane) >= limit:
                 raise UserLimitReached(str(limit))
             request = replace(job.request, ticket=next(self._tickets), message_id=job.message_id)
             job = replace(job, request=request)
@@ -94,7 +103,7 @@ class Worker:
                 conversation_id=job.conversation_id,
                 model_id=request.model_id,
             )
-            running = _Running(progress, concurrent.futures.Future(), job.user_id)
+            running = _Running(progress, concurrent.futures.Future(), job.user_id, job.lane)
             running.future = asyncio.run_coroutine_threadsafe(self._run(job, running), self._loop)
             self._jobs[job.message_id] = running
             return progress
@@ -123,11 +132,12 @@ class Worker:
         if running.generation is not None:
             running.generation.cancel()
 
-    def active_count(self, user_id: int | None = None) -> int:
+    def active_count(self, user_id: int | None = None, lane: str = CHAT_LANE) -> int:
+        """Running jobs: of everyone (all lanes), or of one user in one lane."""
         with self._lock:
             if user_id is None:
                 return sum(1 for r in self._jobs.values() if not r.progress.done)
-            return self._active_for(user_id)
+            return self._active_for(user_id, lane)
 
     def wait(self, message_id: int, timeout: float = 30.0) -> Snapshot:
         """Block until a generation ends (tests, batch runs)."""
@@ -157,8 +167,12 @@ class Worker:
         self._thread.join(timeout=5)
         self._writer.shutdown(wait=True)
 
-    def _active_for(self, user_id: int) -> int:
-        return sum(1 for r in self._jobs.values() if r.user_id == user_id and not r.progress.done)
+    def _active_for(self, user_id: int, lane: str) -> int:
+        return sum(
+            1
+            for r in self._jobs.values()
+            if r.user_id == user_id and r.lane == lane and not r.progress.done
+        )
 
     def _prune(self) -> None:
         now = time.monotonic()

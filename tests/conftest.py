@@ -19,9 +19,11 @@ for name in list(os.environ):
         del os.environ[name]
 
 from core.catalog import Catalog, parse_catalog  # noqa: E402
+from core.chat import ChatService  # noqa: E402
 from core.demo.replies import Reply, StreamReply, text_stream  # noqa: E402
 from core.demo.server import ChatRequest, LocalOpenAIServer  # noqa: E402
 from core.store import open_store, reset_for_tests  # noqa: E402
+from core.worker import Worker  # noqa: E402
 
 
 @pytest.fixture
@@ -105,3 +107,19 @@ def local_catalog(
     base_policy = {"base_delay_s": 0.05, "max_delay_s": 0.2, "retry_budget_s": 10}
     base_policy.update(policy or {})
     return parse_catalog({"providers": providers, "models": models, "policy": base_policy})
+
+
+@pytest.fixture
+def make_chat(db, server) -> Iterator[Callable[..., ChatService]]:
+    """Build ChatServices on their own workers, on `local_catalog(server, **options)`."""
+    workers: list[Worker] = []
+
+    def make(**options) -> ChatService:
+        options.setdefault("policy", {"messages_per_minute": 100})
+        worker = Worker(local_catalog(server, **options))
+        workers.append(worker)
+        return ChatService(worker.catalog, worker)
+
+    yield make
+    for worker in workers:
+        worker.shutdown()

@@ -10,6 +10,7 @@ the script reruns and the page renders them from the database.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -23,6 +24,8 @@ from ui.errors import describe_error
 from ui.format import model_label
 
 POLL_S = 0.1
+
+StatusText = Callable[[Translator, Catalog, Snapshot], str]
 
 
 class _Stream:
@@ -59,11 +62,19 @@ class LiveAnswer:
     """One answer being followed, inside the container it was given."""
 
     def __init__(
-        self, t: Translator, catalog: Catalog, progress: GenerationProgress, container
+        self,
+        t: Translator,
+        catalog: Catalog,
+        progress: GenerationProgress,
+        container,
+        *,
+        describe_status: StatusText | None = None,
     ) -> None:
         self.t = t
         self.catalog = catalog
         self.progress = progress
+        # The blind arena passes its own, which names no model and no provider.
+        self._describe_status = describe_status or status_text
         self._status_line = container.empty()
         self._reasoning_slot = container.container()
         self._answer = _Stream(container)
@@ -97,7 +108,7 @@ class LiveAnswer:
         self._answer.show(snapshot.answer, final=snapshot.done)
 
     def _show_status(self, snapshot: Snapshot) -> None:
-        text = status_text(self.t, self.catalog, snapshot)
+        text = self._describe_status(self.t, self.catalog, snapshot)
         if text == self._status_text:
             return
         self._status_text = text

@@ -6,7 +6,7 @@ free of time-zone ambiguity; pages format them for the reader's locale.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -107,3 +107,100 @@ class Attempt(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[float] = mapped_column(Float)
+
+
+class Comparison(Base):
+    """Several conversations asked the same prompts: a comparison or an arena battle."""
+
+    __tablename__ = "comparisons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(16))  # "compare" or "arena"
+    title: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class ComparisonColumn(Base):
+    __tablename__ = "comparison_columns"
+    __table_args__ = (
+        UniqueConstraint("comparison_id", "position", name="uq_comparison_columns_position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comparison_id: Mapped[int] = mapped_column(ForeignKey("comparisons.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+
+
+class Vote(Base):
+    """A judgement of two exact answers; outlives the battle for the leaderboard."""
+
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    comparison_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comparisons.id", ondelete="SET NULL"), unique=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    model_a: Mapped[str] = mapped_column(String(128))
+    model_b: Mapped[str] = mapped_column(String(128))
+    message_a_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    message_b_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class Batch(Base):
+    """A prompt set run on several model settings."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    concurrency: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class BatchPrompt(Base):
+    __tablename__ = "batch_prompts"
+    __table_args__ = (UniqueConstraint("batch_id", "position", name="uq_batch_prompts_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str] = mapped_column(String(200))
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    prompt: Mapped[str] = mapped_column(Text)
+
+
+class BatchColumn(Base):
+    __tablename__ = "batch_columns"
+    __table_args__ = (UniqueConstraint("batch_id", "position", name="uq_batch_columns_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    model_id: Mapped[str] = mapped_column(String(128))
+    thinking: Mapped[bool | None] = mapped_column(Boolean)
+    temperature: Mapped[float | None] = mapped_column(Float)
+
+
+class BatchCell(Base):
+    """One prompt on one column; its answer is an ordinary message."""
+
+    __tablename__ = "batch_cells"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "column_id", name="uq_batch_cells_prompt_column"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("batch_prompts.id", ondelete="CASCADE"))
+    column_id: Mapped[int] = mapped_column(ForeignKey("batch_columns.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))

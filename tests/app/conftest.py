@@ -8,6 +8,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from core.demo.faults import clear_faults, set_faults
 from core.services import reset_services
 from core.store import reset_for_tests
 
@@ -44,6 +45,13 @@ def app(tmp_path, monkeypatch):
     yield at
     reset_services()
     reset_for_tests()
+
+
+@pytest.fixture
+def faults():
+    """Switch the demo clouds' faults (`faults("demo-east", speed=0.1)`); cleared after."""
+    yield set_faults
+    clear_faults()
 
 
 def texts(at: AppTest) -> str:

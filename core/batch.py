@@ -1,0 +1,300 @@
+"""Batch comparisons: every prompt of a set on every chosen model, a few at a time.
+
+The runner is process-wide, like the worker: a batch keeps running when its
+page is left or reloaded. Each running batch has a small thread that starts
+cells while it has free slots (the batch's own concurrency, and at most
+`lane_limit` batch answers per user) and hands each one to the shared worker
+in the batch lane, so a batch waits in the same provider queues as everyone
+else but never takes the slots a person's chat and comparisons need.
+
+Everything a page shows comes from the database: a cell is pending until
+its answer exists, then it is whatever its answer is. After a restart the
+answers that were being written are interrupted like any other, so the page
+shows what finished and offers to run the rest.
+
+Fallback is off in batch runs: a cell answered by a stand-in model would be
+filed under the wrong one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from core.catalog import Catalog
+from core.chat import ChatService, Choice
+from core.compare import MAX_COLUMNS, ColumnSetting
+from core.errors import AppError, InputRejected
+from core.metrics import answer_metrics
+from core.store import batches as batch_store
+from core.store.batches import (
+    BatchColumnView,
+    BatchPromptView,
+    BatchView,
+    CellView,
+    NewColumn,
+    NewPrompt,
+)
+from core.store.views import ERROR, INTERRUPTED, STOPPED, UNFINISHED
+from core.worker import BATCH_LANE
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 2
+POLL_S = 0.1
+PENDING = "pending"  # a cell that has not run yet
+FAILED = (ERROR, STOPPED, INTERRUPTED)
+
+
+def cell_state(cell: CellView) -> str:
+    """`pending`, or the status of the cell's answer."""
+    return PENDING if cell.message is None else cell.message.status
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    finished: int  # complete or failed
+    failed: int
+    running: int
+    pending: int
+
+    @property
+    def fraction(self) -> float:
+        return self.finished / self.total if self.total else 1.0
+
+
+def batch_progress(cells: Sequence[CellView]) -> BatchProgress:
+    states = [cell_state(cell) for cell in cells]
+    failed = sum(state in FAILED for state in states)
+    running = sum(state in UNFINISHED for state in states)
+    pending = states.count(PENDING)
+    return BatchProgress(len(states), len(states) - running - pending, failed, running, pending)
+
+
+RESULT_COLUMNS = [
+    "id",
+    "prompt",
+    "model",
+    "thinking",
+    "temperature",
+    "status",
+    "answer",
+    "reasoning_chars",
+    "total_s",
+    "ttft_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "tokens_estimated",
+    "tokens_per_s",
+    "cost_usd",
+    "error",
+]
+
+
+def result_rows(
+    cells: Sequence[CellView],
+    prompts: Sequence[BatchPromptView],
+    columns: Sequence[BatchColumnView],
+    catalog: Catalog,
+) -> list[dict]:
+    """One row per cell, in prompt order: the results table and its CSV."""
+    prompt_of = {p.id: p for p in prompts}
+    column_of = {c.id: c for c in columns}
+    rows = []
+    for cell in cells:
+        prompt, column, message = prompt_of[cell.prompt_id], column_of[cell.column_id], cell.message
+        metrics = answer_metrics(message, catalog.model(message.model_id)) if message else None
+        rows.append(
+            {
+                "id": prompt.external_id,
+                "prompt": prompt.prompt,
+                "model": column.model_id,
+                "thinking": column.thinking,
+                "temperature": column.temperature,
+                "status": cell_state(cell),
+                "answer": message.content if message else "",
+                "reasoning_chars": len(message.reasoning) if message else 0,
+                "total_s": metrics.total_s if metrics else None,
+                "ttft_s": metrics.ttft_s if metrics else None,
+                "prompt_tokens": metrics.prompt_tokens if metrics else None,
+                "completion_tokens": message.completion_tokens if message else None,
+                "tokens_estimated": metrics.estimated if metrics else None,
+                "tokens_per_s": metrics.tokens_per_s if metrics else None,
+                "cost_usd": metrics.cost_usd if metrics else None,
+                "error": (message.error_kind or "") if message else "",
+            }
+        )
+    return rows
+
+
+def results_csv(rows: Sequence[dict]) -> str:
+    return pd.DataFrame(list(rows), columns=RESULT_COLUMNS).to_csv(index=False)
+
+
+@dataclass
+class _Run:
+    user_id: int
+    batch_id: int
+    todo: deque[int] = field(default_factory=deque)  # cell ids, in order
+    in_flight: set[int] = field(default_factory=set)  # message ids
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
+class BatchRunner:
+    def __init__(self, chat: ChatService, *, lane_limit: int = MAX_CONCURRENCY) -> None:
+        self.chat = chat
+        self.worker = chat.worker
+        self.lane_limit = lane_limit
+        self._runs: dict[int, _Run] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ page side
+
+    def create(
+        self,
+        user_id: int,
+        name: str,
+        prompts: Sequence[NewPrompt],
+        settings: Sequence[ColumnSetting],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> BatchView:
+        """Store a batch (every cell pending) and start running it."""
+        if not 1 <= len(settings) <= MAX_COLUMNS:
+            raise InputRejected(f"{len(settings)} models; choose 1 to {MAX_COLUMNS}")
+        if not prompts:
+            raise InputRejected("no prompts")
+        columns = [NewColumn(s.model_id, s.thinking, s.temperature) for s in settings]
+        concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
+        batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)
+        self.start(user_id, batch.id)
+        return batch
+
+    def start(self, user_id: int, batch_id: int) -> int:
+        """Run every pending cell; returns how many were queued."""
+        cells = batch_store.batch_cells(user_id, batch_id)
+        return self._enqueue(user_id, batch_id, (c.id for c in cells if c.message is None))
+
+    def rerun_failed(self, user_id: int, batch_id: int) -> int:
+        """Run again the cells whose answer failed, was stopped or was interrupted."""
+        cells = batch_store.batch_cells(user_id, batch_id)
+        return self._enqueue(user_id, batch_id, (c.id for c in cells if cell_state(c) in FAILED))
+
+    def stop(self, user_id: int, batch_id: int) -> None:
+        """Stop starting cells and stop those being answered (they can be rerun)."""
+        batch_store.get_batch(user_id, batch_id)  # ownership check
+        with self._lock:
+            run = self._runs.get(batch_id)
+        if run is not None:
+            run.stop.set()
+
+    def is_running(self, batch_id: int) -> bool:
+        with self._lock:
+            return batch_id in self._runs
+
+    def waiting_cells(self, batch_id: int) -> set[int]:
+        """Cells queued in this process to run (or run again) but not started yet."""
+        with self._lock:
+            run = self._runs.get(batch_id)
+            return set(run.todo) if run else set()
+
+    def wait(self, batch_id: int, timeout: float = 60.0) -> None:
+        """Block until the batch's run ends (tests)."""
+        with self._lock:
+            run = self._runs.get(batch_id)
+        if run is not None and run.thread is not None:
+            run.thread.join(timeout)
+            if run.thread.is_alive():
+                raise TimeoutError(f"batch {batch_id} still running")
+
+    def shutdown(self) -> None:
+        with self._lock:
+            runs = list(self._runs.values())
+        for run in runs:
+            run.stop.set()
+        for run in runs:
+            if run.thread is not None:
+                run.thread.join(5)
+
+    # ------------------------------------------------------------ the run
+
+    def _enqueue(self, user_id: int, batch_id: int, cell_ids: Iterable[int]) -> int:
+        with self._lock:
+            run = self._runs.get(batch_id)
+            fresh = run is None or run.stop.is_set()
+            if fresh:
+                run = _Run(user_id, batch_id)
+            queued = [cell_id for cell_id in cell_ids if cell_id not in run.todo]
+            run.todo.extend(queued)
+            if fresh and run.todo:
+                self._runs[batch_id] = run
+                run.thread = threading.Thread(
+                    target=self._run, args=(run,), name=f"batch-{batch_id}", daemon=True
+                )
+                run.thread.start()
+            return len(queued)
+
+    def _run(self, run: _Run) -> None:
+        try:
+            batch = batch_store.get_batch(run.user_id, run.batch_id)
+            while not run.stop.is_set():
+                run.in_flight = {m for m in run.in_flight if self.worker.is_running(m)}
+                with self._lock:
+                    if not run.todo and not run.in_flight:
+                        self._forget(run)  # under the lock: a late rerun starts a new run
+                        return
+                    cell_id = (
+                        run.todo.popleft() if run.todo and self._has_slot(run, batch) else None
+                    )
+                if cell_id is None:
+                    run.stop.wait(POLL_S)
+                    continue
+                try:
+                    self._start_cell(run, cell_id)
+                except AppError as exc:  # this cell only; its row says pending or failed
+                    log.warning("batch %s, cell %s not started: %s", run.batch_id, cell_id, exc)
+            for message_id in run.in_flight:
+                self.chat.stop(run.user_id, message_id)
+            for message_id in run.in_flight:  # stopped answers are saved when this returns
+                with contextlib.suppress(TimeoutError, KeyError):
+                    self.worker.wait(message_id, timeout=10)
+        except AppError as exc:  # the batch was deleted, or the database failed
+            log.warning("batch %s stopped: %s", run.batch_id, exc)
+        finally:
+            with self._lock:
+                self._forget(run)
+
+    def _forget(self, run: _Run) -> None:
+        if self._runs.get(run.batch_id) is run:
+            del self._runs[run.batch_id]
+
+    def _has_slot(self, run: _Run, batch: BatchView) -> bool:
+        lane_busy = self.worker.active_count(run.user_id, BATCH_LANE)
+        return len(run.in_flight) < batch.concurrency and lane_busy < self.lane_limit
+
+    def _start_cell(self, run: _Run, cell_id: int) -> None:
+        cell, prompt, column = batch_store.cell_detail(run.user_id, cell_id)
+        choice = Choice(column.model_id, column.thinking, column.temperature, allow_fallback=False)
+        message_id = cell.message.id if cell.message is not None else None
+        if message_id is None:
+            sent = self.chat.draft(
+                run.user_id, prompt.prompt, choice, kind="batch", system_prompt=prompt.system_prompt
+            )
+            message_id = sent.assistant_message_id
+            batch_store.attach_message(run.user_id, cell.id, message_id)
+        elif self.worker.is_running(message_id):
+            return
+        self.chat.generate(
+            run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
+        )
+        if self.worker.is_running(message_id):
+            run.in_flight.add(message_id)

@@ -1,0 +1,183 @@
+"""Side-by-side comparisons: one prompt, several models, answered at once.
+
+Each column is an ordinary conversation with its own model settings, so a
+follow-up continues every column's own history, and every answer goes
+through the same worker, queue and busy handling as a chat. The answers are
+submitted together and stream concurrently: the slowest column sets the
+pace, not the sum of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.chat import ChatService, Choice
+from core.errors import InputRejected, UserLimitReached
+from core.store import comparisons as comparison_store
+from core.store import conversations as conversation_store
+from core.store import messages as message_store
+from core.store.comparisons import COMPARE, ComparisonView
+from core.store.views import ConversationView, MessageView
+from core.text import auto_title, is_blank
+
+MIN_COLUMNS = 2
+MAX_COLUMNS = 4
+
+
+@dataclass(frozen=True)
+class ColumnSetting:
+    """The model settings of one column."""
+
+    model_id: str
+    thinking: bool | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonTurn:
+    """One prompt and each column's answer to it (None where a column has none)."""
+
+    question: MessageView
+    answers: tuple[MessageView | None, ...]
+
+
+@dataclass(frozen=True)
+class ComparisonDetail:
+    comparison: ComparisonView
+    columns: tuple[ConversationView, ...]
+    turns: tuple[ComparisonTurn, ...]  # oldest first
+
+    @property
+    def latest_answers(self) -> tuple[MessageView | None, ...]:
+        return self.turns[-1].answers if self.turns else ()
+
+
+def column_choice(conversation: ConversationView, *, allow_fallback: bool) -> Choice:
+    """The settings a column's conversation was created with."""
+    return Choice(
+        conversation.model_id,
+        conversation.thinking,
+        conversation.temperature,
+        allow_fallback=allow_fallback,
+    )
+
+
+class CompareService:
+    def __init__(self, chat: ChatService, *, kind: str = COMPARE) -> None:
+        self.chat = chat
+        self.kind = kind  # the comparison mode and the columns' conversation kind
+
+    def start(
+        self,
+        user_id: int,
+        text: str,
+        settings: Sequence[ColumnSetting],
+        *,
+        allow_fallback: bool = True,
+    ) -> ComparisonView:
+        """Ask every column the first prompt; `AppError` before anything is stored
+        when the prompt is blank, the columns are too few or too many, or the
+        user has not enough free generation slots for all of them."""
+        if not MIN_COLUMNS <= len(settings) <= MAX_COLUMNS:
+            raise InputRejected(f"{len(settings)} columns; choose {MIN_COLUMNS} to {MAX_COLUMNS}")
+        self._check_sendable(user_id, text, len(settings))
+        conversation_ids = []
+        for setting in settings:
+            choice = Choice(
+                setting.model_id,
+                setting.thinking,
+                setting.temperature,
+                allow_fallback=allow_fallback,
+            )
+            sent = self.chat.send(user_id, None, text, choice, kind=self.kind)
+            conversation_ids.append(sent.conversation_id)
+        return comparison_store.create_comparison(
+            user_id, self.kind, conversation_ids, title=auto_title(text)
+        )
+
+    def follow_up(
+        self, user_id: int, comparison_id: int, text: str, *, allow_fallback: bool = True
+    ) -> None:
+        """Ask every column a next prompt, each within its own conversation."""
+        comparison = comparison_store.get_comparison(user_id, comparison_id)
+        self._check_sendable(user_id, text, len(comparison.conversation_ids))
+        for conversation_id in comparison.conversation_ids:
+            conversation = conversation_store.get_conversation(user_id, conversation_id)
+            choice = column_choice(conversation, allow_fallback=allow_fallback)
+            self.chat.send(user_id, conversation_id, text, choice, kind=self.kind)
+        comparison_store.touch_comparison(user_id, comparison_id)
+
+    def retry(
+        self, user_id: int, comparison_id: int, answer_id: int, *, allow_fallback: bool = True
+    ) -> None:
+        """Generate one column's failed or stopped answer again, with its settings."""
+        answer = message_store.get_message(user_id, answer_id)
+        comparison = comparison_store.get_comparison(user_id, comparison_id)
+        if answer.conversation_id not in comparison.conversation_ids:
+            raise InputRejected("not an answer of this comparison")
+        conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
+        self.chat.retry(
+            user_id, answer_id, column_choice(conversation, allow_fallback=allow_fallback)
+        )
+
+    def stop(self, user_id: int, comparison_id: int) -> None:
+        """Stop every column's answer that is still being written."""
+        for answer in self.detail(user_id, comparison_id, last_turns=1).latest_answers:
+            if answer is not None:
+                self.chat.stop(user_id, answer.id)
+
+    def detail(
+        self, user_id: int, comparison_id: int, *, last_turns: int | None = None
+    ) -> ComparisonDetail:
+        """The columns and their turns side by side (the newest `last_turns` only)."""
+        comparison = comparison_store.get_comparison(user_id, comparison_id)
+        columns = tuple(
+            conversation_store.get_conversation(user_id, conversation_id)
+            for conversation_id in comparison.conversation_ids
+        )
+        last = None if last_turns is None else 2 * last_turns
+        branches = [
+            message_store.branch(user_id, conversation.id, last=last) for conversation in columns
+        ]
+        return ComparisonDetail(comparison, columns, align_turns(branches))
+
+    def _check_sendable(self, user_id: int, text: str, columns: int) -> None:
+        if is_blank(text):
+            raise InputRejected("empty")
+        policy = self.chat.catalog.policy
+        free = policy.per_user_generations - self.chat.worker.active_count(user_id)
+        if columns > free:
+            # All columns or none: a comparison with a missing column says nothing.
+            raise UserLimitReached(
+                f"{columns} answers at once; {max(free, 0)} of "
+                f"{policy.per_user_generations} free now"
+            )
+
+
+def align_turns(branches: Sequence[list[MessageView]]) -> tuple[ComparisonTurn, ...]:
+    """Pair each column's answers by the question they answer, in order.
+
+    Every column receives the same prompts, so the k-th question of one is the
+    k-th of all; a column missing an answer (a cut history) gets None.
+    """
+    per_column = [_question_answer_pairs(branch) for branch in branches]
+    if not per_column or not per_column[0]:
+        return ()
+    turns = []
+    for index, (question, _answer) in enumerate(per_column[0]):
+        answers = tuple(pairs[index][1] if index < len(pairs) else None for pairs in per_column)
+        turns.append(ComparisonTurn(question, answers))
+    return tuple(turns)
+
+
+def _question_answer_pairs(
+    branch: list[MessageView],
+) -> list[tuple[MessageView, MessageView | None]]:
+    pairs: list[tuple[MessageView, MessageView | None]] = []
+    for message in branch:
+        if message.role == "user":
+            pairs.append((message, None))
+        elif message.role == "assistant" and pairs and pairs[-1][1] is None:
+            pairs[-1] = (pairs[-1][0], message)
+    return pairs

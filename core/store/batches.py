@@ -1,0 +1,251 @@
+"""Batch runs: a prompt set, the model settings it runs on, and one cell per pair.
+
+A cell's answer is an ordinary message in a conversation of its own (kind
+"batch"), written by the worker like any answer; the cell only points at it.
+So a cell's state is its message's state, and what a dead process left
+unfinished is marked interrupted at the next start like any other answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from core.errors import RecordNotFound
+from core.store.conversations import TITLE_LIMIT, new_public_id
+from core.store.db import session
+from core.store.models import (
+    Batch,
+    BatchCell,
+    BatchColumn,
+    BatchPrompt,
+    Conversation,
+    Message,
+)
+from core.store.views import MessageView, view_of
+
+
+@dataclass(frozen=True)
+class NewPrompt:
+    external_id: str
+    prompt: str
+    system_prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class NewColumn:
+    model_id: str
+    thinking: bool | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: int
+    public_id: str
+    user_id: int
+    name: str
+    concurrency: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class BatchPromptView:
+    id: int
+    position: int
+    external_id: str
+    system_prompt: str | None
+    prompt: str
+
+
+@dataclass(frozen=True)
+class BatchColumnView:
+    id: int
+    position: int
+    model_id: str
+    thinking: bool | None
+    temperature: float | None
+
+
+@dataclass(frozen=True)
+class CellView:
+    id: int
+    prompt_id: int
+    column_id: int
+    message: MessageView | None  # None until the cell is first run
+
+
+def owned_batch(db: Session, user_id: int, batch_id: int) -> Batch:
+    row = db.scalar(select(Batch).where(Batch.id == batch_id, Batch.user_id == user_id))
+    if row is None:
+        raise RecordNotFound(f"batch {batch_id}")
+    return row
+
+
+def create_batch(
+    user_id: int,
+    name: str,
+    prompts: Sequence[NewPrompt],
+    columns: Sequence[NewColumn],
+    *,
+    concurrency: int,
+) -> BatchView:
+    """Store a batch with one pending cell for every prompt on every column."""
+    now = time.time()
+    with session() as db:
+        batch = Batch(
+            public_id=new_public_id(),
+            user_id=user_id,
+            name=name[:TITLE_LIMIT],
+            concurrency=concurrency,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(batch)
+        db.flush()
+        prompt_rows = [
+            BatchPrompt(
+                batch_id=batch.id,
+                position=position,
+                external_id=item.external_id,
+                system_prompt=item.system_prompt,
+                prompt=item.prompt,
+            )
+            for position, item in enumerate(prompts)
+        ]
+        column_rows = [
+            BatchColumn(
+                batch_id=batch.id,
+                position=position,
+                model_id=item.model_id,
+                thinking=item.thinking,
+                temperature=item.temperature,
+            )
+            for position, item in enumerate(columns)
+        ]
+        db.add_all(prompt_rows + column_rows)
+        db.flush()
+        db.add_all(
+            BatchCell(batch_id=batch.id, prompt_id=prompt.id, column_id=column.id)
+            for prompt in prompt_rows
+            for column in column_rows
+        )
+        return view_of(batch, BatchView)
+
+
+def get_batch(user_id: int, batch_id: int) -> BatchView:
+    with session() as db:
+        return view_of(owned_batch(db, user_id, batch_id), BatchView)
+
+
+def find_batch(user_id: int, public_id: str) -> BatchView:
+    """By the id that appears in URLs; still only among the user's own."""
+    with session() as db:
+        row = db.scalar(select(Batch).where(Batch.public_id == public_id, Batch.user_id == user_id))
+        if row is None:
+            raise RecordNotFound(f"batch {public_id}")
+        return view_of(row, BatchView)
+
+
+def list_batches(user_id: int, *, limit: int = 50) -> list[BatchView]:
+    with session() as db:
+        rows = db.scalars(
+            select(Batch)
+            .where(Batch.user_id == user_id)
+            .order_by(Batch.updated_at.desc(), Batch.id.desc())
+            .limit(limit)
+        )
+        return [view_of(row, BatchView) for row in rows]
+
+
+def batch_prompts(user_id: int, batch_id: int) -> list[BatchPromptView]:
+    return _in_order(user_id, batch_id, BatchPrompt, BatchPromptView)
+
+
+def batch_columns(user_id: int, batch_id: int) -> list[BatchColumnView]:
+    return _in_order(user_id, batch_id, BatchColumn, BatchColumnView)
+
+
+def _in_order(user_id: int, batch_id: int, table: type, view: type) -> list:
+    with session() as db:
+        owned_batch(db, user_id, batch_id)
+        rows = db.scalars(select(table).where(table.batch_id == batch_id).order_by(table.position))
+        return [view_of(row, view) for row in rows]
+
+
+def batch_cells(user_id: int, batch_id: int) -> list[CellView]:
+    """Every cell with its answer, in prompt order, then column order."""
+    with session() as db:
+        owned_batch(db, user_id, batch_id)
+        rows = db.execute(
+            select(BatchCell, Message)
+            .join(BatchPrompt, BatchPrompt.id == BatchCell.prompt_id)
+            .join(BatchColumn, BatchColumn.id == BatchCell.column_id)
+            .outerjoin(Message, Message.id == BatchCell.message_id)
+            .where(BatchCell.batch_id == batch_id)
+            .order_by(BatchPrompt.position, BatchColumn.position)
+        )
+        return [
+            CellView(
+                cell.id,
+                cell.prompt_id,
+                cell.column_id,
+                view_of(message, MessageView) if message is not None else None,
+            )
+            for cell, message in rows
+        ]
+
+
+def cell_detail(user_id: int, cell_id: int) -> tuple[CellView, BatchPromptView, BatchColumnView]:
+    """One cell with its answer, its prompt and its model settings."""
+    with session() as db:
+        cell = db.get(BatchCell, cell_id)
+        if cell is None:
+            raise RecordNotFound(f"cell {cell_id}")
+        owned_batch(db, user_id, cell.batch_id)
+        message = db.get(Message, cell.message_id) if cell.message_id is not None else None
+        return (
+            CellView(
+                cell.id,
+                cell.prompt_id,
+                cell.column_id,
+                view_of(message, MessageView) if message is not None else None,
+            ),
+            view_of(db.get(BatchPrompt, cell.prompt_id), BatchPromptView),
+            view_of(db.get(BatchColumn, cell.column_id), BatchColumnView),
+        )
+
+
+def attach_message(user_id: int, cell_id: int, message_id: int) -> None:
+    """Record the answer a cell's run writes into."""
+    with session() as db:
+        cell = db.get(BatchCell, cell_id)
+        if cell is None:
+            raise RecordNotFound(f"cell {cell_id}")
+        owned_batch(db, user_id, cell.batch_id)
+        cell.message_id = message_id
+        db.execute(update(Batch).where(Batch.id == cell.batch_id).values(updated_at=time.time()))
+
+
+def delete_batch(user_id: int, batch_id: int) -> None:
+    """Delete a batch and the conversations its cells answered in."""
+    with session() as db:
+        owned_batch(db, user_id, batch_id)
+        conversation_ids = list(
+            db.scalars(
+                select(Message.conversation_id)
+                .join(BatchCell, BatchCell.message_id == Message.id)
+                .where(BatchCell.batch_id == batch_id)
+            )
+        )
+        db.execute(delete(Batch).where(Batch.id == batch_id))
+        db.execute(
+            delete(Conversation).where(
+                Conversation.id.in_(conversation_ids), Conversation.user_id == user_id
+            )
+        )

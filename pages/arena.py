@@ -1,0 +1,170 @@
+"""Arena: two hidden models answer; vote for the better one; then see who they were."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.arena import Arena, Battle
+from core.errors import AppError, VoteRefused
+from core.ratings import A_BETTER, B_BETTER, BOTH_BAD, TIE
+from core.store import comparisons as comparison_store
+from core.store.views import COMPLETE
+from ui import state
+from ui.bootstrap import ensure_run_through_app
+from ui.compare_view import remember_unsent, render_summary, render_turns, unsent_notice
+from ui.errors import describe
+from ui.format import model_label
+from ui.live import follow
+from ui.records import OpenRecord, page_header
+
+UNSENT = "arena-unsent"
+SHOWN_TURNS = 20
+VOTES = (
+    (A_BETTER, ":material/arrow_back:"),
+    (B_BETTER, ":material/arrow_forward:"),
+    (TIE, ":material/handshake:"),
+    (BOTH_BAD, ":material/thumb_down:"),
+)
+
+ensure_run_through_app()
+t = state.t()
+services = state.svc()
+catalog = services.catalog
+user = state.current_user()
+arena = Arena(services.chat)
+opened = OpenRecord("arena-open", "battle")
+
+
+def header(battle: Battle | None) -> None:
+    history = []
+    for item, vote in arena.history(user.id, limit=30):
+        label = item.title or t("sidebar.untitled")
+        if vote is not None:
+            a, b = model_label(catalog, vote.model_a), model_label(catalog, vote.model_b)
+            history.append((item, f"{label} · {a} vs {b}"))
+        else:
+            history.append((item, f"{label} · {t('arena.not_judged')}"))
+    page_header(t, opened, prefix="arena", showing=battle is not None, history=history)
+
+
+def titles_of(battle: Battle) -> list[str]:
+    sides = [t("arena.model_a"), t("arena.model_b")]
+    if not battle.revealed:
+        return sides
+    models = [battle.vote.model_a, battle.vote.model_b]
+    return [f"{side} · {model_label(catalog, m)}" for side, m in zip(sides, models, strict=True)]
+
+
+def voting(battle: Battle) -> None:
+    """The four votes, once both latest answers are complete; why not, otherwise."""
+    answers = battle.detail.latest_answers
+    if any(a is None or a.status != COMPLETE for a in answers):
+        st.caption(":material/how_to_vote: " + t("arena.cannot_vote_yet"))
+        return
+    st.markdown(f"**{t('arena.which_is_better')}**")
+    for column, (outcome, icon) in zip(st.columns(len(VOTES)), VOTES, strict=True):
+        if column.button(
+            t(f"arena.vote.{outcome}"), icon=icon, key=f"vote-{outcome}", width="stretch"
+        ):
+            try:
+                arena.vote(user.id, battle.id, outcome, answers[0].id, answers[1].id)
+            except VoteRefused as refused:
+                key = f"arena.refused.{refused.detail}"
+                message = t(key) if t.has(key) else describe(t, refused.kind, refused.detail)
+                st.session_state["arena-refused"] = message
+            st.rerun()
+    refused = st.session_state.pop("arena-refused", None)
+    if refused:
+        st.warning(refused, icon=":material/block:")
+
+
+def reveal(battle: Battle) -> None:
+    vote = battle.vote
+    st.success(
+        t(
+            "arena.revealed",
+            vote=t(f"arena.vote.{vote.outcome}"),
+            a=model_label(catalog, vote.model_a),
+            b=model_label(catalog, vote.model_b),
+        ),
+        icon=":material/visibility:",
+    )
+
+
+def show(battle: Battle) -> list:
+    titles = titles_of(battle)
+
+    def retry(answer) -> None:
+        try:
+            arena.retry(user.id, battle.id, answer.id)
+        except AppError as error:
+            st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
+            return
+        st.rerun()
+
+    live = render_turns(
+        t,
+        catalog,
+        services.worker,
+        battle.detail,
+        titles=titles,
+        blind=not battle.revealed,
+        retry=None if battle.revealed else retry,
+    )
+    if live:
+        return live
+    if battle.revealed:
+        reveal(battle)
+        render_summary(t, catalog, titles, battle.detail.latest_answers)
+    else:
+        voting(battle)
+    return live
+
+
+def send(battle: Battle | None, text: str) -> None:
+    try:
+        if battle is None or battle.revealed:
+            opened.open(arena.start_battle(user.id, text))
+        else:
+            arena.ask(user.id, battle.id, text)
+    except AppError as error:
+        remember_unsent(UNSENT, text, error)
+        st.rerun()
+    st.session_state.pop(UNSENT, None)
+    st.rerun()
+
+
+battle = opened.current(
+    lambda battle_id: arena.battle(user.id, battle_id, last_turns=SHOWN_TURNS),
+    lambda public_id: comparison_store.find_comparison(user.id, public_id),
+    t("arena.not_found"),
+)
+header(battle)
+can_battle = len(arena.contenders()) >= 2
+live = []
+intro_slot, battle_slot = st.empty(), st.empty()  # see pages/compare.py
+if battle is None:
+    battle_slot.empty()
+    with intro_slot.container():
+        st.caption(t("arena.intro"))
+        if not can_battle:
+            st.info(t("arena.need_two"), icon=":material/group_off:")
+else:
+    intro_slot.empty()
+    with battle_slot.container():
+        live = show(battle)
+
+resend = unsent_notice(t, UNSENT)
+if live:
+    placeholder = t("compare.answering")
+elif battle is not None and battle.revealed:
+    placeholder = t("arena.placeholder_new")
+elif battle is not None:
+    placeholder = t("arena.placeholder_follow_up")
+else:
+    placeholder = t("arena.placeholder")
+prompt = st.chat_input(placeholder, disabled=bool(live) or not can_battle, key="arena-input")
+if (prompt or resend) and can_battle and not live:
+    send(battle, prompt or resend)
+if live:
+    follow(live)

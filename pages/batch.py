@@ -1,0 +1,261 @@
+"""Batch: a prompt set on several models, a few at a time; results fill in as they finish."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.batch import (
+    DEFAULT_CONCURRENCY,
+    FAILED,
+    MAX_CONCURRENCY,
+    batch_progress,
+    cell_state,
+    result_rows,
+    results_csv,
+)
+from core.compare import MAX_COLUMNS, ColumnSetting
+from core.errors import AppError, PromptSetInvalid
+from core.markdown import prepare_markdown
+from core.prompt_sets import MAX_FILE_BYTES, MAX_PROMPTS, PromptSet, parse_prompt_set
+from core.store import batches as batch_store
+from core.store.batches import BatchView
+from ui import state
+from ui.bootstrap import ensure_run_through_app
+from ui.compare_view import temperature_input
+from ui.errors import describe
+from ui.format import model_label
+from ui.model_picker import model_option_label
+from ui.records import OpenRecord, page_header
+
+REFRESH_S = 1.0
+
+ensure_run_through_app()
+t = state.t()
+services = state.svc()
+catalog = services.catalog
+runner = services.batches
+user = state.current_user()
+opened = OpenRecord("batch-open", "batch")
+
+
+def header(batch: BatchView | None) -> None:
+    zone = state.timezone()
+    history = [
+        (item, f"{item.name} · {t.datetime(item.created_at, zone)}")
+        for item in batch_store.list_batches(user.id, limit=30)
+    ]
+    page_header(t, opened, prefix="batch", showing=batch is not None, history=history)
+
+
+# ---------------------------------------------------------------- a new batch
+
+
+def read_upload() -> tuple[str, PromptSet] | None:
+    upload = st.file_uploader(
+        t("batch.upload"),
+        type=["csv", "tsv", "txt", "jsonl", "ndjson", "json"],
+        help=t("batch.upload_help", rows=MAX_PROMPTS, mb=MAX_FILE_BYTES // (1024 * 1024)),
+        key="batch-file",
+    )
+    if upload is None:
+        st.caption(t("batch.format_hint"))
+        return None
+    try:
+        prompt_set = parse_prompt_set(upload.name, upload.getvalue())
+    except PromptSetInvalid as invalid:
+        st.error(t(f"batch.invalid.{invalid.detail}", rows=MAX_PROMPTS), icon=":material/error:")
+        return None
+    st.success(t("batch.read", n=len(prompt_set.prompts)), icon=":material/task:")
+    if prompt_set.problems:
+        lines = [
+            t("batch.problem_line", line=p.line, reason=t(f"batch.problem.{p.reason}"))
+            for p in prompt_set.problems
+        ]
+        st.warning(
+            t("batch.skipped", n=len(lines)) + "  \n" + "  \n".join(lines[:20]),
+            icon=":material/warning:",
+        )
+    preview = pd.DataFrame(
+        [(p.external_id, p.system_prompt or "", p.prompt) for p in prompt_set.prompts[:5]],
+        columns=[t("batch.col.id"), t("batch.col.system"), t("batch.col.prompt")],
+    )
+    st.dataframe(preview, hide_index=True, width="stretch")
+    return upload.name, prompt_set
+
+
+def choose_models() -> tuple[list[ColumnSetting], int]:
+    usable = [m.id for m in catalog.models.values() if catalog.is_available(m)]
+    models = st.multiselect(
+        t("batch.models"),
+        list(catalog.models),
+        default=usable[:2],
+        max_selections=MAX_COLUMNS,
+        format_func=lambda mid: model_option_label(t, catalog, mid),
+        key="batch-models",
+    )
+    left, right = st.columns(2)
+    with left:
+        temperature = temperature_input(t, key="batch-temperature")
+    concurrency = right.slider(
+        t("batch.concurrency"),
+        1,
+        MAX_CONCURRENCY,
+        DEFAULT_CONCURRENCY,
+        key="batch-concurrency",
+        help=t("batch.concurrency_help"),
+    )
+    return [ColumnSetting(model_id, None, temperature) for model_id in models], concurrency
+
+
+def new_batch() -> None:
+    st.caption(t("batch.intro"))
+    upload = read_upload()
+    settings, concurrency = choose_models()
+    unavailable = [
+        s.model_id for s in settings if not catalog.is_available(catalog.models[s.model_id])
+    ]
+    if unavailable:
+        names = ", ".join(model_label(catalog, m) for m in unavailable)
+        st.warning(t("batch.unavailable", models=names), icon=":material/key:")
+    ready = upload is not None and settings and not unavailable
+    if st.button(
+        t("batch.run"),
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=not ready,
+        key="batch-run",
+    ):
+        name, prompt_set = upload
+        try:
+            batch = runner.create(
+                user.id, name, prompt_set.prompts, settings, concurrency=concurrency
+            )
+        except AppError as error:
+            st.error(describe(t, error.kind, error.detail), icon=":material/error:")
+            return
+        opened.open(batch)
+        st.rerun()
+
+
+# ---------------------------------------------------------------- an open batch
+
+
+def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None:
+    bar = st.container(horizontal=True)
+    if running:
+        if bar.button(t("batch.stop"), icon=":material/stop:", key="batch-stop"):
+            runner.stop(user.id, batch.id)
+            runner.wait(batch.id, timeout=10)
+            st.rerun()
+    elif pending and bar.button(
+        t("batch.run_rest", n=pending), icon=":material/play_arrow:", key="batch-resume"
+    ):
+        runner.start(user.id, batch.id)
+        st.rerun()
+    if failed and bar.button(
+        t("batch.rerun_failed", n=failed), icon=":material/refresh:", key="batch-rerun"
+    ):
+        runner.rerun_failed(user.id, batch.id)
+        st.rerun()
+    bar.download_button(
+        t("batch.export"),
+        data=lambda: results_csv(rows_of(batch)),
+        file_name=f"batch-{batch.public_id[:8]}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="batch-export",
+    )
+    if not running:
+        with bar.popover(t("batch.delete"), icon=":material/delete:"):
+            if st.button(t("batch.delete_confirm"), type="primary", key="batch-delete"):
+                batch_store.delete_batch(user.id, batch.id)
+                opened.open(None)
+                st.rerun()
+
+
+def rows_of(batch: BatchView, cells: list | None = None) -> list[dict]:
+    return result_rows(
+        cells if cells is not None else batch_store.batch_cells(user.id, batch.id),
+        batch_store.batch_prompts(user.id, batch.id),
+        batch_store.batch_columns(user.id, batch.id),
+        catalog,
+    )
+
+
+def results(batch: BatchView) -> None:
+    """Progress and the results table; refreshed every second while the batch runs."""
+    cells = batch_store.batch_cells(user.id, batch.id)
+    progress = batch_progress(cells)
+    running = runner.is_running(batch.id)
+    waiting = runner.waiting_cells(batch.id)
+    st.progress(
+        progress.fraction,
+        text=t(
+            "batch.progress",
+            done=progress.finished,
+            total=progress.total,
+            failed=progress.failed,
+            running=progress.running,
+        ),
+    )
+    rows = rows_of(batch, cells)
+    for row, cell in zip(rows, cells, strict=True):
+        row["model"] = model_label(catalog, row["model"])
+        state_key = (
+            "waiting" if cell.id in waiting and cell_state(cell) in FAILED else row["status"]
+        )
+        row["status"] = (
+            t(f"batch.status.{state_key}") if t.has(f"batch.status.{state_key}") else state_key
+        )
+    frame = pd.DataFrame(rows)
+    config = {
+        "id": t("batch.col.id"),
+        "prompt": st.column_config.TextColumn(t("batch.col.prompt"), width="medium"),
+        "model": t("batch.col.model"),
+        "status": t("batch.col.status"),
+        "answer": st.column_config.TextColumn(t("batch.col.answer"), width="large"),
+        "reasoning_chars": st.column_config.NumberColumn(t("batch.col.reasoning")),
+        "total_s": st.column_config.NumberColumn(t("batch.col.latency"), format="%.1f s"),
+        "ttft_s": st.column_config.NumberColumn(t("batch.col.ttft"), format="%.2f s"),
+        "completion_tokens": st.column_config.NumberColumn(t("batch.col.tokens")),
+        "cost_usd": st.column_config.NumberColumn(t("batch.col.cost"), format="$%.5f"),
+        "error": t("batch.col.error"),
+    }
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_order=list(config),
+        column_config=config,
+        width="stretch",
+        placeholder="–",
+    )
+    was_running = f"batch-was-running-{batch.id}"
+    if st.session_state.get(was_running) and not running:
+        st.session_state[was_running] = False
+        st.rerun()  # the run ended: redraw the buttons outside this fragment
+    st.session_state[was_running] = running
+
+
+def show(batch: BatchView) -> None:
+    cells = batch_store.batch_cells(user.id, batch.id)
+    progress = batch_progress(cells)
+    running = runner.is_running(batch.id)
+    columns = batch_store.batch_columns(user.id, batch.id)
+    st.markdown(prepare_markdown(batch.name))  # the uploaded file's name: the user's text
+    st.caption(", ".join(model_label(catalog, c.model_id) for c in columns))
+    controls(batch, running, progress.failed, progress.pending)
+    st.fragment(results, run_every=REFRESH_S if running else None)(batch)
+
+
+batch = opened.current(
+    lambda batch_id: batch_store.get_batch(user.id, batch_id),
+    lambda public_id: batch_store.find_batch(user.id, public_id),
+    t("batch.not_found"),
+)
+header(batch)
+if batch is None:
+    new_batch()
+else:
+    show(batch)

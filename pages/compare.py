@@ -1,0 +1,156 @@
+"""Compare: one prompt, two to four models (or settings), answered side by side at once."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.catalog import Model
+from core.compare import MAX_COLUMNS, MIN_COLUMNS, ColumnSetting, CompareService
+from core.errors import AppError
+from core.store import comparisons as comparison_store
+from core.store.comparisons import COMPARE, ComparisonView
+from ui import state
+from ui.bootstrap import ensure_run_through_app
+from ui.compare_view import (
+    remember_unsent,
+    render_summary,
+    render_turns,
+    settings_label,
+    temperature_input,
+    unsent_notice,
+)
+from ui.errors import describe
+from ui.live import follow
+from ui.model_picker import pick_model
+from ui.records import OpenRecord, page_header
+
+UNSENT = "compare-unsent"
+SHOWN_TURNS = 20
+
+ensure_run_through_app()
+t = state.t()
+services = state.svc()
+catalog = services.catalog
+user = state.current_user()
+compare = CompareService(services.chat)
+opened = OpenRecord("compare-open", "cmp")
+
+
+def header(comparison: ComparisonView | None) -> None:
+    past = comparison_store.list_comparisons(user.id, COMPARE, limit=30)
+    history = [(item, item.title or t("sidebar.untitled")) for item in past]
+    page_header(t, opened, prefix="compare", showing=comparison is not None, history=history)
+
+
+def default_models() -> list[Model]:
+    """Alternate between the models that can answer, for a ready-made first setup."""
+    usable = [m for m in catalog.models.values() if catalog.is_available(m)] or list(
+        catalog.models.values()
+    )
+    return [usable[i % len(usable)] for i in range(MAX_COLUMNS)]
+
+
+def column_setup() -> tuple[list[ColumnSetting], bool]:
+    """The columns of a new comparison; and whether every chosen model can answer."""
+    count = st.segmented_control(
+        t("compare.columns"),
+        list(range(MIN_COLUMNS, MAX_COLUMNS + 1)),
+        default=MIN_COLUMNS,
+        key="compare-count",
+    )
+    count = count or MIN_COLUMNS
+    settings, ready = [], True
+    defaults = default_models()
+    for index, column in enumerate(st.columns(count)):
+        with column.container(border=True):
+            st.markdown(f"**{t('compare.column', n=index + 1)}**")
+            picked = pick_model(
+                t,
+                catalog,
+                key=f"compare-col-{index}",
+                model_id=defaults[index].id,
+                thinking=None,
+                label_visibility="collapsed",
+            )
+            temperature = temperature_input(t, key=f"compare-temp-{index}")
+            if not picked.available:
+                st.warning(
+                    t("model.enable_hint", key_env=" / ".join(catalog.missing_keys(picked.model))),
+                    icon=":material/key:",
+                )
+                ready = False
+        settings.append(ColumnSetting(picked.model.id, picked.thinking, temperature))
+    return settings, ready
+
+
+def send(comparison: ComparisonView | None, text: str, settings: list[ColumnSetting]) -> None:
+    try:
+        if comparison is None:
+            started = compare.start(user.id, text, settings, allow_fallback=state.allow_fallback())
+            opened.open(started)
+        else:
+            compare.follow_up(user.id, comparison.id, text, allow_fallback=state.allow_fallback())
+    except AppError as error:
+        remember_unsent(UNSENT, text, error)  # nothing typed is lost
+        st.rerun()
+    st.session_state.pop(UNSENT, None)
+    st.rerun()
+
+
+def show(comparison: ComparisonView) -> list:
+    detail = compare.detail(user.id, comparison.id, last_turns=SHOWN_TURNS)
+    titles = [
+        f"{index + 1} · {settings_label(t, catalog, column)}"
+        for index, column in enumerate(detail.columns)
+    ]
+
+    def retry(answer) -> None:
+        try:
+            compare.retry(user.id, comparison.id, answer.id, allow_fallback=state.allow_fallback())
+        except AppError as error:
+            st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
+            return
+        st.rerun()
+
+    live = render_turns(
+        t, catalog, services.worker, detail, titles=titles, blind=False, retry=retry
+    )
+    if live:
+        if st.button(t("compare.stop"), icon=":material/stop:", key="compare-stop"):
+            compare.stop(user.id, comparison.id)
+            st.rerun()
+    elif detail.turns:
+        render_summary(t, catalog, titles, detail.latest_answers)
+    return live
+
+
+comparison = opened.current(
+    lambda cid: comparison_store.get_comparison(user.id, cid),
+    lambda public_id: comparison_store.find_comparison(user.id, public_id),
+    t("compare.not_found"),
+)
+header(comparison)
+settings: list[ColumnSetting] = []
+ready = True
+live = []
+# The setup and a comparison each have their own slot, and the unused one is
+# cleared: otherwise the setup's widgets would linger, greyed, while this run
+# follows the answers (as on the chat page).
+setup_slot, comparison_slot = st.empty(), st.empty()
+if comparison is None:
+    comparison_slot.empty()
+    with setup_slot.container():
+        st.caption(t("compare.intro"))
+        settings, ready = column_setup()
+else:
+    setup_slot.empty()
+    with comparison_slot.container():
+        live = show(comparison)
+
+resend = unsent_notice(t, UNSENT)
+placeholder = t("compare.answering") if live else t("compare.placeholder")
+prompt = st.chat_input(placeholder, disabled=bool(live) or not ready, key="compare-input")
+if (prompt or resend) and ready and not live:
+    send(comparison, prompt or resend, settings)
+if live:
+    follow(live)

@@ -1,0 +1,73 @@
+"""The batch page: upload a prompt set, run it on two models, stop, rerun, export."""
+
+import time
+
+from core.services import services
+from core.store import batches as batch_store
+from core.store.users import local_user
+from core.worker import BATCH_LANE
+
+PROMPTS = b"id,prompt\nq1,Explain python code for sorting\nq2,\nq3,What is a tortoise?\n"
+
+
+def open_batch_page(app):
+    app.run()
+    app.switch_page("pages/batch.py").run()
+    return app
+
+
+def upload(app, name: str, data: bytes):
+    app.file_uploader(key="batch-file").set_value((name, data, "text/csv")).run()
+
+
+def test_upload_reports_bad_rows_and_runs_every_prompt_on_every_model(app):
+    open_batch_page(app)
+    upload(app, "set.csv", PROMPTS)
+    assert any("2 prompts read" in s.value for s in app.success)
+    assert any("line 3: no prompt" in w.value for w in app.warning)
+    assert app.multiselect(key="batch-models").value == ["demo-thinker", "demo-swift"]
+    app.button(key="batch-run").click().run()
+    assert not app.exception
+
+    batch = batch_store.list_batches(local_user().id)[0]
+    services().batches.wait(batch.id)
+    app.run()
+    assert "4 of 4 done" in app.get("progress")[0].proto.text
+    table = app.dataframe[0].value
+    assert list(table["id"]) == ["q1", "q1", "q3", "q3"]
+    assert set(table["status"]) == {"complete"}
+    assert table["answer"].str.contains("offline demo").all()
+    assert "batch-export" in {b.key for b in app.get("download_button")}
+
+
+def test_a_file_without_prompts_says_why(app):
+    open_batch_page(app)
+    upload(app, "set.csv", b"id,text\n1,hello\n")
+    assert any("No “prompt” column" in e.value for e in app.error)
+    assert app.button(key="batch-run").disabled
+
+
+def test_stop_then_rerun_only_the_failed_cells(app, faults):
+    open_batch_page(app)
+    demo_clouds = [p.id for p in services().catalog.providers.values() if p.is_demo]
+    for cloud in demo_clouds:
+        faults(cloud, speed=0.01)  # slow enough to stop mid-answer
+    upload(app, "one.csv", b"prompt\nWrite a long essay\n")
+    app.button(key="batch-run").click().run()
+    batch = batch_store.list_batches(local_user().id)[0]
+    worker = services().worker
+    deadline = time.monotonic() + 10
+    while worker.active_count(local_user().id, BATCH_LANE) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    app.run()
+    app.button(key="batch-stop").click().run()
+    table = app.dataframe[0].value
+    assert set(table["status"]) == {"stopped"}
+
+    for cloud in demo_clouds:
+        faults(cloud, speed=1.0)
+    app.button(key="batch-rerun").click().run()
+    services().batches.wait(batch.id)
+    app.run()
+    assert set(app.dataframe[0].value["status"]) == {"complete"}
+    assert len(batch_store.batch_cells(local_user().id, batch.id)) == 2
