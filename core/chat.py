@@ -85,11 +85,15 @@ class ChatService:
         )
         return self._answer(user_id, conversation, question, choice)
 
-    def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
-        """A new answer beside `answer_id`, for the same question; the old one stays."""
+    def regenerate(self, user_id: int, answer_id: int, choice: Choice | None = None) -> Sent:
+        """A new answer beside `answer_id`, for the same question; the old one stays.
+
+        Without a `choice`, the model and settings that answer was asked with.
+        """
         answer = message_store.get_message(user_id, answer_id)
         if answer.role != "assistant" or answer.parent_id is None:
             raise RecordNotFound(f"answer {answer_id}")
+        choice = choice or self.choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         return self._answer(user_id, conversation, question, choice)
@@ -116,7 +120,7 @@ class ChatService:
         answer = message_store.get_message(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
-        choice = choice or self._choice_of(answer)
+        choice = choice or self.choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         self._start(user_id, conversation, question, answer.id, choice)
@@ -127,7 +131,7 @@ class ChatService:
         answer = message_store.get_message(user_id, answer_id)
         if self.worker.is_running(answer_id) or not answer.content:
             return self.retry(user_id, answer_id)
-        choice = self._choice_of(answer)
+        choice = self.choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         extra = [Turn.of("assistant", answer.content), Turn.of("user", CONTINUE_PROMPT)]
@@ -146,6 +150,14 @@ class ChatService:
         message_store.get_message(user_id, answer_id)  # ownership check
         return self.worker.cancel(answer_id)
 
+    def stop_all(self, user_id: int, conversation_id: int | None = None) -> int:
+        """Stop every answer being written for this user (in one conversation, or
+        in all), before their data is deleted."""
+        return sum(
+            self.worker.cancel(message_id)
+            for message_id in message_store.unfinished_message_ids(user_id, conversation_id)
+        )
+
     # ------------------------------------------------------------ internals
 
     def _checked(self, text: str) -> str:
@@ -155,9 +167,10 @@ class ChatService:
             raise InputRejected(f"{len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         return clean_text(text)
 
-    def _choice_of(self, answer: MessageView) -> Choice:
+    def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
+        """The model and settings `answer` was asked with."""
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
-        return Choice(model_id, answer.thinking, answer.temperature)
+        return Choice(model_id, answer.thinking, answer.temperature, allow_fallback)
 
     def _answer(
         self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
