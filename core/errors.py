@@ -142,6 +142,12 @@ class InputRejected(AppError):
     kind = "input_rejected"
 
 
+class ImportRejected(AppError):
+    """A file offered for import is not a conversation export we can read."""
+
+    kind = "import_rejected"
+
+
 # Phrases providers use for "busy" in bodies whose status alone is ambiguous.
 _BUSY_MARKERS = re.compile(
     r"overload|busy|繁忙|capacity|try again later|稍后再试|EngineServerLimitExceeded|"
