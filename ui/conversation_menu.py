@@ -1,0 +1,100 @@
+"""The menu behind a conversation's title: rename, pin, archive, download, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.export import file_name, to_json, to_markdown
+from core.i18n import Translator
+from core.store import conversations as conversation_store
+from core.store import erase, transfer
+from core.store.views import ConversationView
+from ui import state
+from ui.format import model_label
+from ui.search import forget_results
+
+
+def conversation_menu(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    """The title as a popover button. Its content is small (the files are made
+    only when a download button is clicked), so it is not loaded lazily."""
+    title = conversation.title or t("sidebar.untitled")
+    icon = ":material/keep:" if conversation.pinned else ":material/more_horiz:"
+    with st.popover(title, icon=icon, width="stretch"):
+        _rename(t, user_id, conversation, title)
+        _pin_and_archive(t, user_id, conversation)
+        st.divider()
+        download_buttons(
+            t,
+            lambda: transfer.export_conversations(user_id, [conversation.id]),
+            title,
+            key=f"export-{conversation.id}",
+        )
+        st.divider()
+        _delete(t, user_id, conversation)
+
+
+def download_buttons(t: Translator, document: Callable[[], dict], title: str, *, key: str) -> None:
+    """Markdown and JSON downloads; each file is made only when its button is clicked."""
+    catalog, zone = state.svc().catalog, state.timezone()
+    st.download_button(
+        t("history.menu.export_markdown"),
+        data=lambda: to_markdown(t, document(), lambda m: model_label(catalog, m), zone),
+        file_name=file_name(title, "md"),
+        mime="text/markdown",
+        icon=":material/description:",
+        key=f"{key}-md",
+        on_click="ignore",
+    )
+    st.download_button(
+        t("history.menu.export_json"),
+        data=lambda: to_json(document()),
+        file_name=file_name(title, "json"),
+        mime="application/json",
+        icon=":material/data_object:",
+        key=f"{key}-json",
+        on_click="ignore",
+    )
+
+
+def _rename(t: Translator, user_id: int, conversation: ConversationView, title: str) -> None:
+    new_title = st.text_input(
+        t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
+    )
+    if st.button(t("chat.save"), key=f"save-title-{conversation.id}"):
+        conversation_store.rename_conversation(user_id, conversation.id, new_title)
+        forget_results()
+        st.rerun()
+
+
+def _pin_and_archive(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    with st.container(horizontal=True):
+        pin = "history.menu.unpin" if conversation.pinned else "history.menu.pin"
+        if st.button(t(pin), icon=":material/keep:", key=f"pin-{conversation.id}"):
+            conversation_store.update_conversation(
+                user_id, conversation.id, pinned=not conversation.pinned
+            )
+            st.rerun()
+        archive = "history.menu.unarchive" if conversation.archived else "history.menu.archive"
+        if st.button(t(archive), icon=":material/archive:", key=f"archive-{conversation.id}"):
+            conversation_store.update_conversation(
+                user_id, conversation.id, archived=not conversation.archived
+            )
+            st.rerun()
+
+
+def _delete(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    confirm = st.checkbox(t("chat.delete_confirm"), key=f"confirm-delete-{conversation.id}")
+    if st.button(
+        t("chat.delete"),
+        key=f"delete-{conversation.id}",
+        icon=":material/delete:",
+        disabled=not confirm,
+        type="primary",
+    ):
+        state.svc().chat.stop_all(user_id, conversation.id)
+        erase.delete_conversation(user_id, conversation.id)
+        forget_results()
+        state.open_conversation(None)
+        st.rerun()
