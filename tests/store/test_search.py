@@ -1,5 +1,7 @@
 """Search: what a person finds, in what order, whatever they type."""
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -245,3 +247,28 @@ def test_every_connection_overwrites_deleted_records(db):
     # Many SQLite builds do by default, not all: the store asks for it.
     with engine().connect() as conn:
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def nothing_left_to_merge() -> bool:
+    """Whether the index is one segment: no deleted entries linger in older ones."""
+    with engine().begin() as conn:
+        raw = conn.connection.driver_connection
+        before = raw.total_changes
+        conn.exec_driver_sql("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')")
+        return raw.total_changes - before <= 1
+
+
+@pytest.mark.parametrize("in_background", [False, True])
+def test_deleted_entries_are_merged_out_of_the_index(alice, monkeypatch, in_background):
+    for n in range(30):  # one transaction each: many index segments
+        chat(alice, [("user", f"message number {n} about a narwhal")])
+    doomed = chat(alice, [("user", "the narwhal secret")])
+    if in_background:
+        monkeypatch.setattr(erase, "SMALL_INDEX", 0)
+    erase.delete_conversation(alice.id, doomed.id)
+    deadline = time.monotonic() + 20
+    while erase._merging and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert nothing_left_to_merge()
+    assert "the narwhal secret" not in contents(alice, "narwhal")
+    assert integrity_ok()
