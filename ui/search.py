@@ -19,6 +19,7 @@ from ui.focus import clear_focus, focus_on
 
 _RESULTS = "search_results"  # ((user id, query, with reasoning), hits)
 QUERY_KEY = "search-query"
+TITLE_CHARS = 28
 
 
 def search_box(t: Translator) -> str:
@@ -29,22 +30,27 @@ def search_box(t: Translator) -> str:
         type="search",
         placeholder=t("history.search.placeholder"),
         label_visibility="collapsed",
-        max_chars=200,
     )
     return query.strip()
 
 
 def search_results(t: Translator, user_id: int, query: str, chat_page: st.Page) -> None:
+    """The hits grouped by conversation (in rank order): a caption, then its snippets."""
     include_reasoning = st.toggle(t("history.search.reasoning"), key="search-reasoning")
     hits = _cached_search(user_id, query, include_reasoning)
     if not hits:
         st.caption(t("history.search.none"))
     zone = state.timezone()
-    for hit in hits:
-        st.caption(_hit_caption(t, hit, zone))
-        key = f"hit-{hit.conversation_id}-{hit.message_id or 'title'}"
-        if st.button(snippet_label(hit), key=key, type="tertiary", width="stretch"):
-            _open(t, user_id, hit, chat_page)
+    for group in _by_conversation(hits):
+        st.caption(_group_caption(t, group, zone))
+        messages = [hit for hit in group if hit.message_id is not None] or group[:1]
+        for hit in messages:
+            key = f"hit-{hit.conversation_id}-{hit.message_id or 'title'}"
+            label = snippet_label(hit)
+            if hit.in_reasoning:
+                label = f"{label} ({t('history.search.in_reasoning')})"
+            if st.button(label, key=key, type="tertiary", width="stretch"):
+                _open(t, user_id, hit, chat_page)
 
 
 def forget_results() -> None:
@@ -70,15 +76,22 @@ def _cached_search(user_id: int, query: str, include_reasoning: bool) -> list[Se
     return kept[1]
 
 
-def _hit_caption(t: Translator, hit: SearchHit, zone: str | None) -> str:
-    parts = [escape_markdown(hit.title or t("sidebar.untitled"))]
-    if hit.message_id is None:
-        parts.append(t("history.search.title_match"))
-    elif hit.in_reasoning:
-        parts.append(t("history.search.in_reasoning"))
-    if hit.archived:
+def _by_conversation(hits: list[SearchHit]) -> list[list[SearchHit]]:
+    groups: dict[int, list[SearchHit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.conversation_id, []).append(hit)
+    return list(groups.values())
+
+
+def _group_caption(t: Translator, group: list[SearchHit], zone: str | None) -> str:
+    first = group[0]
+    title = first.title or t("sidebar.untitled")
+    if len(title) > TITLE_CHARS:
+        title = title[: TITLE_CHARS - 1] + "…"
+    parts = [f"**{escape_markdown(title)}**"]
+    if first.archived:
         parts.append(t("history.search.archived"))
-    parts.append(t.datetime(hit.at, zone))
+    parts.append(t.datetime(max(hit.at for hit in group), zone))
     return " · ".join(parts)
 
 

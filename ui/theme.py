@@ -24,9 +24,12 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button {
   justify-content: flex-start;
 }
 /* Search results: the snippet, up to two lines, left aligned. */
+section[data-testid="stSidebar"] [class*="st-key-hit-"] button div {
+  justify-content: flex-start; text-align: left; width: 100%;
+}
 section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
   text-align: left; display: -webkit-box; -webkit-line-clamp: 2;
-  -webkit-box-orient: vertical; overflow: hidden;
+  -webkit-box-orient: vertical; overflow: hidden; font-size: 0.9rem;
 }
 /* The message a search result opened the conversation at. */
 [class*="st-key-found-"] {

@@ -41,12 +41,14 @@ from sqlalchemy.orm import Session
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.views import UNFINISHED
+from core.text import without_markup
 
 TRIGRAM = 3  # the shortest term the index can look up
 MAX_TERMS = 8
 MAX_TERM_CHARS = 200
 TITLE_HITS = 5
 PER_CONVERSATION = 3  # so that one long chat does not fill the whole list
+RANK_WINDOW = 1000  # how many of the newest matches bm25 ranks
 CONTENT_WEIGHT, REASONING_WEIGHT = 1.0, 0.4
 SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 
@@ -138,8 +140,11 @@ def make_snippet(text: str, terms: list[str]) -> Snippet:
         return Snippet("", "", _one_line(text[: SNIPPET_BEFORE + SNIPPET_AFTER]))
     start = max(0, found.start() - SNIPPET_BEFORE)
     end = found.end() + SNIPPET_AFTER
-    before = ("…" if start else "") + _one_line(text[start : found.start()], strip=False)
-    after = _one_line(text[found.end() : end], strip=False) + ("…" if end < len(text) else "")
+    # Markup around the match ("## ", "> ", "**") is noise in a one-line snippet.
+    before = without_markup(text[start : found.start()])
+    after = without_markup(text[found.end() : end])
+    before = ("…" if start else "") + _one_line(before, strip=False)
+    after = _one_line(after, strip=False) + ("…" if end < len(text) else "")
     return Snippet(before.lstrip(), _one_line(found.group(0)), after.rstrip())
 
 
@@ -161,6 +166,11 @@ def _like(column_: ColumnElement, term: str, dialect: str) -> ColumnElement[bool
 
 def _every_term_in(columns: list[ColumnElement], terms: list[str], dialect: str) -> list:
     return [or_(*(_like(c, term, dialect) for c in columns)) for term in terms]
+
+
+def _holds_most_conversations(db: Session, user_id: int) -> bool:
+    mine = db.scalar(select(func.count()).where(Conversation.user_id == user_id))
+    return mine * 2 >= (db.scalar(select(func.count()).select_from(Conversation)) or 0)
 
 
 def _owned_chats(query: Select, user_id: int) -> Select:
@@ -211,20 +221,35 @@ def _message_hits(
     long_terms = [t for t in terms if len(t) >= TRIGRAM] if indexed else []
     short_terms = [t for t in terms if t not in long_terms]
     fields = [Message.content, Message.reasoning] if include_reasoning else [Message.content]
-    query = _owned_chats(
-        select(Message.id).join(Conversation, Conversation.id == Message.conversation_id),
-        user_id,
-    ).where(*_every_term_in(fields, short_terms, dialect))
+    owner = Conversation.user_id
+    if not long_terms and _holds_most_conversations(db, user_id):
+        # Make SQLite read messages newest first and stop at `limit` (the
+        # default plan reads all of this user's messages, then sorts); `+ 0`
+        # keeps it from starting with the owner index. Always so on a
+        # single-user install.
+        owner = Conversation.user_id + 0
+    query = (
+        select(Message.id.label("id"))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(owner == user_id, Conversation.kind == "chat")
+        .where(*_every_term_in(fields, short_terms, dialect))
+    )
     if long_terms:
-        rank = func.bm25(literal_column("messages_fts"), CONTENT_WEIGHT, REASONING_WEIGHT)
+        # bm25 ranks the newest RANK_WINDOW matches: a query as common as
+        # "the" would otherwise rank every one of hundreds of thousands.
         columns = None if include_reasoning else ("content",)
-        query = (
-            query.join(_messages_fts, _messages_fts.c.rowid == Message.id)
+        rank = func.bm25(literal_column("messages_fts"), CONTENT_WEIGHT, REASONING_WEIGHT)
+        newest = (
+            query.add_columns(rank.label("rank"))
+            .join(_messages_fts, _messages_fts.c.rowid == Message.id)
             .where(
                 literal_column("messages_fts").op("MATCH")(match_expression(long_terms, columns))
             )
-            .order_by(rank, Message.id.desc())
+            .order_by(_messages_fts.c.rowid.desc())
+            .limit(RANK_WINDOW)
+            .subquery()
         )
+        query = select(newest.c.id).order_by(newest.c.rank, newest.c.id.desc())
     else:
         query = query.where(Message.status.not_in(UNFINISHED)).order_by(Message.id.desc())
     ids = list(db.scalars(query.limit(limit)))
