@@ -18,14 +18,7 @@ def copy_button(t: Translator, message: MessageView) -> None:
 
     Lazy: the text is sent to the browser only when the popover is opened.
     """
-    popover = st.popover(
-        t("history.answer.copy"),
-        icon=":material/content_copy:",
-        key=f"copy-{message.id}",
-        type="tertiary",
-        help=t("history.answer.copy_help"),
-        on_change="rerun",
-    )
+    popover = _lazy_popover(t, "copy", ":material/content_copy:", f"copy-{message.id}")
     if popover.open:
         popover.code(message.content, language="markdown", wrap_lines=True)
 
@@ -42,13 +35,8 @@ def regenerate_buttons(t: Translator, user_id: int, message: MessageView) -> Non
         help=t("history.answer.regenerate_help"),
     ):
         _regenerate(t, user_id, message, same)
-    popover = st.popover(
-        t("history.answer.other_model"),
-        icon=":material/swap_horiz:",
-        key=f"regenerate-with-{message.id}",
-        type="tertiary",
-        help=t("history.answer.other_model_help"),
-        on_change="rerun",
+    popover = _lazy_popover(
+        t, "other_model", ":material/swap_horiz:", f"regenerate-with-{message.id}"
     )
     if not popover.open:
         return
@@ -63,6 +51,18 @@ def regenerate_buttons(t: Translator, user_id: int, message: MessageView) -> Non
     for model in others:
         if popover.button(model.label, key=f"regenerate-{message.id}-{model.id}", width="stretch"):
             _regenerate(t, user_id, message, Choice(model.id, allow_fallback=same.allow_fallback))
+
+
+def _lazy_popover(t: Translator, name: str, icon: str, key: str):
+    """A small popover whose content is built (and sent) only while it is open."""
+    return st.popover(
+        t(f"history.answer.{name}"),
+        icon=icon,
+        key=key,
+        type="tertiary",
+        help=t(f"history.answer.{name}_help"),
+        on_change="rerun",
+    )
 
 
 def _regenerate(t: Translator, user_id: int, message: MessageView, choice: Choice) -> None:

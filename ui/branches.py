@@ -22,24 +22,28 @@ def pager(
     """Arrows and "n / total"; a click switches the conversation to that version."""
     position = versions.index(message.id)
     with st.container(horizontal=True, gap=None, width="content", vertical_alignment="center"):
-        earlier = st.button(
-            "",
-            icon=":material/chevron_left:",
-            key=f"prev-{message.id}",
-            type="tertiary",
-            help=t("history.branch.previous"),
-            disabled=disabled or position == 0,
-        )
+        earlier = _arrow(t, message, "prev", disabled=disabled or position == 0)
         st.caption(f"{position + 1} / {len(versions)}")
-        later = st.button(
-            "",
-            icon=":material/chevron_right:",
-            key=f"next-{message.id}",
-            type="tertiary",
-            help=t("history.branch.next"),
-            disabled=disabled or position == len(versions) - 1,
-        )
+        later = _arrow(t, message, "next", disabled=disabled or position == len(versions) - 1)
     if earlier or later:
         message_store.choose(user_id, versions[position - 1 if earlier else position + 1])
         clear_focus()
         st.rerun()
+
+
+_ARROWS = {
+    "prev": (":material/chevron_left:", "history.branch.previous"),
+    "next": (":material/chevron_right:", "history.branch.next"),
+}
+
+
+def _arrow(t: Translator, message: MessageView, direction: str, *, disabled: bool) -> bool:
+    icon, help_key = _ARROWS[direction]
+    return st.button(
+        "",
+        icon=icon,
+        key=f"{direction}-{message.id}",
+        type="tertiary",
+        help=t(help_key),
+        disabled=disabled,
+    )
