@@ -58,7 +58,7 @@ def edit_form(t: Translator, user_id: int, message: MessageView, choice: Choice)
             cancel = st.form_submit_button(
                 t("history.question.cancel"), key=f"edit-cancel-{message.id}"
             )
-    if cancel:
+    if cancel or (send and text.strip() == message.content.strip()):  # nothing changed
         st.session_state.pop(_EDITING, None)
         st.rerun()
     if send:

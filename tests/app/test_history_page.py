@@ -159,3 +159,34 @@ def test_delete_all_my_data(app):
     assert "Your conversations were deleted." in [s.value for s in app.success]
     assert not app.checkbox(key="confirm-delete-all").value
     assert "What can I help you with?" in texts(app)
+
+
+def test_import_an_export_from_the_sidebar(app):
+    from core.export import to_json
+    from core.store.transfer import export_conversations
+
+    app.run()
+    send(app, "Keep this for later")
+    user = local_user()
+    exported = to_json(export_conversations(user.id)).encode()
+    app.session_state["your-data"] = True
+    app.run()
+    app.checkbox(key="confirm-delete-all").check().run()
+    app.button(key="delete-all").click().run()
+    assert conversation_store.list_conversations(user.id) == []
+    app.file_uploader(key="import-file").set_value(("duet.json", exported, "application/json"))
+    app.run()
+    app.button(key="import").click().run()
+    assert not app.exception
+    assert "Imported: new conversations 1, new messages 2, already here 0." in [
+        s.value for s in app.success
+    ]
+    assert [c.title for c in conversation_store.list_conversations(user.id)] == [
+        "Keep this for later"
+    ]
+    app.button(key="import").click().run()  # the same file again changes nothing
+    assert len(conversation_store.list_conversations(user.id)) == 1
+    app.file_uploader(key="import-file").set_value(("bad.json", b"{not json", "application/json"))
+    app.run()
+    app.button(key="import").click().run()
+    assert any("cannot be imported" in e.value for e in app.error)

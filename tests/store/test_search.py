@@ -272,3 +272,23 @@ def test_deleted_entries_are_merged_out_of_the_index(alice, monkeypatch, in_back
     assert nothing_left_to_merge()
     assert "the narwhal secret" not in contents(alice, "narwhal")
     assert integrity_ok()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("tortoise", ["A tortoise, 乌龟"]),
+        ("乌龟", ["A tortoise, 乌龟"]),
+        ("50%", ["50% off_the charts"]),
+        ("off_the", ["50% off_the charts"]),
+        ('NEAR("x" OR', []),
+    ],
+)
+def test_without_the_index_search_falls_back_to_like(alice, monkeypatch, query, expected):
+    """What PostgreSQL (and SQLite without FTS5) get: the same answers, newest first."""
+    import core.store.search as search_module
+
+    monkeypatch.setattr(search_module, "has_search_index", lambda db: False)
+    chat(alice, [("user", "A tortoise, 乌龟"), ("user", "50% off_the charts")])
+    chat(ensure_user("bob"), [("user", "bob's tortoise 乌龟 50% off_the")])
+    assert contents(alice, query) == expected
