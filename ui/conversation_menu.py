@@ -15,24 +15,45 @@ from ui import state
 from ui.format import model_label
 from ui.search import forget_results
 
+MENU = "conversation-menu"  # the id of the conversation whose menu is open
+
 
 def conversation_menu(t: Translator, user_id: int, conversation: ConversationView) -> None:
-    """The title as a popover button. Its content is small (the files are made
-    only when a download button is clicked), so it is not loaded lazily."""
+    """The title as a button; clicking it opens the menu."""
     title = conversation.title or t("sidebar.untitled")
-    icon = ":material/keep:" if conversation.pinned else ":material/more_horiz:"
-    with st.popover(title, icon=icon, width="stretch"):
-        _rename(t, user_id, conversation, title)
-        _pin_and_archive(t, user_id, conversation)
-        st.divider()
-        download_buttons(
-            t,
-            lambda: transfer.export_conversations(user_id, [conversation.id]),
-            title,
-            key=f"export-{conversation.id}",
-        )
-        st.divider()
-        _delete(t, user_id, conversation)
+    if st.button(
+        title,
+        icon=":material/keep:" if conversation.pinned else ":material/more_horiz:",
+        key=f"menu-{conversation.id}",
+        type="tertiary",
+        help=t("history.menu.help"),
+    ):
+        st.session_state[MENU] = conversation.id
+    if st.session_state.get(MENU) == conversation.id:
+        _menu_dialog(t, user_id, conversation)
+
+
+def close_menu() -> None:
+    st.session_state.pop(MENU, None)
+
+
+# A dialog rather than a popover: it costs nothing until opened, on every rerun.
+# It stays open across reruns through MENU, until an action closes it or the
+# user dismisses it.
+@st.dialog(" ", width="small", on_dismiss=close_menu)
+def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    title = conversation.title or t("sidebar.untitled")
+    _rename(t, user_id, conversation, title)
+    _pin_and_archive(t, user_id, conversation)
+    st.divider()
+    download_buttons(
+        t,
+        lambda: transfer.export_conversations(user_id, [conversation.id]),
+        title,
+        key=f"export-{conversation.id}",
+    )
+    st.divider()
+    _delete(t, user_id, conversation)
 
 
 def download_buttons(t: Translator, document: Callable[[], dict], title: str, *, key: str) -> None:
@@ -62,9 +83,10 @@ def _rename(t: Translator, user_id: int, conversation: ConversationView, title: 
     new_title = st.text_input(
         t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
     )
-    if st.button(t("chat.save"), key=f"save-title-{conversation.id}"):
+    if st.button(t("chat.save"), key=f"save-title-{conversation.id}", type="primary"):
         conversation_store.rename_conversation(user_id, conversation.id, new_title)
         forget_results()
+        close_menu()
         st.rerun()
 
 
@@ -75,12 +97,14 @@ def _pin_and_archive(t: Translator, user_id: int, conversation: ConversationView
             conversation_store.update_conversation(
                 user_id, conversation.id, pinned=not conversation.pinned
             )
+            close_menu()
             st.rerun()
         archive = "history.menu.unarchive" if conversation.archived else "history.menu.archive"
         if st.button(t(archive), icon=":material/archive:", key=f"archive-{conversation.id}"):
             conversation_store.update_conversation(
                 user_id, conversation.id, archived=not conversation.archived
             )
+            close_menu()
             st.rerun()
 
 
@@ -91,10 +115,10 @@ def _delete(t: Translator, user_id: int, conversation: ConversationView) -> None
         key=f"delete-{conversation.id}",
         icon=":material/delete:",
         disabled=not confirm,
-        type="primary",
     ):
         state.svc().chat.stop_all(user_id, conversation.id)
         erase.delete_conversation(user_id, conversation.id)
         forget_results()
+        close_menu()
         state.open_conversation(None)
         st.rerun()

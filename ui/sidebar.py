@@ -89,7 +89,6 @@ def _conversation_button(conversation: ConversationView, chat_page: st.Page, *, 
         key=key,
         type="primary" if conversation.id == current else "secondary",
         width="stretch",
-        help=t.datetime(conversation.updated_at, state.timezone()),
     ):
         clear_focus()
         state.open_conversation(conversation.id, conversation.public_id)

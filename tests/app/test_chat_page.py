@@ -82,10 +82,13 @@ def test_rename_and_delete_a_conversation(app):
     user = local_user()
     conversation = conversation_store.list_conversations(user.id)[0]
     assert conversation.title == "Name me later"  # automatic title
+    app.button(key=f"menu-{conversation.id}").click().run()
     app.text_input(key=f"rename-{conversation.id}").set_value("Tortoise facts")
     app.button(key=f"save-title-{conversation.id}").click().run()
     assert conversation_store.get_conversation(user.id, conversation.id).title == "Tortoise facts"
     assert app.sidebar.button(key=f"conv-{conversation.id}").label == "Tortoise facts"
+    app.button(key=f"menu-{conversation.id}").click().run()
+    assert app.text_input(key=f"rename-{conversation.id}").value == "Tortoise facts"
     app.checkbox(key=f"confirm-delete-{conversation.id}").check().run()
     app.button(key=f"delete-{conversation.id}").click().run()
     assert conversation_store.list_conversations(user.id) == []

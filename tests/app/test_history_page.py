@@ -109,9 +109,11 @@ def test_pin_and_archive_from_the_conversation_menu(app):
     send(app, "Second chat")
     user = local_user()
     second, first = conversation_store.list_conversations(user.id)
+    app.button(key=f"menu-{second.id}").click().run()
     app.button(key=f"pin-{second.id}").click().run()
     assert "Pinned" in captions(app)
     assert conversation_store.get_conversation(user.id, second.id).pinned
+    app.button(key=f"menu-{second.id}").click().run()
     app.button(key=f"archive-{second.id}").click().run()
     keys = [b.key for b in app.sidebar.button]
     assert f"conv-{second.id}" not in keys and f"conv-{first.id}" in keys
