@@ -8,7 +8,7 @@ answer, which offers Retry: nothing a person typed is ever dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.catalog import Catalog, Model
 from core.errors import AppError, ContextTooLong, InputRejected, RecordNotFound, UserLimitReached
@@ -85,15 +85,11 @@ class ChatService:
         )
         return self._answer(user_id, conversation, question, choice)
 
-    def regenerate(self, user_id: int, answer_id: int, choice: Choice | None = None) -> Sent:
-        """A new answer beside `answer_id`, for the same question; the old one stays.
-
-        Without a `choice`, the model and settings that answer was asked with.
-        """
+    def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
+        """A new answer beside `answer_id`, for the same question; the old one stays."""
         answer = message_store.get_message(user_id, answer_id)
         if answer.role != "assistant" or answer.parent_id is None:
             raise RecordNotFound(f"answer {answer_id}")
-        choice = choice or self.choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         return self._answer(user_id, conversation, question, choice)
@@ -120,7 +116,7 @@ class ChatService:
         answer = message_store.get_message(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
-        choice = choice or self.choice_of(answer)
+        choice = choice or self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         self._start(user_id, conversation, question, answer.id, choice)
@@ -131,7 +127,7 @@ class ChatService:
         answer = message_store.get_message(user_id, answer_id)
         if self.worker.is_running(answer_id) or not answer.content:
             return self.retry(user_id, answer_id)
-        choice = self.choice_of(answer)
+        choice = self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         extra = [Turn.of("assistant", answer.content), Turn.of("user", CONTINUE_PROMPT)]
@@ -150,6 +146,10 @@ class ChatService:
         message_store.get_message(user_id, answer_id)  # ownership check
         return self.worker.cancel(answer_id)
 
+    def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
+        """The model and settings `answer` was asked with (Regenerate's default)."""
+        return replace(self._choice_of(answer), allow_fallback=allow_fallback)
+
     def stop_all(self, user_id: int, conversation_id: int | None = None) -> int:
         """Stop every answer being written for this user (in one conversation, or
         in all), before their data is deleted."""
@@ -167,10 +167,9 @@ class ChatService:
             raise InputRejected(f"{len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         return clean_text(text)
 
-    def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
-        """The model and settings `answer` was asked with."""
+    def _choice_of(self, answer: MessageView) -> Choice:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
-        return Choice(model_id, answer.thinking, answer.temperature, allow_fallback)
+        return Choice(model_id, answer.thinking, answer.temperature)
 
     def _answer(
         self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice

@@ -142,12 +142,6 @@ class InputRejected(AppError):
     kind = "input_rejected"
 
 
-class ImportRejected(AppError):
-    """A file offered for import is not a conversation export we can read."""
-
-    kind = "import_rejected"
-
-
 # Phrases providers use for "busy" in bodies whose status alone is ambiguous.
 _BUSY_MARKERS = re.compile(
     r"overload|busy|繁忙|capacity|try again later|稍后再试|EngineServerLimitExceeded|"
@@ -303,3 +297,9 @@ class StorageError(AppError):
     """The database cannot be read or written (corrupt, read-only, disk full)."""
 
     kind = "storage"
+
+
+class ImportRejected(AppError):
+    """A file offered for import is not a conversation export we can read."""
+
+    kind = "import_rejected"

@@ -77,16 +77,3 @@ def _looks_like_prices(line: str) -> bool:
         return bool(singles) and bool(_CURRENCY.search(line))
     between = line[singles[0] + 1 : singles[1]]
     return bool(re.match(r"\d", between)) and not re.search(r"[=^_\\{}]", between)
-
-
-_MARKUP_CHARS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def escape_markdown(text: str) -> str:
-    """`text` shown literally where Markdown is rendered (labels, snippets).
-
-    Every character with a meaning in Markdown (or in Streamlit's extensions:
-    math, colours, icons) is backslash-escaped, so a snippet of someone's text
-    can never become a link, an image or a heading.
-    """
-    return _MARKUP_CHARS.sub(r"\\\1", text)

@@ -42,7 +42,7 @@ def test_regenerate_keeps_both_answers_and_continues_from_the_chosen_one(service
     first = ask(service, user, None, "Q1", "A1", server)
     conversation = first.conversation_id
     server.push(says("A1 again"))
-    again = service.regenerate(user.id, first.assistant_message_id)
+    again = service.regenerate(user.id, first.assistant_message_id, Choice("m"))
     service.worker.wait(again.assistant_message_id)
     assert shown(user, conversation) == ["Q1", "A1 again"]
     assert message_store.siblings(user.id, again.assistant_message_id) == [
@@ -110,7 +110,7 @@ def test_edit_branches_from_the_question_and_the_old_branch_stays(service, user,
 def test_alternatives_for_a_page_of_messages_in_one_call(service, user, server):
     first = ask(service, user, None, "Q1", "A1", server)
     server.push(says("A1b"))
-    again = service.regenerate(user.id, first.assistant_message_id)
+    again = service.regenerate(user.id, first.assistant_message_id, Choice("m"))
     service.worker.wait(again.assistant_message_id)
     server.push(says("A1c"))
     edited = service.edit(user.id, first.user_message_id, "Q1 edited", Choice("m"))
@@ -127,7 +127,7 @@ def test_alternatives_for_a_page_of_messages_in_one_call(service, user, server):
 def test_search_result_opens_the_branch_that_holds_it(service, user, server):
     first = ask(service, user, None, "Q1", "the original answer", server)
     server.push(says("a newer answer"))
-    again = service.regenerate(user.id, first.assistant_message_id)
+    again = service.regenerate(user.id, first.assistant_message_id, Choice("m"))
     service.worker.wait(again.assistant_message_id)
     message_store.reveal(user.id, first.assistant_message_id)
     assert shown(user, first.conversation_id) == ["Q1", "the original answer"]

@@ -1,7 +1,7 @@
 """A search snippet is someone's text: shown literally, the match in bold."""
 
-from core.markdown import escape_markdown
 from core.store.search import SearchHit, Snippet
+from ui.format import escape_markdown
 from ui.search import snippet_label
 
 

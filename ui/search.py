@@ -11,11 +11,11 @@ import streamlit as st
 
 from core.errors import RecordNotFound
 from core.i18n import Translator
-from core.markdown import escape_markdown
 from core.store import messages as message_store
 from core.store.search import SearchHit, search
 from ui import state
 from ui.focus import clear_focus, focus_on
+from ui.format import escape_markdown
 
 _RESULTS = "search_results"  # ((user id, query, with reasoning), hits)
 QUERY_KEY = "search-query"
