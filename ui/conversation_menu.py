@@ -92,20 +92,26 @@ def _rename(t: Translator, user_id: int, conversation: ConversationView, title: 
 
 def _pin_and_archive(t: Translator, user_id: int, conversation: ConversationView) -> None:
     with st.container(horizontal=True):
-        pin = "history.menu.unpin" if conversation.pinned else "history.menu.pin"
-        if st.button(t(pin), icon=":material/keep:", key=f"pin-{conversation.id}"):
-            conversation_store.update_conversation(
-                user_id, conversation.id, pinned=not conversation.pinned
-            )
-            close_menu()
-            st.rerun()
-        archive = "history.menu.unarchive" if conversation.archived else "history.menu.archive"
-        if st.button(t(archive), icon=":material/archive:", key=f"archive-{conversation.id}"):
-            conversation_store.update_conversation(
-                user_id, conversation.id, archived=not conversation.archived
-            )
-            close_menu()
-            st.rerun()
+        _switch(t, user_id, conversation, "pinned", ("pin", "unpin"), ":material/keep:")
+        archive = ("archive", "unarchive")
+        _switch(t, user_id, conversation, "archived", archive, ":material/archive:")
+
+
+def _switch(
+    t: Translator,
+    user_id: int,
+    conversation: ConversationView,
+    flag: str,
+    labels: tuple[str, str],
+    icon: str,
+) -> None:
+    """A button that turns one of the conversation's flags on or off."""
+    on = getattr(conversation, flag)
+    label = t(f"history.menu.{labels[on]}")
+    if st.button(label, icon=icon, key=f"{labels[0]}-{conversation.id}"):
+        conversation_store.update_conversation(user_id, conversation.id, **{flag: not on})
+        close_menu()
+        st.rerun()
 
 
 def _delete(t: Translator, user_id: int, conversation: ConversationView) -> None:
