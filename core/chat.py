@@ -8,7 +8,7 @@ answer, which offers Retry: nothing a person typed is ever dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.catalog import Catalog, Model
 from core.errors import AppError, ContextTooLong, InputRejected, RecordNotFound, UserLimitReached
@@ -163,6 +163,18 @@ class ChatService:
     def stop(self, user_id: int, answer_id: int) -> bool:
         message_store.get_message(user_id, answer_id)  # ownership check
         return self.worker.cancel(answer_id)
+
+    def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
+        """The model and settings `answer` was asked with (Regenerate's default)."""
+        return replace(self._choice_of(answer), allow_fallback=allow_fallback)
+
+    def stop_all(self, user_id: int, conversation_id: int | None = None) -> int:
+        """Stop every answer being written for this user (in one conversation, or
+        in all), before their data is deleted."""
+        return sum(
+            self.worker.cancel(message_id)
+            for message_id in message_store.unfinished_message_ids(user_id, conversation_id)
+        )
 
     # ------------------------------------------------------------ internals
 

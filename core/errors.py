@@ -309,3 +309,9 @@ class StorageError(AppError):
     """The database cannot be read or written (corrupt, read-only, disk full)."""
 
     kind = "storage"
+
+
+class ImportRejected(AppError):
+    """A file offered for import is not a conversation export we can read."""
+
+    kind = "import_rejected"

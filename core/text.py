@@ -33,10 +33,15 @@ def is_blank(text: str | None) -> bool:
     return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zs") for ch in text)
 
 
+def without_markup(text: str) -> str:
+    """`text` with Markdown's markup characters (#, *, >, `…) turned into spaces."""
+    return _MARKUP.sub(" ", text)
+
+
 def auto_title(text: str, limit: int = 40) -> str:
     """A short title from the first question: its first line, without markup."""
     line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    line = " ".join(_MARKUP.sub(" ", line).split())
+    line = " ".join(without_markup(line).split())
     line = "".join(ch for ch in line if unicodedata.category(ch) not in ("Cc", "Cf"))
     if _CJK.search(line):
         limit = limit // 2  # CJK characters are twice as wide

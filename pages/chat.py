@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from core.chat import Choice
@@ -10,11 +12,16 @@ from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import state
+from ui.answer_tools import copy_button, regenerate_buttons
 from ui.bootstrap import ensure_run_through_app
+from ui.branches import pager
+from ui.conversation_menu import conversation_menu
 from ui.errors import describe
+from ui.focus import clear_focus, focused_message, marker_key, scroll_once
 from ui.live import LiveAnswer, follow
 from ui.message import ASSISTANT_AVATAR, render_answer_body, render_question
 from ui.model_picker import Picked, describe_pick, pick_model
+from ui.question_edit import edit_button, edit_form, is_editing
 
 HISTORY_PAGE = 40
 EXAMPLES = ("chat.example_1", "chat.example_2", "chat.example_3", "chat.example_4")
@@ -75,58 +82,18 @@ def header(conversation: ConversationView | None) -> Picked:
         )
     with right:
         if conversation is not None:
-            conversation_menu(conversation)
+            conversation_menu(t, user.id, conversation)
     describe_pick(t, catalog, picked)
+    if conversation is not None and conversation.archived:
+        archived_notice(conversation)
     return picked
 
 
-MENU = "conversation-menu"
-
-
-def conversation_menu(conversation: ConversationView) -> None:
-    """The title; clicking it opens rename and delete."""
-    title = conversation.title or t("sidebar.untitled")
-    if st.button(
-        title,
-        icon=":material/more_horiz:",
-        key=f"menu-{conversation.id}",
-        type="tertiary",
-        help=t("chat.menu_help"),
-    ):
-        st.session_state[MENU] = conversation.id
-    if st.session_state.get(MENU) == conversation.id:
-        conversation_dialog(conversation)
-
-
-def close_menu() -> None:
-    st.session_state.pop(MENU, None)
-
-
-# A dialog rather than a popover: it costs nothing until opened, on every rerun.
-# It stays open across reruns through MENU, until saved, deleted or dismissed.
-@st.dialog(" ", width="small", on_dismiss=close_menu)
-def conversation_dialog(conversation: ConversationView) -> None:
-    title = conversation.title or t("sidebar.untitled")
-    new_title = st.text_input(
-        t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
-    )
-    if st.button(t("chat.save"), key=f"save-title-{conversation.id}", type="primary"):
-        conversation_store.rename_conversation(user.id, conversation.id, new_title)
-        close_menu()
-        st.rerun()
-    st.divider()
-    confirm = st.checkbox(t("chat.delete_confirm"), key=f"confirm-delete-{conversation.id}")
-    if st.button(
-        t("chat.delete"),
-        key=f"delete-{conversation.id}",
-        icon=":material/delete:",
-        disabled=not confirm,
-    ):
-        for message in message_store.branch(user.id, conversation.id, last=2):
-            chat.stop(user.id, message.id)
-        conversation_store.delete_conversation(user.id, conversation.id)
-        close_menu()
-        state.open_conversation(None)
+def archived_notice(conversation: ConversationView) -> None:
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f":material/archive: {t('history.menu.archived_banner')}")
+    if right.button(t("history.menu.unarchive"), key="unarchive", type="tertiary"):
+        conversation_store.update_conversation(user.id, conversation.id, archived=False)
         st.rerun()
 
 
@@ -178,31 +145,113 @@ def live_controls(message: MessageView, picked: Picked) -> None:
             st.rerun()
 
 
-def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
-    """Render the newest messages of the branch; return the answers still being written."""
-    shown = st.session_state.get(f"shown-{conversation.id}", HISTORY_PAGE)
+def window(conversation: ConversationView) -> tuple[list[MessageView], int, int, int | None]:
+    """The messages to render, how many earlier and later ones are left out,
+    and the message a search result opened the conversation at (if any).
+
+    Normally the newest messages; opened at a message, the branch from just
+    before it, so it is near the top and the answer that follows is in view.
+    """
     total = message_store.count_branch(user.id, conversation.id)
-    if total > shown and st.button(
-        t("chat.show_earlier", n=total - shown), type="tertiary", icon=":material/expand_less:"
-    ):
-        st.session_state[f"shown-{conversation.id}"] = shown + HISTORY_PAGE
-        st.rerun()
+    target = focused_message(conversation.id)
+    if target is not None:
+        try:
+            start = max(0, message_store.get_message(user.id, target).depth - 1)
+        except RecordNotFound:
+            start, target = 0, None
+        messages = message_store.branch(user.id, conversation.id, last=total - start)
+        if target is not None and not any(m.id == target for m in messages[:HISTORY_PAGE]):
+            target = None  # no longer on the branch shown (the user paged away)
+        elif target is not None and not messages[-1].unfinished:
+            shown = messages[:HISTORY_PAGE]
+            return shown, start, len(messages) - len(shown), target
+        clear_focus()
+    shown = st.session_state.get(f"shown-{conversation.id}", HISTORY_PAGE)
     messages = message_store.branch(user.id, conversation.id, last=shown)
+    return messages, total - len(messages), 0, None
+
+
+def show_earlier(conversation: ConversationView, earlier: int, later: int) -> None:
+    if earlier and st.button(
+        t("chat.show_earlier", n=earlier), type="tertiary", icon=":material/expand_less:"
+    ):
+        st.session_state[f"shown-{conversation.id}"] = earlier + later + HISTORY_PAGE
+        clear_focus()
+        st.rerun()
+
+
+def show_later(later: int) -> None:
+    if later and st.button(
+        t("history.focus.later", n=later), type="tertiary", icon=":material/expand_more:"
+    ):
+        clear_focus()
+        st.rerun()
+
+
+def is_live(message: MessageView) -> bool:
+    progress = services.worker.progress(message.id)
+    return progress is not None and (message.unfinished or not progress.done)
+
+
+def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
+    """Render the branch shown; return the answers still being written."""
+    messages, earlier, later, target = window(conversation)
+    show_earlier(conversation, earlier, later)
+    versions = message_store.alternatives(user.id, conversation.id, messages)
+    busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
     live: list[LiveAnswer] = []
     for index, message in enumerate(messages):
-        if message.role == "user":
-            render_question(message)
-            continue
-        newest = index >= len(messages) - 2
-        progress = services.worker.progress(message.id)
-        with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
-            if progress is not None and (message.unfinished or not progress.done):
-                live_controls(message, picked)
-                live.append(LiveAnswer(t, catalog, progress, st.container()))
+        last = later == 0 and index == len(messages) - 1
+        marked = st.container(key=marker_key(message.id)) if message.id == target else nullcontext()
+        with marked:
+            if message.role == "user":
+                question(message, versions.get(message.id), picked, busy=busy)
             else:
-                render_answer_body(t, catalog, message, lazy=not newest)
-                answer_actions(message, picked)
+                live_answer = answer(
+                    message, versions.get(message.id), picked, last=last, busy=busy
+                )
+                if live_answer is not None:
+                    live.append(live_answer)
+    show_later(later)
+    if target is not None:
+        scroll_once(target)
     return live
+
+
+def question(
+    message: MessageView, versions: list[int] | None, picked: Picked, *, busy: bool
+) -> None:
+    if is_editing(message.id):
+        edit_form(t, user.id, message, choice_from(picked))
+        return
+
+    def footer() -> None:
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            edit_button(t, message, disabled=busy)
+            if versions:
+                pager(t, user.id, message, versions, disabled=busy)
+
+    render_question(message, footer)
+
+
+def answer(
+    message: MessageView, versions: list[int] | None, picked: Picked, *, last: bool, busy: bool
+) -> LiveAnswer | None:
+    with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
+        if is_live(message):
+            live_controls(message, picked)
+            progress = services.worker.progress(message.id)
+            return LiveAnswer(t, catalog, progress, st.container())
+        render_answer_body(t, catalog, message, lazy=not last)
+        answer_actions(message, picked)
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            if message.content:
+                copy_button(t, message)
+            if last and not busy:
+                regenerate_buttons(t, user.id, message)
+            if versions:
+                pager(t, user.id, message, versions, disabled=busy)
+    return None
 
 
 def send(conversation: ConversationView | None, prompt: str, picked: Picked) -> None:
@@ -215,6 +264,7 @@ def send(conversation: ConversationView | None, prompt: str, picked: Picked) -> 
         st.session_state["unsent"] = {"text": prompt, "error": (error.kind, error.detail)}
         st.rerun()
     st.session_state.pop("unsent", None)
+    clear_focus()
     if conversation is None:
         created = conversation_store.get_conversation(user.id, sent.conversation_id)
         state.open_conversation(created.id, created.public_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from core.catalog import Catalog, Model
 from core.i18n import Translator
 from core.store.views import MessageView
@@ -42,3 +44,16 @@ def answer_caption(t: Translator, catalog: Catalog, message: MessageView) -> str
     if message.duration_ms is not None:
         parts.append(t.seconds(message.duration_ms / 1000))
     return " · ".join(parts)
+
+
+_MARKUP_CHARS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown literally where Markdown is rendered (labels, snippets).
+
+    Every character with a meaning in Markdown (or in Streamlit's extensions:
+    math, colours, icons) is backslash-escaped, so a snippet of someone's text
+    can never become a link, an image or a heading.
+    """
+    return _MARKUP_CHARS.sub(r"\\\1", text)

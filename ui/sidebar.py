@@ -1,4 +1,9 @@
-"""The sidebar every page shares: new chat, the conversation list, settings."""
+"""The sidebar every page shares: new chat, search, the conversation list, settings.
+
+It runs on every rerun of every page, so it stays cheap: one indexed query
+for the list (pinned first, then by day), a search only when the query
+changes, and the archived list and the data tools only while opened.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,11 @@ import streamlit as st
 
 from core.i18n import LOCALE_NAMES, day_group
 from core.store import conversations as conversation_store
+from core.store.views import ConversationView
 from ui import state
+from ui.focus import clear_focus
+from ui.search import search_box, search_results
+from ui.your_data import your_data
 
 PAGE_SIZE = 30
 GROUPS = ("today", "yesterday", "week", "older")
@@ -25,7 +34,13 @@ def render_sidebar(chat_page: st.Page) -> None:
         ):
             state.open_conversation(None)
             st.switch_page(chat_page)
-        _conversation_list(user.id, chat_page)
+        query = search_box(t)
+        if query:
+            search_results(t, user.id, query, chat_page)
+        else:
+            _conversation_list(user.id, chat_page)
+            _archived_list(user.id, chat_page)
+        your_data(t, user.id)
         _settings()
 
 
@@ -36,7 +51,6 @@ def _conversation_list(user_id: int, chat_page: st.Page) -> None:
     if not conversations:
         st.caption(t("sidebar.empty"))
         return
-    current = state.current_conversation_id()
     zone = state.timezone()
     shown_group = None
     for conversation in conversations[:limit]:
@@ -44,19 +58,41 @@ def _conversation_list(user_id: int, chat_page: st.Page) -> None:
         if group != shown_group:
             st.caption(t(f"sidebar.group.{group}"))
             shown_group = group
-        title = conversation.title or t("sidebar.untitled")
-        if st.button(
-            title,
-            key=f"conv-{conversation.id}",
-            type="secondary" if conversation.id != current else "primary",
-            width="stretch",
-        ):
-            state.open_conversation(conversation.id, conversation.public_id)
-            st.switch_page(chat_page)
+        _conversation_button(conversation, chat_page, key=f"conv-{conversation.id}")
     more = len(conversations) > limit
     if more and st.button(t("sidebar.more"), key="sidebar-more", type="tertiary"):
         st.session_state["sidebar_limit"] = limit + PAGE_SIZE
         st.rerun()
+
+
+def _archived_list(user_id: int, chat_page: st.Page) -> None:
+    """Archived conversations, in a panel that loads them only while it is open."""
+    t = state.t()
+    panel = st.expander(
+        t("history.archive.title"), icon=":material/archive:", key="archived", on_change="rerun"
+    )
+    if not panel.open:
+        return
+    archived = conversation_store.list_conversations(user_id, archived=True, limit=PAGE_SIZE)
+    with panel:
+        if not archived:
+            st.caption(t("history.archive.empty"))
+        for conversation in archived:
+            _conversation_button(conversation, chat_page, key=f"archived-{conversation.id}")
+
+
+def _conversation_button(conversation: ConversationView, chat_page: st.Page, *, key: str) -> None:
+    t = state.t()
+    current = state.current_conversation_id()
+    if st.button(
+        conversation.title or t("sidebar.untitled"),
+        key=key,
+        type="primary" if conversation.id == current else "secondary",
+        width="stretch",
+    ):
+        clear_focus()
+        state.open_conversation(conversation.id, conversation.public_id)
+        st.switch_page(chat_page)
 
 
 def _settings() -> None:

@@ -14,11 +14,28 @@ _CSS = """
   opacity: 0.78;
 }
 /* Conversation titles in the sidebar: one line each, left aligned. */
-section[data-testid="stSidebar"] [class*="st-key-conv-"] button p {
+section[data-testid="stSidebar"] [class*="st-key-conv-"] button p,
+section[data-testid="stSidebar"] [class*="st-key-archived-"] button p {
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; text-align: left;
 }
-section[data-testid="stSidebar"] [class*="st-key-conv-"] button {
+section[data-testid="stSidebar"] [class*="st-key-conv-"] button,
+section[data-testid="stSidebar"] [class*="st-key-archived-"] button,
+section[data-testid="stSidebar"] [class*="st-key-hit-"] button {
   justify-content: flex-start;
+}
+/* Search results: the snippet, up to two lines, left aligned. */
+section[data-testid="stSidebar"] [class*="st-key-hit-"] button div {
+  justify-content: flex-start; text-align: left; width: 100%;
+}
+section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
+  text-align: left; display: -webkit-box; -webkit-line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; font-size: 0.9rem;
+}
+/* The message a search result opened the conversation at. */
+[class*="st-key-found-"] {
+  border-left: 3px solid var(--primary-color, #ff4b4b);
+  padding-left: 0.5rem;
+  border-radius: 0.25rem;
 }
 </style>
 """

@@ -34,6 +34,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted text is overwritten with zeros, not left in free pages of the
+    # file: "delete my data" means the bytes too (core/store/erase.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -12,9 +12,10 @@ request and take no user.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, literal, or_, select, update
 
 from core.errors import RecordNotFound
 from core.store.conversations import new_public_id, owned, touch
@@ -140,23 +141,34 @@ def branch(
 def siblings(user_id: int, message_id: int) -> list[int]:
     """Ids of the alternatives at this message's place (itself included), oldest first."""
     message = get_message(user_id, message_id)
+    return alternatives(user_id, message.conversation_id, [message]).get(message.id, [message.id])
+
+
+def alternatives(
+    user_id: int, conversation_id: int, messages: list[MessageView]
+) -> dict[int, list[int]]:
+    """For each of `messages` that has alternatives (regenerated answers, edited
+    questions), the ids of all of them, itself included, oldest first.
+
+    One query for a whole page of messages: the pagers under each message
+    cost nothing per message.
+    """
+    parents = {m.parent_id for m in messages if m.parent_id is not None}
+    same_parent = Message.parent_id.in_(parents)
+    if any(m.parent_id is None for m in messages):
+        same_parent = or_(same_parent, Message.parent_id.is_(None))
     with session() as db:
-        parent_filter = (
-            Message.parent_id.is_(None)
-            if message.parent_id is None
-            else Message.parent_id == message.parent_id
+        owned(db, user_id, conversation_id)
+        rows = db.execute(
+            select(Message.id, Message.parent_id, Message.role)
+            .where(Message.conversation_id == conversation_id, same_parent)
+            .order_by(Message.id)
         )
-        return list(
-            db.scalars(
-                select(Message.id)
-                .where(
-                    Message.conversation_id == message.conversation_id,
-                    parent_filter,
-                    Message.role == message.role,
-                )
-                .order_by(Message.id)
-            )
-        )
+        places: dict[tuple[int | None, str], list[int]] = defaultdict(list)
+        for message_id, parent_id, role in rows:
+            places[(parent_id, role)].append(message_id)
+    found = {m.id: places[(m.parent_id, m.role)] for m in messages}
+    return {message_id: ids for message_id, ids in found.items() if len(ids) > 1}
 
 
 def newest_leaf_under(user_id: int, message_id: int) -> int:
@@ -182,6 +194,35 @@ def set_current_leaf(user_id: int, conversation_id: int, leaf_id: int) -> None:
             .where(Conversation.id == conversation_id)
             .values(current_leaf_id=leaf_id)
         )
+
+
+def choose(user_id: int, message_id: int) -> MessageView:
+    """Show the branch through `message_id` (an alternative the user paged to).
+
+    The newest message under it becomes the current leaf, so the user finds
+    that branch as they left it, and the conversation continues from there.
+    """
+    message = get_message(user_id, message_id)
+    set_current_leaf(user_id, message.conversation_id, newest_leaf_under(user_id, message_id))
+    return message
+
+
+def reveal(user_id: int, message_id: int) -> MessageView:
+    """Make `message_id` part of the branch shown, switching branches only if needed."""
+    message = get_message(user_id, message_id)
+    with session() as db:
+        leaf_id = owned(db, user_id, message.conversation_id).current_leaf_id
+        walk = select(Message.id, Message.parent_id).where(Message.id == leaf_id)
+        walk = walk.cte("ancestors", recursive=True)
+        walk = walk.union_all(
+            select(Message.id, Message.parent_id)
+            .join(walk, Message.id == walk.c.parent_id)
+            .where(Message.depth >= message.depth)
+        )
+        shown = db.scalar(select(walk.c.id).where(walk.c.id == message.id))
+    if shown is None:
+        choose(user_id, message_id)
+    return message
 
 
 def count_branch(user_id: int, conversation_id: int) -> int:
@@ -216,9 +257,19 @@ def finish(message_id: int, **fields: Any) -> None:
             touch(db, conversation_id)
 
 
-def unfinished_message_ids() -> list[int]:
+def unfinished_message_ids(
+    user_id: int | None = None, conversation_id: int | None = None
+) -> list[int]:
+    """Answers queued or streaming: everyone's, one user's, or one conversation's."""
+    query = select(Message.id).where(Message.status.in_(UNFINISHED))
+    if user_id is not None:
+        query = query.join(Conversation, Conversation.id == Message.conversation_id).where(
+            Conversation.user_id == user_id
+        )
+    if conversation_id is not None:
+        query = query.where(Message.conversation_id == conversation_id)
     with session() as db:
-        return list(db.scalars(select(Message.id).where(Message.status.in_(UNFINISHED))))
+        return list(db.scalars(query))
 
 
 def interrupt_unfinished() -> int:

@@ -1,0 +1,88 @@
+"""Conversations as files: JSON to move them (every branch), Markdown to read them.
+
+Both are made from the same document (core/store/transfer.py). The Markdown
+transcript follows each conversation's current branch, the one its owner
+was reading; the JSON keeps the whole tree and every piece of metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from core.errors import ImportRejected
+from core.i18n import Translator
+
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def parse_json(data: bytes | str) -> object:
+    """The document in an uploaded file; `ImportRejected` if it is not JSON."""
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as bad:
+        raise ImportRejected(f"not JSON: {bad}") from bad
+
+
+def file_name(title: str, extension: str) -> str:
+    """A safe file name from a title: letters (any script), digits, dashes."""
+    cleaned = "".join(ch if ch.isalnum() else "-" for ch in title).strip("-")
+    stem = "-".join(part for part in cleaned.split("-") if part)[:60] or "conversations"
+    return f"{stem}.{extension}"
+
+
+def to_markdown(
+    t: Translator,
+    document: dict,
+    model_label: Callable[[str | None], str],
+    timezone: str | None = None,
+) -> str:
+    """A transcript of every conversation in `document`, one after another."""
+    return "\n\n---\n\n".join(
+        _conversation_markdown(t, conversation, model_label, timezone)
+        for conversation in document["conversations"]
+    )
+
+
+def current_branch(conversation: dict) -> list[dict]:
+    """The messages from the root to the conversation's current leaf."""
+    by_id = {m["id"]: m for m in conversation["messages"]}
+    branch = []
+    message = by_id.get(conversation.get("current_leaf"))
+    while message is not None:
+        branch.append(message)
+        message = by_id.get(message["parent"])
+    return branch[::-1]
+
+
+def _conversation_markdown(
+    t: Translator,
+    conversation: dict,
+    model_label: Callable[[str | None], str],
+    timezone: str | None,
+) -> str:
+    title = conversation["title"] or t("sidebar.untitled")
+    when = t.datetime(conversation["created_at"], timezone)
+    lines = [f"# {title}", "", f"*{model_label(conversation['model_id'])} · {when}*"]
+    branch = current_branch(conversation)
+    hidden = len(conversation["messages"]) - len(branch)
+    if hidden:
+        lines += ["", f"*{t('history.export.other_branches', n=hidden)}*"]
+    for message in branch:
+        lines += ["", *_message_markdown(t, message, model_label)]
+    return "\n".join(lines)
+
+
+def _message_markdown(
+    t: Translator, message: dict, model_label: Callable[[str | None], str]
+) -> list[str]:
+    if message["role"] == "user":
+        return [f"### {t('history.export.you')}", "", message["content"]]
+    lines = [f"### {model_label(message['model_id'])}", ""]
+    if message["reasoning"]:
+        quoted = [f"> {line}" if line else ">" for line in message["reasoning"].split("\n")]
+        lines += [f"> **{t('reasoning.title')}**", ">", *quoted, ""]
+    lines.append(message["content"])
+    return lines

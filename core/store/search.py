@@ -1,0 +1,295 @@
+"""Finding one's words again: search over conversation titles and messages.
+
+On SQLite, the FTS5 trigram indexes of migration 0002 find the candidates and
+bm25 ranks them (an answer's text weighs more than its reasoning; a shorter
+message that says the words more often comes first). The trigram tokenizer
+cannot look up anything shorter than three characters, so shorter terms
+("量子", "AI") are matched with LIKE: as a filter on what the index found
+when the query also has a longer term, or alone over the user's messages,
+newest first. Other databases (PostgreSQL), and SQLite builds without FTS5,
+use LIKE for everything, newest first.
+
+What a person types is never FTS5 syntax. Each word, or "quoted phrase", is
+quoted as a literal string inside the match expression, and the expression
+is a bound parameter; so AND, OR, NOT, NEAR, *, ^, column filters and
+unbalanced quotes are searched for as the text they are.
+
+Results are the user's own, always: every query joins the conversation and
+filters on its owner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy import (
+    text as sql,
+)
+from sqlalchemy.orm import Session
+
+from core.store.db import session
+from core.store.models import Conversation, Message
+from core.store.views import UNFINISHED
+from core.text import without_markup
+
+TRIGRAM = 3  # the shortest term the index can look up
+MAX_TERMS = 8
+MAX_TERM_CHARS = 200
+TITLE_HITS = 5
+PER_CONVERSATION = 3  # so that one long chat does not fill the whole list
+RANK_WINDOW = 1000  # how many of the newest matches bm25 ranks
+CONTENT_WEIGHT, REASONING_WEIGHT = 1.0, 0.4
+SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
+
+_messages_fts = table("messages_fts", column("rowid"))
+_titles_fts = table("conversations_fts", column("rowid"))
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A line of text around the first match: `before`, the match, `after`."""
+
+    before: str
+    match: str
+    after: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    conversation_id: int
+    conversation_public_id: str
+    title: str
+    archived: bool
+    message_id: int | None  # None when the title matched
+    role: str | None
+    in_reasoning: bool
+    snippet: Snippet
+    at: float  # when the message was written (or the conversation last active)
+
+
+def parse_query(text: str) -> list[str]:
+    """The terms to find: words, or "quoted phrases". A quote without a partner is ignored."""
+    parts = text.split('"')
+    if len(parts) % 2 == 0:  # an odd number of quotes: the last one is unpaired
+        parts[-2:] = [f"{parts[-2]} {parts[-1]}"]
+    terms: list[str] = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            terms.append(" ".join(part.split()))
+        else:
+            terms.extend(part.split())
+    unique: dict[str, str] = {}
+    for term in terms:
+        if term:
+            unique.setdefault(term.casefold(), term[:MAX_TERM_CHARS])
+    return list(unique.values())[:MAX_TERMS]
+
+
+def match_expression(terms: list[str], columns: tuple[str, ...] | None = None) -> str:
+    """An FTS5 query that finds every term as literal text (implicit AND)."""
+    phrases = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    if columns is None:
+        return phrases
+    return "{" + " ".join(columns) + "} : (" + phrases + ")"
+
+
+def search(
+    user_id: int, text: str, *, include_reasoning: bool = False, limit: int = 20
+) -> list[SearchHit]:
+    """The user's conversations whose title, or messages, contain every term of `text`.
+
+    Title matches come first, then messages by relevance; at most
+    `PER_CONVERSATION` messages of one conversation.
+    """
+    terms = parse_query(text)
+    if not terms:
+        return []
+    with session() as db:
+        indexed = has_search_index(db)
+        titles = _title_hits(db, user_id, terms, indexed)
+        messages = _message_hits(db, user_id, terms, indexed, include_reasoning, limit * 3)
+    return titles + _spread(messages)[: max(0, limit - len(titles))]
+
+
+def has_search_index(db: Session) -> bool:
+    """Whether this database has the FTS tables (SQLite with FTS5 trigram)."""
+    if db.bind.dialect.name != "sqlite":
+        return False
+    found = db.execute(
+        sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages_fts'")
+    )
+    return found.first() is not None
+
+
+def make_snippet(text: str, terms: list[str]) -> Snippet:
+    """Where the first term occurs in `text`, with some words around it, on one line."""
+    longest_first = sorted(terms, key=len, reverse=True)
+    found = re.search("|".join(re.escape(t) for t in longest_first), text, re.IGNORECASE)
+    if found is None:  # matched in another field; show the beginning
+        return Snippet("", "", _one_line(text[: SNIPPET_BEFORE + SNIPPET_AFTER]))
+    start = max(0, found.start() - SNIPPET_BEFORE)
+    end = found.end() + SNIPPET_AFTER
+    # Markup around the match ("## ", "> ", "**") is noise in a one-line snippet.
+    before = without_markup(text[start : found.start()])
+    after = without_markup(text[found.end() : end])
+    before = ("…" if start else "") + _one_line(before, strip=False)
+    after = _one_line(after, strip=False) + ("…" if end < len(text) else "")
+    return Snippet(before.lstrip(), _one_line(found.group(0)), after.rstrip())
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _one_line(text: str, *, strip: bool = True) -> str:
+    line = re.sub(r"\s+", " ", text)
+    return line.strip() if strip else line
+
+
+def _like(column_: ColumnElement, term: str, dialect: str) -> ColumnElement[bool]:
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+    # SQLite's LIKE already ignores ASCII case; elsewhere ask for it.
+    if dialect == "sqlite":
+        return column_.like(pattern, escape="\\")
+    return column_.ilike(pattern, escape="\\")
+
+
+def _every_term_in(columns: list[ColumnElement], terms: list[str], dialect: str) -> list:
+    return [or_(*(_like(c, term, dialect) for c in columns)) for term in terms]
+
+
+def _holds_most_conversations(db: Session, user_id: int) -> bool:
+    mine = db.scalar(select(func.count()).where(Conversation.user_id == user_id))
+    return mine * 2 >= (db.scalar(select(func.count()).select_from(Conversation)) or 0)
+
+
+def _owned_chats(query: Select, user_id: int) -> Select:
+    return query.where(Conversation.user_id == user_id, Conversation.kind == "chat")
+
+
+def _title_hits(db: Session, user_id: int, terms: list[str], indexed: bool) -> list[SearchHit]:
+    dialect = db.bind.dialect.name
+    long_terms = [t for t in terms if len(t) >= TRIGRAM] if indexed else []
+    short_terms = [t for t in terms if t not in long_terms]
+    query = _owned_chats(select(Conversation), user_id).where(
+        *_every_term_in([Conversation.title], short_terms, dialect)
+    )
+    if long_terms:
+        rank = func.bm25(literal_column("conversations_fts"))
+        query = (
+            query.join(_titles_fts, _titles_fts.c.rowid == Conversation.id)
+            .where(literal_column("conversations_fts").op("MATCH")(match_expression(long_terms)))
+            .order_by(rank, Conversation.updated_at.desc())
+        )
+    else:
+        query = query.order_by(Conversation.updated_at.desc())
+    return [
+        SearchHit(
+            c.id,
+            c.public_id,
+            c.title,
+            c.archived,
+            None,
+            None,
+            False,
+            make_snippet(c.title, terms),
+            c.updated_at,
+        )
+        for c in db.scalars(query.limit(TITLE_HITS))
+    ]
+
+
+def _message_hits(
+    db: Session,
+    user_id: int,
+    terms: list[str],
+    indexed: bool,
+    include_reasoning: bool,
+    limit: int,
+) -> list[SearchHit]:
+    dialect = db.bind.dialect.name
+    long_terms = [t for t in terms if len(t) >= TRIGRAM] if indexed else []
+    short_terms = [t for t in terms if t not in long_terms]
+    fields = [Message.content, Message.reasoning] if include_reasoning else [Message.content]
+    owner = Conversation.user_id
+    if not long_terms and _holds_most_conversations(db, user_id):
+        # Make SQLite read messages newest first and stop at `limit` (the
+        # default plan reads all of this user's messages, then sorts); `+ 0`
+        # keeps it from starting with the owner index. Always so on a
+        # single-user install.
+        owner = Conversation.user_id + 0
+    query = (
+        select(Message.id.label("id"))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(owner == user_id, Conversation.kind == "chat")
+        .where(*_every_term_in(fields, short_terms, dialect))
+    )
+    if long_terms:
+        # bm25 ranks the newest RANK_WINDOW matches: a query as common as
+        # "the" would otherwise rank every one of hundreds of thousands.
+        columns = None if include_reasoning else ("content",)
+        rank = func.bm25(literal_column("messages_fts"), CONTENT_WEIGHT, REASONING_WEIGHT)
+        newest = (
+            query.add_columns(rank.label("rank"))
+            .join(_messages_fts, _messages_fts.c.rowid == Message.id)
+            .where(
+                literal_column("messages_fts").op("MATCH")(match_expression(long_terms, columns))
+            )
+            .order_by(_messages_fts.c.rowid.desc())
+            .limit(RANK_WINDOW)
+            .subquery()
+        )
+        query = select(newest.c.id).order_by(newest.c.rank, newest.c.id.desc())
+    else:
+        query = query.where(Message.status.not_in(UNFINISHED)).order_by(Message.id.desc())
+    ids = list(db.scalars(query.limit(limit)))
+    rows = {
+        message.id: (message, conversation)
+        for message, conversation in db.execute(
+            select(Message, Conversation)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.id.in_(ids))
+        )
+    }
+    return [_message_hit(*rows[i], terms, include_reasoning) for i in ids if i in rows]
+
+
+def _message_hit(
+    message: Message, conversation: Conversation, terms: list[str], include_reasoning: bool
+) -> SearchHit:
+    snippet = make_snippet(message.content, terms)
+    in_reasoning = include_reasoning and not snippet.match and bool(message.reasoning)
+    if in_reasoning:
+        snippet = make_snippet(message.reasoning, terms)
+    return SearchHit(
+        conversation.id,
+        conversation.public_id,
+        conversation.title,
+        conversation.archived,
+        message.id,
+        message.role,
+        in_reasoning,
+        snippet,
+        message.created_at,
+    )
+
+
+def _spread(hits: list[SearchHit]) -> list[SearchHit]:
+    """At most `PER_CONVERSATION` hits of one conversation, keeping the order."""
+    seen: dict[int, int] = {}
+    kept = []
+    for hit in hits:
+        seen[hit.conversation_id] = seen.get(hit.conversation_id, 0) + 1
+        if seen[hit.conversation_id] <= PER_CONVERSATION:
+            kept.append(hit)
+    return kept

@@ -1,0 +1,130 @@
+"""The menu behind a conversation's title: rename, pin, archive, download, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.export import file_name, to_json, to_markdown
+from core.i18n import Translator
+from core.store import conversations as conversation_store
+from core.store import erase, transfer
+from core.store.views import ConversationView
+from ui import state
+from ui.format import model_label
+from ui.search import forget_results
+
+MENU = "conversation-menu"  # the id of the conversation whose menu is open
+
+
+def conversation_menu(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    """The title as a button; clicking it opens the menu."""
+    title = conversation.title or t("sidebar.untitled")
+    if st.button(
+        title,
+        icon=":material/keep:" if conversation.pinned else ":material/more_horiz:",
+        key=f"menu-{conversation.id}",
+        type="tertiary",
+        help=t("history.menu.help"),
+    ):
+        st.session_state[MENU] = conversation.id
+    if st.session_state.get(MENU) == conversation.id:
+        _menu_dialog(t, user_id, conversation)
+
+
+def close_menu() -> None:
+    st.session_state.pop(MENU, None)
+
+
+# A dialog rather than a popover: it costs nothing until opened, on every rerun.
+# It stays open across reruns through MENU, until an action closes it or the
+# user dismisses it.
+@st.dialog(" ", width="small", on_dismiss=close_menu)
+def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    title = conversation.title or t("sidebar.untitled")
+    _rename(t, user_id, conversation, title)
+    _pin_and_archive(t, user_id, conversation)
+    st.divider()
+    download_buttons(
+        t,
+        lambda: transfer.export_conversations(user_id, [conversation.id]),
+        title,
+        key=f"export-{conversation.id}",
+    )
+    st.divider()
+    _delete(t, user_id, conversation)
+
+
+def download_buttons(t: Translator, document: Callable[[], dict], title: str, *, key: str) -> None:
+    """Markdown and JSON downloads; each file is made only when its button is clicked."""
+    catalog, zone = state.svc().catalog, state.timezone()
+    st.download_button(
+        t("history.menu.export_markdown"),
+        data=lambda: to_markdown(t, document(), lambda m: model_label(catalog, m), zone),
+        file_name=file_name(title, "md"),
+        mime="text/markdown",
+        icon=":material/description:",
+        key=f"{key}-md",
+        on_click="ignore",
+    )
+    st.download_button(
+        t("history.menu.export_json"),
+        data=lambda: to_json(document()),
+        file_name=file_name(title, "json"),
+        mime="application/json",
+        icon=":material/data_object:",
+        key=f"{key}-json",
+        on_click="ignore",
+    )
+
+
+def _rename(t: Translator, user_id: int, conversation: ConversationView, title: str) -> None:
+    new_title = st.text_input(
+        t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
+    )
+    if st.button(t("chat.save"), key=f"save-title-{conversation.id}", type="primary"):
+        conversation_store.rename_conversation(user_id, conversation.id, new_title)
+        forget_results()
+        close_menu()
+        st.rerun()
+
+
+def _pin_and_archive(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    with st.container(horizontal=True):
+        _switch(t, user_id, conversation, "pinned", ("pin", "unpin"), ":material/keep:")
+        archive = ("archive", "unarchive")
+        _switch(t, user_id, conversation, "archived", archive, ":material/archive:")
+
+
+def _switch(
+    t: Translator,
+    user_id: int,
+    conversation: ConversationView,
+    flag: str,
+    labels: tuple[str, str],
+    icon: str,
+) -> None:
+    """A button that turns one of the conversation's flags on or off."""
+    on = getattr(conversation, flag)
+    label = t(f"history.menu.{labels[on]}")
+    if st.button(label, icon=icon, key=f"{labels[0]}-{conversation.id}"):
+        conversation_store.update_conversation(user_id, conversation.id, **{flag: not on})
+        close_menu()
+        st.rerun()
+
+
+def _delete(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    confirm = st.checkbox(t("chat.delete_confirm"), key=f"confirm-delete-{conversation.id}")
+    if st.button(
+        t("chat.delete"),
+        key=f"delete-{conversation.id}",
+        icon=":material/delete:",
+        disabled=not confirm,
+    ):
+        state.svc().chat.stop_all(user_id, conversation.id)
+        erase.delete_conversation(user_id, conversation.id)
+        forget_results()
+        close_menu()
+        state.open_conversation(None)
+        st.rerun()

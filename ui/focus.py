@@ -1,0 +1,54 @@
+"""Opening a conversation at one message (a search result): which, and scrolling to it.
+
+The page shows the branch from just before that message, marks it, and
+scrolls it into view once. The focus lasts until the user moves on (sends,
+pages to another version, asks for newer messages) or opens another
+conversation.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+_FOCUS = "focus_message"  # (conversation id, message id)
+_SCROLL = "focus_scroll"  # the message id to scroll to on the next run
+
+
+def focus_on(conversation_id: int, message_id: int) -> None:
+    st.session_state[_FOCUS] = (conversation_id, message_id)
+    st.session_state[_SCROLL] = message_id
+
+
+def focused_message(conversation_id: int) -> int | None:
+    focus = st.session_state.get(_FOCUS)
+    if focus and focus[0] == conversation_id:
+        return focus[1]
+    return None
+
+
+def clear_focus() -> None:
+    st.session_state.pop(_FOCUS, None)
+    st.session_state.pop(_SCROLL, None)
+
+
+def marker_key(message_id: int) -> str:
+    """The key of the container that holds the focused message (styled in ui/theme.py)."""
+    return f"found-{message_id}"
+
+
+def scroll_once(message_id: int) -> None:
+    """Bring the focused message into view, once, after it is on the page.
+
+    Streamlit has no scrolling API. This script is ours and holds nothing a
+    person wrote: only the integer key of the marked container.
+    """
+    if st.session_state.get(_SCROLL) != message_id:
+        return
+    del st.session_state[_SCROLL]
+    selector = f".st-key-{marker_key(int(message_id))}"
+    st.html(
+        "<script>setTimeout(() => document.querySelector("
+        f"'{selector}')?.scrollIntoView({{block: 'center', behavior: 'smooth'}}), 300)</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
