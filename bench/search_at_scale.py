@@ -1,6 +1,6 @@
 """How fast is search with a million messages? Run once by hand; not a test.
 
-    python benchmarks/search_at_scale.py [/tmp/search-1m.db]
+    python -m bench.search_at_scale [/tmp/search-1m.db]
 
 Builds (once) a SQLite file through the app's own migrations, fills it with
 1,000,000 messages written the way the app writes them (the FTS triggers
