@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -40,11 +41,19 @@ def last_answer(page: Page):
 def choose(page: Page, select_index: int, option: str) -> None:
     """Pick `option` in the select box at `select_index` (0 = the model picker)."""
     box = page.get_by_test_id("stSelectbox").nth(select_index)
-    # Scroll first: a drop-down opened while the page scrolls closes at once.
+    target = page.get_by_role("option", name=option, exact=True)
+    # Scroll first: a drop-down opened while the page scrolls closes at once. A
+    # first click can also only focus the box (Streamlit 1.67, with popovers on
+    # the page), as a person sees too: click again, as a person would.
     box.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    for _ in range(3):
+        box.click()
+        try:
+            target.wait_for(timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    target.click()
     wait_idle(page)
 
 
@@ -62,11 +71,16 @@ def set_demo_faults(page: Page, url: str, cloud: str, *, busy: int, retry_after:
     go(page, url, "status")
     card = page.locator(f".st-key-faults-{cloud}")
     slider = card.get_by_role("slider")
-    slider.focus()
-    slider.press("Home")
-    for _ in range(busy // 10):
-        slider.press("ArrowRight")
-    wait_idle(page)
+    # Each key press reruns the page; under load a press can land mid-rerun, so
+    # keep nudging until the slider shows the value asked for.
+    for _ in range(30):
+        now = int(slider.input_value() or 0)
+        if now == busy:
+            break
+        slider.focus()
+        slider.press("ArrowRight" if now < busy else "ArrowLeft")
+        wait_idle(page)
+    expect(slider).to_have_value(str(busy))
     number = card.get_by_test_id("stNumberInputField")
     number.fill(str(retry_after))
     number.press("Enter")
