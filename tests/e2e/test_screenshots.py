@@ -1,0 +1,11 @@
+"""The README's screenshot steps still work (written to test-artifacts/, not docs/)."""
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.screenshots import capture
+
+
+def test_screenshot_steps(browser):
+    out = ARTIFACTS / "screenshots"
+    capture(browser, out, battles=2)
+    for name in ("welcome", "chat-thinking", "chat-answer", "compare", "leaderboard"):
+        assert (out / f"{name}.png").stat().st_size > 10_000, name
