@@ -93,3 +93,15 @@ def test_chinese_browser_sees_chinese(browser, app_server):
     expect(last_answer(page)).to_contain_text("离线演示模型")
     expect(page.get_by_text(re.compile(r"已思考 [\d.]+ 秒"))).to_be_visible()
     context.close()
+
+
+def test_code_in_an_answer_has_a_copy_button(page, app_server):
+    open_app(page, app_server.url)
+    send(page, "Write a Python function, with code")
+    wait_idle(page)
+    code = last_answer(page).locator("pre").first
+    code.scroll_into_view_if_needed()
+    code.hover()
+    # Streamlit's code toolbar, beside the block: its button copies the code.
+    copy = code.locator("xpath=..").get_by_test_id("stElementToolbarButton")
+    expect(copy.first).to_be_visible()
