@@ -87,9 +87,7 @@ class ChatService:
 
     def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
         """A new answer beside `answer_id`, for the same question; the old one stays."""
-        answer = message_store.get_message(user_id, answer_id)
-        if answer.role != "assistant" or answer.parent_id is None:
-            raise RecordNotFound(f"answer {answer_id}")
+        answer = self._owned_answer(user_id, answer_id)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         return self._answer(user_id, conversation, question, choice)
@@ -113,7 +111,7 @@ class ChatService:
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
         """Generate an unfinished, stopped or failed answer again, in place."""
-        answer = message_store.get_message(user_id, answer_id)
+        answer = self._owned_answer(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
         choice = choice or self._choice_of(answer)
@@ -124,7 +122,7 @@ class ChatService:
 
     def continue_answer(self, user_id: int, answer_id: int) -> int:
         """Ask the model to go on from an interrupted answer's text, appending to it."""
-        answer = message_store.get_message(user_id, answer_id)
+        answer = self._owned_answer(user_id, answer_id)
         if self.worker.is_running(answer_id) or not answer.content:
             return self.retry(user_id, answer_id)
         choice = self._choice_of(answer)
@@ -147,6 +145,15 @@ class ChatService:
         return self.worker.cancel(answer_id)
 
     # ------------------------------------------------------------ internals
+
+    @staticmethod
+    def _owned_answer(user_id: int, answer_id: int) -> MessageView:
+        """An answer of this user's: never another's, and never a question, whose
+        text an in-place retry would otherwise overwrite."""
+        answer = message_store.get_message(user_id, answer_id)
+        if answer.role != "assistant" or answer.parent_id is None:
+            raise RecordNotFound(f"answer {answer_id}")
+        return answer
 
     def _checked(self, text: str) -> str:
         if is_blank(text):
