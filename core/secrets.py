@@ -8,6 +8,7 @@ anything shaped like a key (providers echo keys back in error bodies).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -56,3 +57,38 @@ def _replacement(match: re.Match[str]) -> str:
     if match.re.groups >= 2:  # keep "api_key=" so the message still reads well
         return f"{match.group(1)}{match.group(2)}[redacted]"
     return "[redacted]"
+
+
+_CREDENTIAL_NAMES = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$")
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether a setting's name says it holds a credential (DEEPSEEK_API_KEY…)."""
+    return bool(_CREDENTIAL_NAMES.search(name.strip()))
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs keys from every record a handler writes, tracebacks included.
+
+    Defence in depth: our own code logs no keys, and neither do the openai
+    and httpx loggers (tests/test_secrets_leak.py checks at DEBUG level), but
+    a library's exception text may quote a request.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Put a `RedactingFilter` on every handler of `logger` (default: the root)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
