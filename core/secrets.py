@@ -67,28 +67,31 @@ def looks_like_credential(name: str) -> bool:
     return bool(_CREDENTIAL_NAMES.search(name.strip()))
 
 
-class RedactingFilter(logging.Filter):
-    """Scrubs keys from every record a handler writes, tracebacks included.
+def install_log_redaction() -> None:
+    """Scrub keys from every log record the process makes, tracebacks included.
 
     Defence in depth: our own code logs no keys, and neither do the openai
-    and httpx loggers (tests/test_secrets_leak.py checks at DEBUG level), but
-    a library's exception text may quote a request.
+    and httpx loggers (not even at DEBUG: tests/test_secrets_leak.py), but an
+    exception's text may quote a provider's error body, which may quote the
+    key. The record factory runs for every logger and every handler, so no
+    handler can be forgotten. Installing twice is harmless.
     """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "redacts", False):
+        return
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+    def make_record(*args, **kwargs) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError, IndexError):
+            return record  # a malformed call: logging reports it when the record is written
         clean = redact(message)
         if clean != message:
             record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
 
-
-def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Put a `RedactingFilter` on every handler of `logger` (default: the root)."""
-    for handler in (logger or logging.getLogger()).handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    make_record.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)
