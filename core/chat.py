@@ -254,7 +254,9 @@ class ChatService:
         budget = input_budget(model.context_window, model.max_output_tokens)
         fitted = fit_history(turns, budget)
         if fitted.prompt_tokens > budget:
-            raise ContextTooLong(f"{fitted.prompt_tokens} tokens; {model.label} accepts {budget}")
+            raise ContextTooLong(
+                f"{fitted.prompt_tokens:,} tokens; {model.label} accepts {budget:,}"
+            )
         return fitted
 
 

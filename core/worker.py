@@ -196,8 +196,13 @@ class Worker:
         if snapshot.usage is None and (snapshot.answer or snapshot.reasoning):
             progress.set_usage(await self._estimate_usage(job, snapshot))
         # Save before announcing the end: a page that re-renders from the
-        # database on "done" must find the final state there.
-        await self._save_final(job, progress.snapshot(), outcome, error)
+        # database on "done" must find the final state there. Whatever goes
+        # wrong while saving, the end is announced: a page must never follow
+        # an answer that will not finish.
+        try:
+            await self._save_final(job, progress.snapshot(), outcome, error)
+        except Exception:
+            log.exception("could not save answer %s", job.message_id)
         progress.end(outcome, error)
 
     async def _estimate_usage(self, job: Job, snapshot: Snapshot) -> Usage:

@@ -13,7 +13,7 @@ from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.errors import describe
 from ui.live import LiveAnswer, follow
-from ui.message import ASSISTANT_AVATAR, render_answer_body, render_question
+from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, render_question
 from ui.model_picker import Picked, describe_pick, pick_model
 
 HISTORY_PAGE = 40
@@ -219,7 +219,7 @@ if unsent:
     kind, detail = unsent["error"]
     st.error(describe(t, kind, detail), icon=":material/error:")
     st.caption(t("chat.unsent"))
-    st.code(unsent["text"], language=None, wrap_lines=True)
+    render_kept_text(unsent["text"])
     if st.button(t("chat.send_again"), icon=":material/send:", key="send-again"):
         send(conversation, unsent["text"], picked)
 

@@ -32,7 +32,10 @@ HOSTILE = {
     "rtl override": "user\u202egpj.exe and \u2066isolate\u2069",
     "emoji": "family 👨‍👩‍👧‍👦 flag 🇨🇳 skin 👍🏽",
     "zero width": "zero\u200bwidth\ufeffjoiner",
-    "megabyte": ("lorem ipsum dolor sit amet, " * (MEGABYTE // 28))[:MEGABYTE],
+    "megabyte": ("lorem ipsum dolor sit amet, " * (MEGABYTE // 28 + 1))[:MEGABYTE],
+    "megabyte of markup": ("> *a* `b` [c](javascript:d) ![e](f) \\[ $1 \n" * (MEGABYTE // 40))[
+        :MEGABYTE
+    ],
 }
 
 _LINK_OPENER = re.compile(r"\]\(|\]:")

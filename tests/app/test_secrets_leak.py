@@ -8,32 +8,10 @@ import pytest
 from core.demo.replies import ChunkFactory, Data, ErrorReply, StreamReply
 from core.secrets import install_log_redaction, mask
 from tests.app.conftest import texts
+from tests.app.scripted import scripted_models_file
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 TELLTALE = "SECRET-0123456789abcdef"  # any recognisable part of it counts as a leak
-
-
-def leaky_catalog(tmp_path, server) -> str:
-    path = tmp_path / "models.toml"
-    path.write_text(
-        f"""
-[policy]
-max_attempts = 1
-base_delay_s = 0.05
-retry_budget_s = 1
-
-[providers.leaky]
-label = "Leaky Cloud"
-base_url = "{server.base_url("leaky")}"
-api_key_env = "LEAKY_API_KEY"
-key_required = true
-
-[models.leaky]
-label = "Leaky"
-routes = [{{ provider = "leaky", model = "m1" }}]
-"""
-    )
-    return str(path)
 
 
 ECHOES = [
@@ -53,13 +31,15 @@ def everything_on_screen(at) -> str:
     parts = [texts(at)]
     for kind in ("error", "warning", "info", "success", "code", "text", "toast"):
         parts += [str(element.value) for element in getattr(at, kind)]
-    parts += [str(frame.value) for frame in at.dataframe]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
     return "\n".join(parts)
 
 
 @pytest.fixture
 def leaky_app(app, server, tmp_path, monkeypatch):
-    monkeypatch.setenv("MODELS_FILE", leaky_catalog(tmp_path, server))
+    monkeypatch.setenv(
+        "MODELS_FILE", scripted_models_file(tmp_path, server, key_env="LEAKY_API_KEY")
+    )
     monkeypatch.setenv("LEAKY_API_KEY", KEY)
     return app
 
@@ -106,7 +86,9 @@ def test_log_records_are_scrubbed_whichever_handler_writes_them(caplog):
 
 
 def test_provider_keys_can_come_from_streamlit_secrets(app, server, tmp_path, monkeypatch):
-    monkeypatch.setenv("MODELS_FILE", leaky_catalog(tmp_path, server))
+    monkeypatch.setenv(
+        "MODELS_FILE", scripted_models_file(tmp_path, server, key_env="LEAKY_API_KEY")
+    )
     # Remember that the variable is absent, so the copy made from secrets is undone.
     monkeypatch.setenv("LEAKY_API_KEY", "")
     monkeypatch.delenv("LEAKY_API_KEY")
