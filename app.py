@@ -17,6 +17,7 @@ from core.errors import StorageError
 from core.secrets import install_log_redaction
 from ui import auth, state
 from ui.errors import describe
+from ui.message import render_kept_text
 from ui.secrets import load_secrets
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
@@ -65,5 +66,12 @@ if user.is_admin:  # others do not even see it
 if auth_settings.multi_user:
     pages.append(st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:"))
 navigation = st.navigation(pages, position="top")
-render_sidebar(chat_page)
-navigation.run()
+try:
+    render_sidebar(chat_page)
+    navigation.run()
+except StorageError as problem:  # the database broke while the app runs
+    st.error(t("errors.storage", detail=problem.detail), icon=":material/database:")
+    typed = st.session_state.get("chat-input")
+    if typed:  # what was just sent must not be lost with the database
+        st.caption(t("chat.unsent"))
+        render_kept_text(typed)

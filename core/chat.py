@@ -8,10 +8,18 @@ answer, which offers Retry: nothing a person typed is ever dropped.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from core.catalog import Catalog, Model
-from core.errors import AppError, ContextTooLong, InputRejected, RecordNotFound, UserLimitReached
+from core.errors import (
+    AppError,
+    ContextTooLong,
+    InputRejected,
+    RecordNotFound,
+    StorageError,
+    UserLimitReached,
+)
 from core.generation import GenerationRequest
 from core.limits import RateLimiter
 from core.store import conversations as conversation_store
@@ -75,14 +83,20 @@ class ChatService:
             conversation_store.update_conversation(
                 user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
             )
-        question = message_store.append_message(
-            user_id,
-            conversation.id,
-            role="user",
-            content=text,
-            parent_id=conversation.current_leaf_id,
-            content_tokens=count_text(text),
-        )
+        try:
+            question = message_store.append_message(
+                user_id,
+                conversation.id,
+                role="user",
+                content=text,
+                parent_id=conversation.current_leaf_id,
+                content_tokens=count_text(text),
+            )
+        except StorageError:
+            if conversation_id is None:  # no empty conversation left behind (a full disk)
+                with suppress(StorageError):
+                    conversation_store.delete_conversation(user_id, conversation.id)
+            raise
         return self._answer(user_id, conversation, question, choice)
 
     def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
