@@ -8,6 +8,7 @@ answer, which offers Retry: nothing a person typed is ever dropped.
 
 from __future__ import annotations
 
+import math
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -18,7 +19,8 @@ from core.errors import (
     InputRejected,
     RecordNotFound,
     StorageError,
-    UserLimitReached,
+    TooManyAtOnce,
+    TooManyMessages,
 )
 from core.generation import GenerationRequest
 from core.limits import RateLimiter
@@ -245,13 +247,14 @@ class ChatService:
             return 0
 
     def _admit(self, user_id: int) -> None:
-        if self.worker.active_count(user_id) >= self.catalog.policy.per_user_generations:
-            raise UserLimitReached(f"{self.catalog.policy.per_user_generations} at once")
+        """Per-user limits, counted by the process-wide worker and rate limiter, so
+        they hold across every tab and session of the user."""
+        limit = self.catalog.policy.per_user_generations
+        if self.worker.active_count(user_id) >= limit:
+            raise TooManyAtOnce(str(limit))
         wait = self.rate.try_acquire(user_id)
         if wait:
-            raise UserLimitReached(
-                f"{self.catalog.policy.messages_per_minute} per minute; wait {wait:.0f} s"
-            )
+            raise TooManyMessages(str(max(1, math.ceil(wait))))
 
     def _fit(
         self,

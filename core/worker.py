@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from core.catalog import Catalog
-from core.errors import AppError, StorageError, StreamInterrupted, UserLimitReached
+from core.errors import AppError, StorageError, StreamInterrupted, TooManyAtOnce
 from core.events import Usage
 from core.generation import AttemptRecord, Generation, GenerationRequest, Runtime
 from core.progress import GenerationProgress, Snapshot
@@ -77,7 +77,7 @@ class Worker:
     # ------------------------------------------------------------ page side
 
     def submit(self, job: Job, *, user_limit: int | None = None) -> GenerationProgress:
-        """Start a generation; `UserLimitReached` if the user has too many running."""
+        """Start a generation; `TooManyAtOnce` if the user has too many running."""
         limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
         with self._lock:
             self._prune()
@@ -85,7 +85,7 @@ class Worker:
             if running is not None and not running.progress.done:
                 return running.progress  # already running: attach, never start twice
             if self._active_for(job.user_id) >= limit:
-                raise UserLimitReached(str(limit))
+                raise TooManyAtOnce(str(limit))
             request = replace(job.request, ticket=next(self._tickets), message_id=job.message_id)
             job = replace(job, request=request)
             progress = GenerationProgress(
