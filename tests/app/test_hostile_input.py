@@ -20,7 +20,7 @@ from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import local_user
 from core.text import clean_text
-from tests.app.conftest import APP, TIMEOUT
+from tests.app.conftest import APP, TIMEOUT, texts
 from tests.app.scripted import scripted_models_file
 from tests.hostile import HOSTILE, MEGABYTE, live_images, live_unsafe_links
 
@@ -131,3 +131,31 @@ def test_a_model_that_sends_broken_unicode_still_finishes(scripted_app, server):
     answer = message_store.branch(user.id, conversation.id)[-1]
     assert (answer.status, answer.content) == ("complete", "half \ufffd emoji")
     assert len(scripted_app.chat_input) == 1 and not scripted_app.chat_input[0].disabled
+
+
+def test_conversation_whose_model_left_the_catalog_opens_and_asks_for_another(app):
+    services()  # the database, as the app opens it
+    user = local_user()
+    conversation = conversation_store.create_conversation(user.id, "retired-model", title="Old")
+    question = message_store.append_message(
+        user.id, conversation.id, role="user", content="old question", parent_id=None
+    )
+    message_store.append_message(
+        user.id,
+        conversation.id,
+        role="assistant",
+        content="old answer",
+        parent_id=question.id,
+        model_id="retired-model",
+        requested_model_id="retired-model",
+    )
+    app.query_params["c"] = conversation.public_id
+    app.run()
+    assert not app.exception
+    assert "retired-model, which is no longer in the catalog" in app.warning[0].value
+    assert "old question" in texts(app) and "old answer" in texts(app)
+    assert app.selectbox[0].value == "demo-thinker"  # a model that exists, to continue with
+    app.chat_input[0].set_value("new question").run()
+    assert not app.exception
+    answer = message_store.branch(user.id, conversation.id)[-1]
+    assert (answer.status, answer.model_id) == ("complete", "demo-thinker")
