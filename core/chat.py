@@ -86,13 +86,8 @@ class ChatService:
                 user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
             )
         try:
-            question = message_store.append_message(
-                user_id,
-                conversation.id,
-                role="user",
-                content=text,
-                parent_id=conversation.current_leaf_id,
-                content_tokens=count_text(text),
+            question = self._store_question(
+                user_id, conversation, text, conversation.current_leaf_id
             )
         except StorageError:
             if conversation_id is None:  # no empty conversation left behind (a full disk)
@@ -115,14 +110,7 @@ class ChatService:
         if old.role != "user":
             raise RecordNotFound(f"question {question_id}")
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
-        question = message_store.append_message(
-            user_id,
-            conversation.id,
-            role="user",
-            content=text,
-            parent_id=old.parent_id,
-            content_tokens=count_text(text),
-        )
+        question = self._store_question(user_id, conversation, text, old.parent_id)
         return self._answer(user_id, conversation, question, choice)
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
@@ -170,6 +158,19 @@ class ChatService:
         if answer.role != "assistant" or answer.parent_id is None:
             raise RecordNotFound(f"answer {answer_id}")
         return answer
+
+    @staticmethod
+    def _store_question(
+        user_id: int, conversation: ConversationView, text: str, parent_id: int | None
+    ) -> MessageView:
+        return message_store.append_message(
+            user_id,
+            conversation.id,
+            role="user",
+            content=text,
+            parent_id=parent_id,
+            content_tokens=count_text(text),
+        )
 
     def _checked(self, text: str) -> str:
         if is_blank(text):

@@ -30,6 +30,13 @@ from tests.hostile import HOSTILE, MEGABYTE, live_images, live_unsafe_links
 BROWSER_CANNOT_SEND = {"lone surrogate"}
 
 
+def only_conversation():
+    """The messages of the local user's one conversation."""
+    user = local_user()
+    [conversation] = conversation_store.list_conversations(user.id)
+    return message_store.branch(user.id, conversation.id)
+
+
 def rendered_markdown(at):
     return [element.proto for element in at.markdown]
 
@@ -108,9 +115,7 @@ def test_hostile_model_answer_renders_inert(scripted_app, server, name):
     scripted_app.run()
     scripted_app.chat_input[0].set_value("say something nasty").run()
     assert not scripted_app.exception
-    user = local_user()
-    [conversation] = conversation_store.list_conversations(user.id)
-    answer = message_store.branch(user.id, conversation.id)[-1]
+    answer = only_conversation()[-1]
     assert answer.status == "complete" and answer.content == HOSTILE[name]
     for proto in rendered_markdown(scripted_app):
         assert not proto.allow_html
@@ -126,9 +131,7 @@ def test_a_model_that_sends_broken_unicode_still_finishes(scripted_app, server):
     scripted_app.run()
     scripted_app.chat_input[0].set_value("hello").run()
     assert not scripted_app.exception
-    user = local_user()
-    [conversation] = conversation_store.list_conversations(user.id)
-    answer = message_store.branch(user.id, conversation.id)[-1]
+    answer = only_conversation()[-1]
     assert (answer.status, answer.content) == ("complete", "half \ufffd emoji")
     assert len(scripted_app.chat_input) == 1 and not scripted_app.chat_input[0].disabled
 

@@ -75,9 +75,15 @@ def test_each_person_sees_only_their_own(alice_and_bob):
     assert not [b for b in bob.sidebar.button if b.key == f"conv-{conversation.id}"]
 
 
-def test_another_persons_conversation_url_is_not_found(alice_and_bob):
+@pytest.fixture
+def bob_and_alices_chat(alice_and_bob):
     _, bob = alice_and_bob
     _, [conversation] = conversations_of("alice")
+    return bob, conversation
+
+
+def test_another_persons_conversation_url_is_not_found(bob_and_alices_chat):
+    bob, conversation = bob_and_alices_chat
     bob.query_params["c"] = conversation.public_id
     bob.run()
     assert not bob.exception
@@ -86,9 +92,8 @@ def test_another_persons_conversation_url_is_not_found(alice_and_bob):
     assert "c" not in bob.query_params  # the bad link is dropped, not kept
 
 
-def test_another_persons_conversation_id_in_the_session_is_not_found(alice_and_bob):
-    _, bob = alice_and_bob
-    _, [conversation] = conversations_of("alice")
+def test_another_persons_conversation_id_in_the_session_is_not_found(bob_and_alices_chat):
+    bob, conversation = bob_and_alices_chat
     bob.session_state["conversation_id"] = conversation.id
     bob.run()
     assert not bob.exception
