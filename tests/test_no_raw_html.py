@@ -20,6 +20,13 @@ SOURCES = [
 ]
 
 
+# Calls read by a person, keyed by file and enclosing function, with why no
+# text of a user or a model can reach them.
+REVIEWED = {
+    ("ui/focus.py", "scroll_once"): "a scroll script whose only value is an integer message id",
+}
+
+
 def module_constants(tree: ast.Module) -> set[str]:
     names = set()
     for node in tree.body:
@@ -40,13 +47,20 @@ def is_constant(node: ast.AST, constants: set[str]) -> bool:
     return False
 
 
-def raw_html_calls(source: str) -> list[str]:
-    """Calls that could put non-constant text into the page as HTML."""
+def raw_html_calls(source: str, reviewed: set[str] = frozenset()) -> list[str]:
+    """Calls that could put non-constant text into the page as HTML, outside the
+    functions named in `reviewed`."""
     tree = ast.parse(source)
     constants = module_constants(tree)
+    skipped = {
+        id(inner)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef) and function.name in reviewed
+        for inner in ast.walk(function)
+    }
     found = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or id(node) in skipped:
             continue
         unsafe = any(
             k.arg == "unsafe_allow_html"
@@ -61,7 +75,9 @@ def raw_html_calls(source: str) -> list[str]:
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_raw_html_with_text_that_is_not_ours(path):
-    assert raw_html_calls(path.read_text(encoding="utf-8")) == []
+    name = str(path.relative_to(ROOT))
+    reviewed = {function for file, function in REVIEWED if file == name}
+    assert raw_html_calls(path.read_text(encoding="utf-8"), reviewed) == []
 
 
 @pytest.mark.parametrize(

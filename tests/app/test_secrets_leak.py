@@ -6,7 +6,9 @@ import logging
 import pytest
 
 from core.demo.replies import ChunkFactory, Data, ErrorReply, StreamReply
+from core.i18n import Translator
 from core.secrets import install_log_redaction, mask
+from core.store.users import local_user
 from tests.app.conftest import texts
 from tests.app.scripted import scripted_models_file
 
@@ -71,6 +73,18 @@ def test_key_echoed_by_the_provider_is_kept_out_of_db_logs_and_screen(
     logged = caplog.text + "".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert "HTTP Request: POST" in logged  # the libraries' logs were captured
     assert TELLTALE not in logged
+
+
+def test_an_export_holds_no_key(leaky_app, server):
+    transfer = pytest.importorskip("core.store.transfer", reason="export comes with issue 5")
+    export = pytest.importorskip("core.export")
+    leaky_app.run()
+    for index, reply in enumerate(ECHOES):
+        server.push(reply)
+        leaky_app.chat_input[0].set_value(f"question {index}").run()
+    document = transfer.export_conversations(local_user().id)
+    files = export.to_json(document) + export.to_markdown(Translator("en"), document, str)
+    assert "[redacted]" in files and TELLTALE not in files
 
 
 def test_log_records_are_scrubbed_whichever_handler_writes_them(caplog):
