@@ -1,7 +1,7 @@
 """Duet: chat with reasoning models, side by side, even when they are busy.
 
-Entry point: page config, the shared services, navigation and the sidebar.
-Run with `streamlit run app.py`.
+Entry point: page config, the shared services, who is signed in, navigation
+and the sidebar. Run with `streamlit run app.py`.
 """
 
 from __future__ import annotations
@@ -10,20 +10,36 @@ import logging
 
 import streamlit as st
 
+from core.auth.accounts import AuthRefused
+from core.auth.settings import AuthConfigError
 from core.catalog import CatalogError
 from core.errors import StorageError
-from ui import state
+from core.secrets import install_log_redaction
+from ui import auth, state
+from ui.errors import describe
+from ui.message import render_kept_text
+from ui.secrets import load_secrets
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+install_log_redaction()
 
 st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:")
 apply_theme()
+load_secrets()  # before the catalog is read: provider keys may come from secrets.toml
 t = state.t()
 
 try:
+    auth_settings = auth.settings()
     state.svc()
+    user = auth.signed_in_user(auth_settings)
+except AuthConfigError as problem:
+    st.error(
+        t("auth.config_error", name=problem.name, value=problem.value, expected=problem.expected),
+        icon=":material/settings:",
+    )
+    st.stop()
 except CatalogError as problem:
     st.error(
         t("app.catalog_error", file=problem.path, problem=problem.problem), icon=":material/error:"
@@ -31,6 +47,16 @@ except CatalogError as problem:
     st.stop()
 except StorageError as problem:
     st.error(t("app.storage_error", detail=problem.detail), icon=":material/database:")
+    st.stop()
+except AuthRefused as refused:  # an identity provider's answer we cannot use
+    st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
+    if st.button(t("account.sign_out"), key="sign-out-refused"):
+        auth.sign_out()
+    st.stop()
+
+if user is None:
+    # Nobody signed in yet: the sign-in page is the only page there is.
+    st.navigation([st.Page("pages/login.py", title=t("nav.sign_in"))], position="hidden").run()
     st.stop()
 
 chat_page = st.Page("pages/chat.py", title=t("nav.chat"), icon=":material/chat:", default=True)
@@ -40,13 +66,21 @@ leaderboard_page = st.Page(
     "pages/leaderboard.py", title=t("nav.leaderboard"), icon=":material/leaderboard:"
 )
 batch_page = st.Page("pages/batch.py", title=t("nav.batch"), icon=":material/table_rows:")
-status_page = st.Page("pages/status.py", title=t("nav.status"), icon=":material/monitor_heart:")
-navigation = st.navigation(
-    [chat_page, compare_page, arena_page, leaderboard_page, batch_page, status_page],
-    position="top",
-)
+pages = [chat_page, compare_page, arena_page, leaderboard_page, batch_page]
+if user.is_admin:  # others do not even see it
+    pages.append(st.Page("pages/status.py", title=t("nav.status"), icon=":material/monitor_heart:"))
+if auth_settings.multi_user:
+    pages.append(st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:"))
+navigation = st.navigation(pages, position="top")
 # Side-by-side pages need the width; set once per run, before the page draws.
 wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
 st.set_page_config(layout="wide" if wide else "centered")
-render_sidebar(chat_page)
-navigation.run()
+try:
+    render_sidebar(chat_page)
+    navigation.run()
+except StorageError as problem:  # the database broke while the app runs
+    st.error(t("errors.storage", detail=problem.detail), icon=":material/database:")
+    typed = st.session_state.get("chat-input")
+    if typed:  # what was just sent must not be lost with the database
+        st.caption(t("chat.unsent"))
+        render_kept_text(typed)

@@ -19,6 +19,7 @@ from core.demo import ensure_demo_server
 from core.errors import StreamInterrupted, classify
 from core.events import Event, Finished, Usage
 from core.reasoning import ReasoningNormalizer, reasoning_field
+from core.text import clean_text
 
 # Keys for servers that need none still have to be non-empty for the SDK.
 NO_KEY = "not-needed"
@@ -112,7 +113,13 @@ async def stream_route(pool: ClientPool, spec: CallSpec) -> AsyncIterator[Event]
             choice = chunk.choices[0]
             delta = choice.delta
             if delta is not None:
-                for event in normalizer.feed(reasoning_field(delta), delta.content or ""):
+                # A JSON "\ud800" escape decodes to a lone surrogate, which
+                # neither the database nor the page can carry: clean it here.
+                reasoning, content = (
+                    clean_text(reasoning_field(delta)),
+                    clean_text(delta.content or ""),
+                )
+                for event in normalizer.feed(reasoning, content):
                     yield event
             if choice.finish_reason:
                 finish_reason = choice.finish_reason

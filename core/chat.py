@@ -8,10 +8,20 @@ answer, which offers Retry: nothing a person typed is ever dropped.
 
 from __future__ import annotations
 
+import math
+from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from core.catalog import Catalog, Model
-from core.errors import AppError, ContextTooLong, InputRejected, RecordNotFound, UserLimitReached
+from core.errors import (
+    AppError,
+    ContextTooLong,
+    InputRejected,
+    RecordNotFound,
+    StorageError,
+    TooManyAtOnce,
+    TooManyMessages,
+)
 from core.generation import GenerationRequest
 from core.limits import RateLimiter
 from core.store import conversations as conversation_store
@@ -68,7 +78,13 @@ class ChatService:
             conversation_store.update_conversation(
                 user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
             )
-        question = self._ask(user_id, conversation, text)
+        try:
+            question = self._ask(user_id, conversation, text)
+        except StorageError:
+            if conversation_id is None:  # no empty conversation left behind (a full disk)
+                with suppress(StorageError):
+                    conversation_store.delete_conversation(user_id, conversation.id)
+            raise
         return self._answer(user_id, conversation, question, choice)
 
     def draft(
@@ -86,9 +102,7 @@ class ChatService:
 
     def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
         """A new answer beside `answer_id`, for the same question; the old one stays."""
-        answer = message_store.get_message(user_id, answer_id)
-        if answer.role != "assistant" or answer.parent_id is None:
-            raise RecordNotFound(f"answer {answer_id}")
+        answer = self._owned_answer(user_id, answer_id)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         return self._answer(user_id, conversation, question, choice)
@@ -100,14 +114,7 @@ class ChatService:
         if old.role != "user":
             raise RecordNotFound(f"question {question_id}")
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
-        question = message_store.append_message(
-            user_id,
-            conversation.id,
-            role="user",
-            content=text,
-            parent_id=old.parent_id,
-            content_tokens=count_text(text),
-        )
+        question = self._store_question(user_id, conversation, text, old.parent_id)
         return self._answer(user_id, conversation, question, choice)
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
@@ -129,7 +136,7 @@ class ChatService:
         another lane (a batch run) is bounded by `user_limit` in that lane
         and does not count against the user's chat.
         """
-        answer = message_store.get_message(user_id, answer_id)
+        answer = self._owned_answer(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
         choice = choice or self._choice_of(answer)
@@ -142,7 +149,7 @@ class ChatService:
 
     def continue_answer(self, user_id: int, answer_id: int) -> int:
         """Ask the model to go on from an interrupted answer's text, appending to it."""
-        answer = message_store.get_message(user_id, answer_id)
+        answer = self._owned_answer(user_id, answer_id)
         if self.worker.is_running(answer_id) or not answer.content:
             return self.retry(user_id, answer_id)
         choice = self._choice_of(answer)
@@ -178,6 +185,28 @@ class ChatService:
 
     # ------------------------------------------------------------ internals
 
+    @staticmethod
+    def _owned_answer(user_id: int, answer_id: int) -> MessageView:
+        """An answer of this user's: never another's, and never a question, whose
+        text an in-place retry would otherwise overwrite."""
+        answer = message_store.get_message(user_id, answer_id)
+        if answer.role != "assistant" or answer.parent_id is None:
+            raise RecordNotFound(f"answer {answer_id}")
+        return answer
+
+    @staticmethod
+    def _store_question(
+        user_id: int, conversation: ConversationView, text: str, parent_id: int | None
+    ) -> MessageView:
+        return message_store.append_message(
+            user_id,
+            conversation.id,
+            role="user",
+            content=text,
+            parent_id=parent_id,
+            content_tokens=count_text(text),
+        )
+
     def _checked(self, text: str) -> str:
         if is_blank(text):
             raise InputRejected("empty")
@@ -209,14 +238,8 @@ class ChatService:
         return conversation
 
     def _ask(self, user_id: int, conversation: ConversationView, text: str) -> MessageView:
-        return message_store.append_message(
-            user_id,
-            conversation.id,
-            role="user",
-            content=text,
-            parent_id=conversation.current_leaf_id,
-            content_tokens=count_text(text),
-        )
+        """The question, stored after the conversation's current message."""
+        return self._store_question(user_id, conversation, text, conversation.current_leaf_id)
 
     def _append_answer(
         self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
@@ -293,13 +316,14 @@ class ChatService:
             return 0
 
     def _admit(self, user_id: int) -> None:
-        if self.worker.active_count(user_id) >= self.catalog.policy.per_user_generations:
-            raise UserLimitReached(f"{self.catalog.policy.per_user_generations} at once")
+        """Per-user limits, counted by the process-wide worker and rate limiter, so
+        they hold across every tab and session of the user."""
+        limit = self.catalog.policy.per_user_generations
+        if self.worker.active_count(user_id) >= limit:
+            raise TooManyAtOnce(str(limit))
         wait = self.rate.try_acquire(user_id)
         if wait:
-            raise UserLimitReached(
-                f"{self.catalog.policy.messages_per_minute} per minute; wait {wait:.0f} s"
-            )
+            raise TooManyMessages(str(max(1, math.ceil(wait))))
 
     def _fit(
         self,
@@ -316,7 +340,9 @@ class ChatService:
         budget = input_budget(model.context_window, model.max_output_tokens)
         fitted = fit_history(turns, budget)
         if fitted.prompt_tokens > budget:
-            raise ContextTooLong(f"{fitted.prompt_tokens} tokens; {model.label} accepts {budget}")
+            raise ContextTooLong(
+                f"{fitted.prompt_tokens:,} tokens; {model.label} accepts {budget:,}"
+            )
         return fitted
 
 

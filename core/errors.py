@@ -136,6 +136,18 @@ class UserLimitReached(AppError):
     kind = "user_limit"
 
 
+class TooManyMessages(UserLimitReached):
+    """The user's messages-per-minute limit; `detail` is the wait in seconds."""
+
+    kind = "user_rate"
+
+
+class TooManyAtOnce(UserLimitReached):
+    """The user's limit of answers being written at once; `detail` is the limit."""
+
+    kind = "user_concurrency"
+
+
 class InputRejected(AppError):
     """What the user typed cannot be sent as it is (empty, too long…)."""
 

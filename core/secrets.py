@@ -8,6 +8,7 @@ anything shaped like a key (providers echo keys back in error bodies).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -56,3 +57,41 @@ def _replacement(match: re.Match[str]) -> str:
     if match.re.groups >= 2:  # keep "api_key=" so the message still reads well
         return f"{match.group(1)}{match.group(2)}[redacted]"
     return "[redacted]"
+
+
+_CREDENTIAL_NAMES = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$")
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether a setting's name says it holds a credential (DEEPSEEK_API_KEY…)."""
+    return bool(_CREDENTIAL_NAMES.search(name.strip()))
+
+
+def install_log_redaction() -> None:
+    """Scrub keys from every log record the process makes, tracebacks included.
+
+    Defence in depth: our own code logs no keys, and neither do the openai
+    and httpx loggers (not even at DEBUG: tests/test_secrets_leak.py), but an
+    exception's text may quote a provider's error body, which may quote the
+    key. The record factory runs for every logger and every handler, so no
+    handler can be forgotten. Installing twice is harmless.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "redacts", False):
+        return
+
+    def make_record(*args, **kwargs) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError, IndexError):
+            return record  # a malformed call: logging reports it when the record is written
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    make_record.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)

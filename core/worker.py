@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from core.catalog import Catalog
-from core.errors import AppError, StorageError, StreamInterrupted, UserLimitReached
+from core.errors import AppError, StorageError, StreamInterrupted, TooManyAtOnce
 from core.events import Usage
 from core.generation import AttemptRecord, Generation, GenerationRequest, Runtime
 from core.progress import GenerationProgress, Snapshot
@@ -83,7 +83,7 @@ class Worker:
     # ------------------------------------------------------------ page side
 
     def submit(self, job: Job, *, user_limit: int | None = None) -> GenerationProgress:
-        """Start a generation; `UserLimitReached` if the user has too many running.
+        """Start a generation; `TooManyAtOnce` if the user has too many running.
 
         The limit counts the user's running jobs in the job's lane only.
         """
@@ -94,7 +94,7 @@ class Worker:
             if running is not None and not running.progress.done:
                 return running.progress  # already running: attach, never start twice
             if self._active_for(job.user_id, job.lane) >= limit:
-                raise UserLimitReached(str(limit))
+                raise TooManyAtOnce(str(limit))
             request = replace(job.request, ticket=next(self._tickets), message_id=job.message_id)
             job = replace(job, request=request)
             progress = GenerationProgress(
@@ -210,8 +210,13 @@ class Worker:
         if snapshot.usage is None and (snapshot.answer or snapshot.reasoning):
             progress.set_usage(await self._estimate_usage(job, snapshot))
         # Save before announcing the end: a page that re-renders from the
-        # database on "done" must find the final state there.
-        await self._save_final(job, progress.snapshot(), outcome, error)
+        # database on "done" must find the final state there. Whatever goes
+        # wrong while saving, the end is announced: a page must never follow
+        # an answer that will not finish.
+        try:
+            await self._save_final(job, progress.snapshot(), outcome, error)
+        except Exception:
+            log.exception("could not save answer %s", job.message_id)
         progress.end(outcome, error)
 
     async def _estimate_usage(self, job: Job, snapshot: Snapshot) -> Usage:

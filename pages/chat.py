@@ -19,7 +19,7 @@ from ui.conversation_menu import conversation_menu
 from ui.errors import describe
 from ui.focus import clear_focus, focused_message, marker_key, scroll_once
 from ui.live import LiveAnswer, follow
-from ui.message import ASSISTANT_AVATAR, render_answer_body, render_question
+from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, render_question
 from ui.model_picker import Picked, describe_pick, pick_model
 from ui.question_edit import edit_button, edit_form, is_editing
 
@@ -293,7 +293,7 @@ if unsent:
     kind, detail = unsent["error"]
     st.error(describe(t, kind, detail), icon=":material/error:")
     st.caption(t("chat.unsent"))
-    st.code(unsent["text"], language=None, wrap_lines=True)
+    render_kept_text(unsent["text"])
     if st.button(t("chat.send_again"), icon=":material/send:", key="send-again"):
         send(conversation, unsent["text"], picked)
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.demo.faults import faults_for, set_faults
 from core.resilience.breaker import BreakerState
+from core.secrets import mask
 from core.store.attempts import recent_attempts, route_stats
 from ui import state
 from ui.bootstrap import ensure_run_through_app
@@ -44,6 +45,7 @@ for model in catalog.models.values():
                 t("health.col.model"): model.label,
                 t("health.col.route"): f"{provider.label} · {route.model}",
                 t("health.col.available"): "✓" if provider.available else t("model.needs_key"),
+                t("health.col.key"): mask(provider.api_key()),  # at most the last 4 characters
                 t("health.col.breaker"): t(f"health.breaker.{breaker_state}")
                 + (f" ({breaker.retry_in_s:.0f} s)" if breaker and breaker.retry_in_s else ""),
                 t("health.col.in_flight"): f"{gate.active}/{gate.capacity}" if gate else "–",

@@ -131,6 +131,6 @@ def test_too_many_at_once_is_refused_with_a_reason(service, user, server):
     server.default = slow(["x"] * 50, delay=0.05)
     sent = [service.send(user.id, None, f"q{i}", Choice("m")) for i in range(5)]
     last = message_store.get_message(user.id, sent[-1].assistant_message_id)
-    assert last.status == ERROR and last.error_kind == "user_limit"
+    assert last.status == ERROR and last.error_kind == "user_concurrency"
     for item in sent[:4]:
         service.stop(user.id, item.assistant_message_id)

@@ -1,9 +1,10 @@
 """A stored message, rendered: question, or answer with its reasoning panel.
 
-Everything a person or a model wrote goes through `st.markdown` with HTML
-disabled (Streamlit's default; `unsafe_allow_html` is never used on it), so
-`<script>`, event handlers and `javascript:` links show as text or are
-dropped by the renderer, never run.
+Everything a person or a model wrote goes through `render_text`: Markdown
+with HTML disabled (Streamlit's default; `unsafe_allow_html` is never used
+on it) after `prepare_markdown` defused unsafe links, so `<script>`, event
+handlers and `javascript:` links show as text, never run; or plain text
+when it is too heavy for the browser to lay out as Markdown.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import streamlit as st
 
 from core.catalog import Catalog
 from core.i18n import Translator
-from core.markdown import prepare_markdown
+from core.markdown import prepare_markdown, too_heavy_for_markdown
 from core.store.views import ERROR, INTERRUPTED, STOPPED, MessageView
+from ui import state
 from ui.errors import describe, provider_context
 from ui.format import answer_caption, model_label
 
@@ -23,9 +25,40 @@ ASSISTANT_AVATAR = ":material/auto_awesome:"
 USER_AVATAR = ":material/person:"
 
 
+PREVIEW_CHARS = 5_000  # of a text shown as plain text; the rest loads when asked for
+
+
+def render_text(t: Translator, text: str, *, key: str) -> None:
+    """What a person or a model wrote: Markdown, or plain text if it is too heavy.
+
+    A heavy text (a megabyte paste, thousands of markers) shows its start,
+    and the rest only when its expander is opened, so reruns stay cheap.
+    """
+    if not too_heavy_for_markdown(text):
+        st.markdown(prepare_markdown(text))
+        return
+    st.caption(f":material/notes: {t('message.plain_text')}")
+    st.text(text[:PREVIEW_CHARS])
+    rest = text[PREVIEW_CHARS:]
+    if rest:
+        panel = st.expander(
+            t("message.show_rest", n=t.number(len(rest))), key=f"rest-{key}", on_change="rerun"
+        )
+        if panel.open:
+            panel.text(rest)
+
+
+def render_kept_text(text: str) -> None:
+    """Text kept for the user to copy (a message that could not be sent)."""
+    if too_heavy_for_markdown(text):
+        st.text(text)  # a code block of a megabyte takes the browser most of a minute
+    else:
+        st.code(text, language=None, wrap_lines=True)
+
+
 def render_question(message: MessageView, footer: Callable[[], None] | None = None) -> None:
     with st.chat_message("user", avatar=USER_AVATAR):
-        st.markdown(prepare_markdown(message.content))
+        render_text(state.t(), message.content, key=f"q-{message.id}")
         if footer is not None:
             footer()
 
@@ -48,7 +81,8 @@ def render_reasoning(t: Translator, message: MessageView, *, lazy: bool) -> None
             on_change="rerun" if lazy else "ignore",
         )
         if not lazy or panel.open:
-            panel.markdown(prepare_markdown(message.reasoning))
+            with panel:
+                render_text(t, message.reasoning, key=f"reasoning-{message.id}")
 
 
 def degraded_note(t: Translator, catalog: Catalog, message: MessageView) -> str | None:
@@ -69,7 +103,7 @@ def render_answer_body(
         st.caption(f":material/swap_horiz: {note}")
     render_reasoning(t, message, lazy=lazy)
     if message.content:
-        st.markdown(prepare_markdown(message.content))
+        render_text(t, message.content, key=f"a-{message.id}")
     render_outcome(t, catalog, message)
     if message.status not in (ERROR,) and (message.content or message.reasoning):
         st.caption(answer_caption(t, catalog, message))

@@ -10,13 +10,12 @@ import streamlit as st
 
 from core.i18n import Translator, locale_from
 from core.services import Services, services
-from core.store.users import local_user
 from core.store.views import UserView
+from ui import auth
 
 LOCALE = "locale"
 CONVERSATION = "conversation_id"
 ALLOW_FALLBACK = "allow_fallback"
-USER = "user"
 
 
 def svc() -> Services:
@@ -31,10 +30,14 @@ def t() -> Translator:
 
 
 def current_user() -> UserView:
-    """The signed-in user (the single local user when no login is configured)."""
-    user = st.session_state.get(USER)
+    """The signed-in user (the single local user when no login is configured).
+
+    app.py shows only the sign-in page until someone is signed in; a page
+    that still finds nobody stops here rather than show anyone's data.
+    """
+    user = auth.signed_in_user()
     if user is None:
-        user = st.session_state[USER] = local_user()
+        st.stop()
     return user
 
 

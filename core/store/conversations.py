@@ -16,6 +16,7 @@ from core.errors import RecordNotFound
 from core.store.db import session
 from core.store.models import Conversation
 from core.store.views import ConversationView, view_of
+from core.text import clean_text
 
 TITLE_LIMIT = 200
 
@@ -52,7 +53,7 @@ def create_conversation(
             public_id=new_public_id(),
             user_id=user_id,
             kind=kind,
-            title=title[:TITLE_LIMIT],
+            title=clean_text(title)[:TITLE_LIMIT],
             title_is_auto=not title,
             model_id=model_id,
             thinking=thinking,
@@ -121,7 +122,7 @@ def update_conversation(user_id: int, conversation_id: int, **fields: object) ->
 
 
 def rename_conversation(user_id: int, conversation_id: int, title: str) -> None:
-    title = " ".join(title.split())[:TITLE_LIMIT]
+    title = " ".join(clean_text(title).split())[:TITLE_LIMIT]
     with session() as db:
         row = owned(db, user_id, conversation_id)
         row.title = title
@@ -133,7 +134,7 @@ def set_auto_title(user_id: int, conversation_id: int, title: str) -> None:
     with session() as db:
         row = owned(db, user_id, conversation_id)
         if row.title_is_auto:
-            row.title = title[:TITLE_LIMIT]
+            row.title = clean_text(title)[:TITLE_LIMIT]
 
 
 def delete_conversation(user_id: int, conversation_id: int) -> None:

@@ -22,6 +22,7 @@ from core.store.conversations import new_public_id, owned, touch
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.views import COMPLETE, INTERRUPTED, UNFINISHED, MessageView, view_of
+from core.text import clean_text
 
 # Fields the worker may write while streaming and at the end.
 WRITABLE = {
@@ -50,6 +51,9 @@ WRITABLE = {
     "temperature",
     "requested_model_id",
 }
+# Text that may come from anywhere: kept storable (no lone surrogates, which
+# UTF-8, and so SQLite, cannot carry; see core.text.clean_text).
+TEXT_FIELDS = {"content", "reasoning", "error_detail"}
 
 
 def append_message(
@@ -81,8 +85,8 @@ def append_message(
             parent_id=parent_id,
             depth=depth,
             role=role,
-            content=content,
-            reasoning=fields.pop("reasoning", ""),
+            content=clean_text(content),
+            reasoning=clean_text(fields.pop("reasoning", "")),
             status=status,
             usage_estimated=fields.pop("usage_estimated", False),
             context_dropped=fields.pop("context_dropped", 0),
@@ -242,6 +246,8 @@ def save_progress(message_id: int, **fields: Any) -> None:
     """Write what a generation has so far (called about once a second)."""
     if set(fields) - WRITABLE:
         raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
+    for name in TEXT_FIELDS & set(fields):
+        fields[name] = clean_text(fields[name]) if fields[name] is not None else None
     with session() as db:
         db.execute(
             update(Message).where(Message.id == message_id).values(updated_at=time.time(), **fields)

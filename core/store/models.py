@@ -6,7 +6,16 @@ free of time-zone ambiguity; pages format them for the reader's locale.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -24,6 +33,26 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     auth_source: Mapped[str] = mapped_column(String(16), default="local")
     created_at: Mapped[float] = mapped_column(Float)
+    # The identity provider's id for a single sign-on user ("<issuer>|<sub>").
+    subject: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (Index("ux_users_auth_subject", "auth_source", "subject", unique=True),)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt with a password, kept a day for throttling."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username", "username", "attempted_at"),
+        Index("ix_login_attempts_ip", "ip", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[float] = mapped_column(Float)
 
 
 class Conversation(Base):

@@ -1,5 +1,7 @@
 """A database made before search existed (schema version 1) upgrades with its data indexed."""
 
+from types import SimpleNamespace
+
 from sqlalchemy import text
 
 from core.store import conversations as conversation_store
@@ -8,7 +10,6 @@ from core.store import open_store, reset_for_tests
 from core.store.db import engine
 from core.store.migrations import migrate
 from core.store.search import search
-from core.store.users import ensure_user
 from core.store.views import INTERRUPTED, STREAMING
 
 
@@ -20,7 +21,19 @@ def test_upgrade_from_version_1_keeps_everything_and_indexes_it(tmp_path, monkey
         tables = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
     assert "messages_fts" not in tables  # really the old schema
 
-    alice, bob = ensure_user("alice"), ensure_user("bob")
+    # Users made the way version 1 stored them (the ORM follows the newest schema).
+    with engine().begin() as conn:
+        ids = [
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, display_name, role, auth_source, created_at) "
+                    "VALUES (:name, :name, 'user', 'local', 0) RETURNING id"
+                ),
+                {"name": name},
+            ).scalar_one()
+            for name in ("alice", "bob")
+        ]
+    alice, bob = (SimpleNamespace(id=user_id) for user_id in ids)
     chat = conversation_store.create_conversation(alice.id, "demo-thinker", title="Hedgehog facts")
     question = message_store.append_message(
         alice.id, chat.id, role="user", content="Do hedgehogs hibernate? 刺猬冬眠吗", parent_id=None

@@ -1,0 +1,78 @@
+"""Per-user limits hold across every tab and session of a user, not per tab.
+
+They are counted by the process-wide worker and rate limiter; a second tab
+(a second AppTest session of the same account) meets the same count, and
+another user is not affected.
+"""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.chat import Choice
+from core.demo.replies import StreamReply, text_stream
+from core.services import services
+from core.store import conversations as conversation_store
+from core.store import messages as message_store
+from core.store.users import login_of
+from tests.app.conftest import APP, TIMEOUT, texts
+from tests.app.scripted import scripted_models_file
+from tests.auth_helpers import (
+    fast_hashing,  # noqa: F401 (a fixture)
+    sign_in_through_page,
+    sign_up_through_page,
+)
+
+
+def limited_app(app, server, tmp_path, monkeypatch, policy):
+    monkeypatch.setenv("AUTH_MODE", "accounts")
+    monkeypatch.setenv("MODELS_FILE", scripted_models_file(tmp_path, server, policy=policy))
+    return app
+
+
+def last_answer(username):
+    user = login_of(username).user
+    conversation = conversation_store.list_conversations(user.id)[0]
+    return message_store.branch(user.id, conversation.id)[-1]
+
+
+@pytest.mark.usefixtures("fast_hashing")
+def test_messages_per_minute_count_every_tab_of_a_user(app, server, tmp_path, monkeypatch):
+    first_tab = limited_app(app, server, tmp_path, monkeypatch, "messages_per_minute = 2")
+    sign_up_through_page(first_tab, "alice")
+    for text in ("one", "two"):
+        first_tab.chat_input[0].set_value(text).run()
+    second_tab = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    sign_in_through_page(second_tab, "alice")
+    second_tab.chat_input[0].set_value("three").run()
+    assert not second_tab.exception
+    [error] = [e.value for e in second_tab.error]
+    assert error.startswith("You are sending messages faster than this app allows. Wait ")
+    answer = last_answer("alice")
+    assert answer.error_kind == "user_rate"
+    assert message_store.get_message(login_of("alice").user.id, answer.parent_id).content == "three"
+    assert any(b.label == "Retry" for b in second_tab.button)  # nothing typed is lost
+    # Bob has his own count.
+    bob = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    sign_up_through_page(bob, "bob")
+    bob.chat_input[0].set_value("hello").run()
+    assert not bob.error and "Hello world" in texts(bob)
+
+
+@pytest.mark.usefixtures("fast_hashing")
+def test_answers_at_once_count_every_session_of_a_user(app, server, tmp_path, monkeypatch):
+    tab = limited_app(app, server, tmp_path, monkeypatch, "per_user_generations = 1")
+    sign_up_through_page(tab, "carol")
+    carol = login_of("carol").user
+    server.default = lambda r: StreamReply(
+        text_stream("m1", answer=[f"w{i} " for i in range(200)], delay=0.05)
+    )
+    # Another tab of Carol's is having a long answer written.
+    elsewhere = services().chat.send(carol.id, None, "a long one", Choice("scripted"))
+    try:
+        tab.chat_input[0].set_value("and another").run()
+        assert not tab.exception
+        assert "limited to 1 per person" in tab.error[0].value
+        assert last_answer("carol").error_kind == "user_concurrency"
+    finally:
+        services().chat.stop(carol.id, elsewhere.assistant_message_id)
+        services().worker.wait(elsewhere.assistant_message_id)
