@@ -9,24 +9,16 @@ attribute, no link to an unsafe scheme and no image.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
+from core.store import open_store, reset_for_tests
 from core.store.users import local_user
+from tests.e2e.conftest import AppServer
+from tests.e2e.helpers import wait_idle
 from tests.hostile import HOSTILE
 
-pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOWN = [name for name in HOSTILE if name not in ("megabyte", "megabyte of markup")]
 EVEN = SHOWN + SHOWN[: len(SHOWN) % 2]
 
@@ -47,14 +39,11 @@ INSPECT = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def hostile_conversation(db) -> str:
+def store_hostile_conversation(directory, monkeypatch) -> str:
+    """The conversation, written into the database the app will be started on."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{directory / 'e2e.db'}")
+    reset_for_tests()
+    open_store()
     user = local_user()
     conversation = conversation_store.create_conversation(user.id, "demo-swift", title="Hostile")
     parent = None
@@ -72,44 +61,28 @@ def hostile_conversation(db) -> str:
             parent_id=question.id,
             model_id="demo-swift",
         ).id
+    reset_for_tests()
     return conversation.public_id
 
 
-def test_hostile_text_is_inert_in_chromium(hostile_conversation, db):
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium")
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db, OLLAMA_URL="off")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+@pytest.fixture
+def hostile_app(tmp_path, monkeypatch):
+    public_id = store_hostile_conversation(tmp_path, monkeypatch)
+    server = AppServer(tmp_path)
+    yield f"{server.url}/?c={public_id}"
+    server.stop()
+
+
+def test_hostile_text_is_inert_in_chromium(browser, hostile_app):
+    page = browser.new_page()
     dialogs: list[str] = []
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page()
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            deadline = time.monotonic() + 60
-            while True:  # the server takes a few seconds to start
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/?c={hostile_conversation}")
-                    break
-                except playwright.Error:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
-            shown = "document.querySelectorAll('[data-testid=\"stChatMessage\"]').length"
-            page.wait_for_function(f"{shown} >= {len(EVEN)}", timeout=60_000)
-            found = page.evaluate(INSPECT)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(hostile_app)
+    shown = "document.querySelectorAll('[data-testid=\"stChatMessage\"]').length"
+    page.wait_for_function(f"{shown} >= {len(EVEN)}", timeout=60_000)
+    wait_idle(page)
+    found = page.evaluate(INSPECT)
+    page.close()
     assert dialogs == []
     assert found["scripts"] == 0 and found["handlers"] == [] and found["unsafe_links"] == []
     assert found["images"] == []
