@@ -123,3 +123,10 @@ def make_chat(db, server) -> Iterator[Callable[..., ChatService]]:
     yield make
     for worker in workers:
         worker.shutdown()
+
+
+def pytest_collection_modifyitems(items):
+    """Browser journeys last: quick failures first, and Playwright's sync API keeps an
+    event loop running in the main thread while its browser is open, which would
+    stop later tests from calling asyncio.run()."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
