@@ -270,27 +270,15 @@ class Generation:
         meter = _Meter(started)
         try:
             await self._stream(model, route, meter)
-        except asyncio.CancelledError:
-            breaker.release_trial()
-            self._record(record, meter, attempt_outcomes.CANCELLED, None)
-            raise
-        except RateLimited as limited:
+        except (asyncio.CancelledError, AppError) as error:
             # A rate limit is a live server pacing us, and it says when to come
             # back: honour Retry-After rather than shut the route for everyone.
-            breaker.release_trial()
-            self._record(record, meter, attempt_outcomes.BUSY, limited)
-            raise
-        except BusyError as busy:
-            breaker.record_busy()
-            self._record(record, meter, attempt_outcomes.BUSY, busy)
-            raise
-        except StreamInterrupted as broken:
-            breaker.release_trial()
-            self._record(record, meter, attempt_outcomes.BROKEN, broken)
-            raise
-        except AppError as failure:
-            breaker.release_trial()
-            self._record(record, meter, attempt_outcomes.FAILED, failure)
+            if isinstance(error, BusyError) and not isinstance(error, RateLimited):
+                breaker.record_busy()
+            else:
+                breaker.release_trial()
+            failure = error if isinstance(error, AppError) else None
+            self._record(record, meter, _outcome_of(error), failure)
             raise
         else:
             breaker.record_success()
@@ -357,6 +345,17 @@ class Generation:
         )
         # Recording must never delay or break the answer: fire and forget.
         self.runtime.spawn(self.runtime.record_attempt(attempt))
+
+
+def _outcome_of(error: BaseException) -> str:
+    """How an attempt that raised `error` is recorded."""
+    if isinstance(error, asyncio.CancelledError):
+        return attempt_outcomes.CANCELLED
+    if isinstance(error, BusyError):
+        return attempt_outcomes.BUSY
+    if isinstance(error, StreamInterrupted):
+        return attempt_outcomes.BROKEN
+    return attempt_outcomes.FAILED
 
 
 @dataclass
