@@ -134,3 +134,28 @@ def test_too_many_at_once_is_refused_with_a_reason(service, user, server):
     assert last.status == ERROR and last.error_kind == "user_concurrency"
     for item in sent[:4]:
         service.stop(user.id, item.assistant_message_id)
+
+
+def test_switch_model_while_waiting_for_a_retry(db, server, user):
+    """A user tired of a countdown asks another model; that model answers, in place."""
+    from core.demo.replies import ErrorReply, error_body
+
+    busy = ErrorReply(429, error_body("Too many requests"), {"Retry-After": "5"})
+    server.default = lambda r: busy if r.model == "r1" else slow(["Fast reply."])(r)
+    worker = Worker(local_catalog(server, fallback=True))
+    service = ChatService(worker.catalog, worker)
+    try:
+        sent = service.send(user.id, None, "Anyone?", Choice("m", allow_fallback=False))
+        progress = worker.progress(sent.assistant_message_id)
+        for _ in range(100):  # until the countdown is on screen
+            status = progress.snapshot().status
+            if status is not None and status.phase == "retrying":
+                break
+            time.sleep(0.05)
+        assert progress.snapshot().status.phase == "retrying"
+        service.switch_model(user.id, sent.assistant_message_id, Choice("fast"))
+        worker.wait(sent.assistant_message_id)
+        answer = message_store.get_message(user.id, sent.assistant_message_id)
+        assert (answer.status, answer.content, answer.model_id) == (COMPLETE, "Fast reply.", "fast")
+    finally:
+        worker.shutdown()
