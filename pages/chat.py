@@ -97,15 +97,19 @@ def archived_notice(conversation: ConversationView) -> None:
         st.rerun()
 
 
-def welcome() -> str | None:
+def welcome(picked: Picked) -> None:
     """The empty state: a greeting and a few questions to start from."""
     st.markdown(f"## {t('chat.welcome_title')}")
     st.caption(t("chat.welcome_subtitle"))
     columns = st.columns(2)
     for index, key in enumerate(EXAMPLES):
-        if columns[index % 2].button(t(key), key=f"example-{index}", width="stretch"):
-            return t(key)
-    return None
+        columns[index % 2].button(
+            t(key),
+            key=f"example-{index}",
+            width="stretch",
+            on_click=send,
+            args=(None, t(key), picked),
+        )
 
 
 def choice_from(picked: Picked) -> Choice:
@@ -254,7 +258,14 @@ def answer(
     return None
 
 
-def send(conversation: ConversationView | None, prompt: str, picked: Picked) -> None:
+def send(conversation: ConversationView | None, prompt: str | None, picked: Picked) -> None:
+    """Send `prompt` (the chat input's, if None). A callback: it runs before the
+    script does, so the request leaves at once and this run already draws the
+    question, the live answer and the new conversation in the sidebar."""
+    if prompt is None:
+        prompt = st.session_state.get("chat-input")
+    if not prompt or not picked.available:
+        return
     try:
         sent = chat.send(
             user.id, conversation.id if conversation else None, prompt, choice_from(picked)
@@ -262,19 +273,17 @@ def send(conversation: ConversationView | None, prompt: str, picked: Picked) -> 
     except AppError as error:
         # Keep what was typed on screen until it is sent: nothing is lost.
         st.session_state["unsent"] = {"text": prompt, "error": (error.kind, error.detail)}
-        st.rerun()
+        return
     st.session_state.pop("unsent", None)
     clear_focus()
     if conversation is None:
         created = conversation_store.get_conversation(user.id, sent.conversation_id)
         state.open_conversation(created.id, created.public_id)
-    st.rerun()
 
 
 conversation = current_conversation()
 picked = header(conversation)
 live: list[LiveAnswer] = []
-example = None
 # The welcome screen and a conversation each have their own slot, and the
 # unused one is cleared explicitly: otherwise the previous view's elements
 # would linger, greyed, for as long as this run follows a streaming answer.
@@ -282,7 +291,7 @@ welcome_slot, conversation_slot = st.empty(), st.empty()
 if conversation is None:
     conversation_slot.empty()
     with welcome_slot.container():
-        example = welcome()
+        welcome(picked)
 else:
     welcome_slot.empty()
     with conversation_slot.container():
@@ -294,13 +303,22 @@ if unsent:
     st.error(describe(t, kind, detail), icon=":material/error:")
     st.caption(t("chat.unsent"))
     render_kept_text(unsent["text"])
-    if st.button(t("chat.send_again"), icon=":material/send:", key="send-again"):
-        send(conversation, unsent["text"], picked)
+    st.button(
+        t("chat.send_again"),
+        icon=":material/send:",
+        key="send-again",
+        on_click=send,
+        args=(conversation, unsent["text"], picked),
+    )
 
 busy = bool(live)
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
-prompt = st.chat_input(placeholder, disabled=busy or not picked.available, key="chat-input")
-if (prompt or example) and picked.available:
-    send(conversation, prompt or example, picked)
+st.chat_input(
+    placeholder,
+    disabled=busy or not picked.available,
+    key="chat-input",
+    on_submit=send,
+    args=(conversation, None, picked),
+)
 if live:
     follow(live)

@@ -93,3 +93,28 @@ def test_rename_and_delete_a_conversation(app):
     app.button(key=f"delete-{conversation.id}").click().run()
     assert conversation_store.list_conversations(user.id) == []
     assert "What can I help you with?" in texts(app)
+
+
+def test_an_example_question_is_sent_with_one_click(app):
+    app.run()
+    example = next(b for b in app.button if b.key == "example-0")
+    example.click().run()
+    conversation = conversation_store.list_conversations(local_user().id)[0]
+    assert conversation.title.startswith("Explain how a reasoning model thinks")
+    assert app.sidebar.button(key=f"conv-{conversation.id}")  # listed in the same run
+    assert "This is the offline demo model" in texts(app)
+
+
+def test_a_message_that_cannot_be_sent_stays_on_screen_and_can_be_sent_again(app):
+    app.run()
+    send(app, "First question")
+    user = local_user()
+    conversation = conversation_store.list_conversations(user.id)[0]
+    conversation_store.delete_conversation(user.id, conversation.id)  # say, in another tab
+    send(app, "Words I do not want to type twice")
+    assert "Words I do not want to type twice" in [c.value for c in app.code]
+    app.button(key="send-again").click().run()
+    titles = [c.title for c in conversation_store.list_conversations(user.id)]
+    assert titles == ["Words I do not want to type twice"]
+    assert not app.code
+    assert "This is the offline demo model" in texts(app)
