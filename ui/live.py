@@ -1,10 +1,13 @@
 """Answers being written, rendered as they grow.
 
-The page polls the worker's progress about ten times a second and updates
+The page renders the worker's progress at most ten times a second and updates
 only what changed: each settled block of text is written once into its own
 element and only the short tail is re-sent (see core/streaming.py), so the
-bytes sent grow linearly with the answer. When every followed answer is done
-the script reruns and the page renders them from the database.
+bytes sent grow linearly with the answer. Between renders it looks for news
+every few hundredths of a second, so text that arrives after a quiet spell
+(the first token) is shown at once rather than at the next tick. When every
+followed answer is done the script reruns and the page renders them from the
+database.
 """
 
 from __future__ import annotations
@@ -23,18 +26,34 @@ from core.streaming import close_open_markup, split_settled
 from ui.errors import describe_error
 from ui.format import model_label
 
-POLL_S = 0.1
+POLL_S = 0.1  # at least this long between two renders: at most ten a second
+WAKE_S = 0.02  # how often to look for news between renders
+IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
+# Streamlit drops the messages of a run that are not yet sent when the next
+# run starts; the last render must reach the browser before the final rerun.
+FLUSH_S = 0.05
 
 StatusText = Callable[[Translator, Catalog, Snapshot], str]
 
 
 class _Stream:
-    """A growing text: settled blocks appended once, the tail replaced."""
+    """A growing text: settled blocks appended once, the tail replaced.
 
-    def __init__(self, container) -> None:
+    The pieces of a paragraph cut mid-line (core/streaming.py) go into a
+    "flow" container that shows them inline, as one paragraph (ui/theme.py):
+    the tail is shown in the flow's last slot, and each piece that settles
+    takes the slot the tail was in, the tail moving on to a new one.
+    """
+
+    def __init__(self, container, key: str) -> None:
+        self._key = key
         self._holder = container.empty()
         self._settled = self._holder.container()
         self._tail = container.empty()
+        self._flows = 0
+        self._flow = None
+        self._slot = None  # the open flow's last slot, where its tail shows
+        self._tail_shown_in = self._tail
         self._count = 0
         self._length = 0
         self._tail_text: str | None = None
@@ -43,18 +62,39 @@ class _Stream:
         if len(text) < self._length:  # text was taken back (it was reasoning after all)
             self._settled = self._holder.container()
             self._count = 0
+            self._flow = self._slot = None
         self._length = len(text)
         split = split_settled(text)
         blocks = [*split.settled, split.tail] if final else split.settled
-        for block in blocks[self._count :]:
-            self._settled.markdown(prepare_markdown(block))
+        for index in range(self._count, len(blocks)):
+            self._settle(blocks[index], open_ended=index in split.open_ended)
         self._count = len(blocks)
-        tail = "" if final else split.tail
+        self._show_tail("" if final else split.tail)
+
+    def _settle(self, block: str, *, open_ended: bool) -> None:
+        if self._slot is None and open_ended:
+            self._flows += 1
+            self._flow = self._settled.container(key=f"flow-{self._key}-{self._flows}")
+            self._slot = self._flow.empty()
+        if self._slot is None:
+            self._settled.markdown(prepare_markdown(block))
+            return
+        self._slot.markdown(prepare_markdown(block))
+        if self._tail_shown_in is self._slot:
+            self._tail_text = None  # the tail's slot holds this piece now
+        self._slot = self._flow.empty() if open_ended else None
+
+    def _show_tail(self, tail: str) -> None:
+        target = self._slot if self._slot is not None else self._tail
+        if target is not self._tail_shown_in:
+            if self._tail_shown_in is self._tail and self._tail_text:
+                self._tail.empty()  # the paragraph it showed continues in a flow
+            self._tail_shown_in, self._tail_text = target, None
         if tail != self._tail_text:
             if tail:
-                self._tail.markdown(prepare_markdown(close_open_markup(tail)))
+                target.markdown(prepare_markdown(close_open_markup(tail)))
             else:
-                self._tail.empty()
+                target.empty()
             self._tail_text = tail
 
 
@@ -77,12 +117,16 @@ class LiveAnswer:
         self._describe_status = describe_status or status_text
         self._status_line = container.empty()
         self._reasoning_slot = container.container()
-        self._answer = _Stream(container)
+        self._answer = _Stream(container, f"{progress.message_id}-answer")
         self._panel = None
         self._reasoning: _Stream | None = None
         self._collapsed = False
         self._version = -1
         self._status_text: str | None = None
+
+    def has_news(self) -> bool:
+        """The answer changed since it was last rendered."""
+        return self.progress.version != self._version
 
     def update(self) -> bool:
         """Render what changed; True once the answer is done."""
@@ -99,7 +143,7 @@ class LiveAnswer:
                 self._panel = self._reasoning_slot.status(
                     self.t("reasoning.thinking"), expanded=True, state="running"
                 )
-                self._reasoning = _Stream(self._panel)
+                self._reasoning = _Stream(self._panel, f"{self.progress.message_id}-reasoning")
             self._reasoning.show(snapshot.reasoning, final=bool(snapshot.answer))
             if snapshot.answer and not self._collapsed:
                 self._collapsed = True
@@ -176,10 +220,22 @@ def follow(answers: list[LiveAnswer], *, max_s: float | None = None) -> None:
     """
     started = time.monotonic()
     while True:
+        rendered = time.monotonic()
         done = [answer.update() for answer in answers]
         if all(done):
             break
-        if max_s is not None and time.monotonic() - started > max_s:
+        if max_s is not None and rendered - started > max_s:
             return
-        time.sleep(POLL_S)
+        _wait_for_news(answers, rendered)
+    time.sleep(FLUSH_S)
     st.rerun()
+
+
+def _wait_for_news(answers: list[LiveAnswer], rendered: float) -> None:
+    """Until the next render is due: news, no sooner than POLL_S after the last
+    render, or IDLE_RENDER_S without any."""
+    time.sleep(POLL_S)
+    while time.monotonic() - rendered < IDLE_RENDER_S:
+        if any(answer.has_news() for answer in answers):
+            return
+        time.sleep(WAKE_S)
