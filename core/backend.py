@@ -11,9 +11,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from core.catalog import Provider, Route
 from core.demo import ensure_demo_server
@@ -21,6 +19,9 @@ from core.errors import StreamInterrupted, classify
 from core.events import Event, Finished, Usage
 from core.reasoning import ReasoningNormalizer, reasoning_field
 from core.text import clean_text
+
+if TYPE_CHECKING:
+    import openai
 
 # Keys for servers that need none still have to be non-empty for the SDK.
 NO_KEY = "not-needed"
@@ -71,6 +72,8 @@ class ClientPool:
         return await asyncio.to_thread(self.client, provider)
 
     def client(self, provider: Provider) -> openai.AsyncOpenAI:
+        import openai  # ~0.5 s: imported with the first client (off the loop), not at start-up
+
         cache_key = self._key(provider)
         _, base_url, key = cache_key
         with self._lock:
