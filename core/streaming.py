@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 _FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
 TAIL_LIMIT = 600  # characters of tail before a line break settles it
-PIECE_MIN = 80  # a paragraph piece is at least this long before a sentence end cuts it
+PIECE_MIN = 160  # a paragraph piece is at least this long before a sentence end cuts it
 HARD_LIMIT = 4 * TAIL_LIMIT  # past this, any line but a table row or code is cut
 # What starts a Markdown block other than a paragraph: headings, quotes, lists,
 # tables, HTML, fences, display math, indented code.

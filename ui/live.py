@@ -1,6 +1,6 @@
 """Answers being written, rendered as they grow.
 
-The page renders the worker's progress at most ten times a second and updates
+The page renders the worker's progress at most five times a second and updates
 only what changed: each settled block of text is written once into its own
 element and only the short tail is re-sent (see core/streaming.py), so the
 bytes sent grow linearly with the answer. Between renders it looks for news
@@ -26,7 +26,11 @@ from core.streaming import close_open_markup, split_settled
 from ui.errors import describe_error
 from ui.format import model_label
 
-POLL_S = 0.1  # at least this long between two renders: at most ten a second
+# At least this long between two renders: at most five a second. Each render
+# costs the browser ~20 ms of main-thread work (React, layout, the chat's
+# scroll-following) and ~100 bytes of Streamlit's envelope; ten a second kept
+# it busy a quarter of the time (bench/stream_browser).
+POLL_S = 0.2
 WAKE_S = 0.02  # how often to look for news between renders
 IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
 # Streamlit drops the messages of a run that are not yet sent when the next
@@ -40,9 +44,9 @@ class _Stream:
     """A growing text: settled blocks appended once, the tail replaced.
 
     The pieces of a paragraph cut mid-line (core/streaming.py) go into a
-    "flow" container that shows them inline, as one paragraph (ui/theme.py):
-    the tail is shown in the flow's last slot, and each piece that settles
-    takes the slot the tail was in, the tail moving on to a new one.
+    "flow" container that shows them inline, as one paragraph (ui/theme.py).
+    There the tail is the flow's last element, and a piece that settles is
+    written over it; the tail then starts a new element after it.
     """
 
     def __init__(self, container, key: str) -> None:
@@ -51,12 +55,12 @@ class _Stream:
         self._settled = self._holder.container()
         self._tail = container.empty()
         self._flows = 0
-        self._flow = None
-        self._slot = None  # the open flow's last slot, where its tail shows
-        self._tail_shown_in = self._tail
+        self._flow = None  # the open flow, while a paragraph arrives in pieces
+        self._slot = None  # the element of the open flow that shows the tail
         self._count = 0
         self._length = 0
-        self._tail_text: str | None = None
+        self._tail_text = ""  # what the tail element outside any flow shows
+        self._slot_text = ""
 
     def show(self, text: str, *, final: bool = False) -> None:
         if len(text) < self._length:  # text was taken back (it was reasoning after all)
@@ -72,30 +76,45 @@ class _Stream:
         self._show_tail("" if final else split.tail)
 
     def _settle(self, block: str, *, open_ended: bool) -> None:
-        if self._slot is None and open_ended:
+        if self._flow is None and open_ended:
             self._flows += 1
             self._flow = self._settled.container(key=f"flow-{self._key}-{self._flows}")
-            self._slot = self._flow.empty()
-        if self._slot is None:
-            self._settled.markdown(prepare_markdown(block))
-            return
-        self._slot.markdown(prepare_markdown(block))
-        if self._tail_shown_in is self._slot:
-            self._tail_text = None  # the tail's slot holds this piece now
-        self._slot = self._flow.empty() if open_ended else None
+            self._slot = None
+        body = prepare_markdown(block)
+        if self._flow is None:
+            self._settled.markdown(body)
+        elif self._slot is not None:
+            self._slot.markdown(body)  # over the tail it showed
+        else:
+            self._flow.markdown(body)
+        self._slot = None
+        if not open_ended:
+            self._flow = None
 
     def _show_tail(self, tail: str) -> None:
-        target = self._slot if self._slot is not None else self._tail
-        if target is not self._tail_shown_in:
-            if self._tail_shown_in is self._tail and self._tail_text:
-                self._tail.empty()  # the paragraph it showed continues in a flow
-            self._tail_shown_in, self._tail_text = target, None
-        if tail != self._tail_text:
-            if tail:
-                target.markdown(prepare_markdown(close_open_markup(tail)))
-            else:
-                target.empty()
-            self._tail_text = tail
+        shown = prepare_markdown(close_open_markup(tail)) if tail else ""
+        if self._flow is None:
+            if shown != self._tail_text:
+                _replace(self._tail, shown)
+                self._tail_text = shown
+            return
+        if self._tail_text:  # the paragraph it showed goes on in the flow
+            self._tail.empty()
+            self._tail_text = ""
+        if self._slot is None:
+            if shown:
+                self._slot = self._flow.markdown(shown)
+                self._slot_text = shown
+        elif shown != self._slot_text:
+            _replace(self._slot, shown)
+            self._slot_text = shown
+
+
+def _replace(element, body: str) -> None:
+    if body:
+        element.markdown(body)
+    else:
+        element.empty()
 
 
 class LiveAnswer:
