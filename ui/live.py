@@ -3,9 +3,9 @@
 The page renders the worker's progress at most five times a second and updates
 only what changed: each settled block of text is written once into its own
 element and only the short tail is re-sent (see core/streaming.py), so the
-bytes sent grow linearly with the answer. Between renders it looks for news
-every few hundredths of a second, so text that arrives after a quiet spell
-(the first token) is shown at once rather than at the next tick. When every
+bytes sent grow linearly with the answer. Between renders it waits for news,
+so text that arrives after a quiet spell (the first token) is shown at once
+rather than at the next tick. When every
 followed answer is done the script reruns and the page renders them from the
 database.
 """
@@ -31,7 +31,7 @@ from ui.format import model_label
 # scroll-following) and ~100 bytes of Streamlit's envelope; ten a second kept
 # it busy a quarter of the time (bench/stream_browser).
 POLL_S = 0.2
-WAKE_S = 0.02  # how often to look for news between renders
+WAKE_S = 0.02  # how often to look for news of several answers between renders
 IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
 # Streamlit drops the messages of a run that are not yet sent when the next
 # run starts; the last render must reach the browser before the final rerun.
@@ -147,6 +147,9 @@ class LiveAnswer:
         """The answer changed since it was last rendered."""
         return self.progress.version != self._version
 
+    def wait_for_news(self, timeout: float) -> None:
+        self.progress.wait_newer(self._version, timeout)
+
     def update(self) -> bool:
         """Render what changed; True once the answer is done."""
         snapshot = self.progress.snapshot()
@@ -254,7 +257,9 @@ def _wait_for_news(answers: list[LiveAnswer], rendered: float) -> None:
     """Until the next render is due: news, no sooner than POLL_S after the last
     render, or IDLE_RENDER_S without any."""
     time.sleep(POLL_S)
-    while time.monotonic() - rendered < IDLE_RENDER_S:
+    while (left := rendered + IDLE_RENDER_S - time.monotonic()) > 0:
         if any(answer.has_news() for answer in answers):
             return
-        time.sleep(WAKE_S)
+        # Woken by the first answer's news at once (the only one, on the chat
+        # page); the others' news is looked for every WAKE_S.
+        answers[0].wait_for_news(left if len(answers) == 1 else min(left, WAKE_S))
