@@ -23,7 +23,10 @@ from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, r
 from ui.model_picker import Picked, describe_pick, pick_model
 from ui.question_edit import edit_button, edit_form, is_editing
 
-HISTORY_PAGE = 40
+# Messages drawn when a conversation opens, and added by each "show earlier":
+# ten exchanges fill more than a screen, and a conversation of any length
+# then opens at the same cost (bench/long_history).
+HISTORY_PAGE = 20
 EXAMPLES = ("chat.example_1", "chat.example_2", "chat.example_3", "chat.example_4")
 
 ensure_run_through_app()
@@ -175,11 +178,14 @@ def window(conversation: ConversationView) -> tuple[list[MessageView], int, int,
     return messages, total - len(messages), 0, None
 
 
-def show_earlier(conversation: ConversationView, earlier: int, later: int) -> None:
+def show_earlier(conversation: ConversationView, shown: int, earlier: int, later: int) -> None:
+    """A page more of the branch's earlier messages, down to the newest."""
     if earlier and st.button(
-        t("chat.show_earlier", n=earlier), type="tertiary", icon=":material/expand_less:"
+        t("chat.show_earlier", n=min(earlier, HISTORY_PAGE)),
+        type="tertiary",
+        icon=":material/expand_less:",
     ):
-        st.session_state[f"shown-{conversation.id}"] = earlier + later + HISTORY_PAGE
+        st.session_state[f"shown-{conversation.id}"] = shown + later + HISTORY_PAGE
         clear_focus()
         st.rerun()
 
@@ -200,7 +206,7 @@ def is_live(message: MessageView) -> bool:
 def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
     """Render the branch shown; return the answers still being written."""
     messages, earlier, later, target = window(conversation)
-    show_earlier(conversation, earlier, later)
+    show_earlier(conversation, len(messages), earlier, later)
     versions = message_store.alternatives(user.id, conversation.id, messages)
     busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
     live: list[LiveAnswer] = []

@@ -118,3 +118,35 @@ def test_a_message_that_cannot_be_sent_stays_on_screen_and_can_be_sent_again(app
     assert titles == ["Words I do not want to type twice"]
     assert not app.code
     assert "This is the offline demo model" in texts(app)
+
+
+def test_a_long_conversation_opens_at_its_newest_messages_and_pages_back(app):
+    from core.store import messages as message_store
+
+    app.run()  # opens the store
+    user = local_user()
+    conversation = conversation_store.create_conversation(user.id, "demo-swift")
+    parent = None
+    for turn in range(25):
+        question = message_store.append_message(
+            user.id, conversation.id, role="user", content=f"Question number {turn}",
+            parent_id=parent,
+        )  # fmt: skip
+        parent = message_store.append_message(
+            user.id, conversation.id, role="assistant", content=f"Answer number {turn}",
+            parent_id=question.id, model_id="demo-swift",
+        ).id  # fmt: skip
+    app.run()
+    app.button(key=f"conv-{conversation.id}").click().run()
+
+    def questions_shown() -> list[int]:
+        return [int(line.split()[-1]) for line in texts(app).split("\n")
+                if line.startswith("Question number")]  # fmt: skip
+
+    assert questions_shown() == list(range(15, 25))  # the newest 20 messages
+    for expected_label, first in [("Show 20 earlier", 5), ("Show 10 earlier", 0)]:
+        earlier = next(b for b in app.button if b.label.startswith("Show "))
+        assert earlier.label.startswith(expected_label)
+        earlier.click().run()
+        assert questions_shown() == list(range(first, 25))
+    assert not any(b.label.startswith("Show ") for b in app.button)
