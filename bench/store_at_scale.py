@@ -6,7 +6,7 @@ what the pages ask for: the sidebar's first page, opening a conversation
 (get it, count its branch, read the newest 40 messages and their alternatives),
 search, and messages written by 8 threads at once, each going through a
 question, a queued answer, progress saves and the finish, as the worker does.
-The writes go to a copy of the file, so the cache stays as built.
+The writes go to a copy of the file, so the cache keeps its million messages.
 
     python -m bench.store_at_scale [--db /tmp/duet-bench-1000k.db] [--rounds 150]
                                    [--json bench/results/store_at_scale.json]
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import threading
@@ -154,6 +153,21 @@ def use_database(path: Path) -> None:
     open_store()
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy: the store is closed first (its background index
+    merging writes to the file) and SQLite's backup API does the copying."""
+    from core.store import reset_for_tests
+
+    reset_for_tests()
+    target.unlink(missing_ok=True)
+    original, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        original.backup(copy)
+    finally:
+        original.close()
+        copy.close()
+
+
 def main() -> None:
     args = parser(__doc__.splitlines()[0])
     args.add_argument("--db", type=Path, default=DEFAULT_PATH, help="built here if missing")
@@ -165,7 +179,7 @@ def main() -> None:
     use_database(options.db)
     rows = reads(options.db)
     scratch = options.db.with_name(options.db.stem + "-scratch.db")
-    shutil.copyfile(options.db, scratch)
+    copy_database(options.db, scratch)
     try:
         use_database(scratch)
         rows += writes(scratch, options.rounds, PAUSE_S)
