@@ -1,13 +1,12 @@
 """Answers being written, rendered as they grow.
 
-The page renders the worker's progress at most five times a second and updates
-only what changed: each settled block of text is written once into its own
-element and only the short tail is re-sent (see core/streaming.py), so the
-bytes sent grow linearly with the answer. Between renders it waits for news,
-so text that arrives after a quiet spell (the first token) is shown at once
-rather than at the next tick. When every
-followed answer is done the script reruns and the page renders them from the
-database.
+The page renders the worker's progress at most four times a second and
+updates only what changed: each settled block of text is written once into
+its own element and only the short tail is re-sent (see core/streaming.py),
+so the bytes sent grow linearly with the answer. Between renders it waits for
+news, so text that arrives after a quiet spell (the first token) is shown at
+once rather than at the next tick. When every followed answer is done the
+script reruns and the page renders them from the database.
 """
 
 from __future__ import annotations
@@ -26,11 +25,13 @@ from core.streaming import close_open_markup, split_settled
 from ui.errors import describe_error
 from ui.format import model_label
 
-# At least this long between two renders: at most five a second. Each render
-# costs the browser ~20 ms of main-thread work (React, layout, the chat's
-# scroll-following) and ~100 bytes of Streamlit's envelope; ten a second kept
-# it busy a quarter of the time (bench/stream_browser).
-POLL_S = 0.2
+# At least this long between two renders: at most four a second. Each render
+# costs the browser 30-40 ms of main-thread work on a 2-core machine (React,
+# style and layout, the chat's scroll-following; more as the page grows) and
+# ~100 bytes of Streamlit's envelope. Ten a second kept the browser busy a
+# quarter of the time, five a fifth; four keeps the median delay from model
+# to screen near 130 ms (bench/stream_browser, bench/latency).
+POLL_S = 0.25
 WAKE_S = 0.02  # how often to look for news of several answers between renders
 IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
 # Streamlit drops the messages of a run that are not yet sent when the next
