@@ -5,9 +5,10 @@ database (answers of ~1 kB of Markdown with reasoning, as a chat leaves
 them). The app runs on it; in headless Chromium each conversation is opened
 from the sidebar, in turn, several times, and the benchmark records the time
 from the click until the page is idle again and the bytes the server sent
-meanwhile. It also times, in this process, the store calls a page makes,
+meanwhile, and the bytes of one more click on it (any click in a
+conversation reruns the page). It also times, in this process, the store calls a page makes,
 for each length: nothing a page does should grow with the history (the chat
-page renders the newest 40 messages of the branch).
+page renders the newest 20 messages of the branch).
 
     python -m bench.long_history [--sizes 10 100 1000 10000] [--repeat 3]
                                  [--json bench/results/long_history.json]
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from bench.browser import Meter, StreamlitProcess, chromium, new_page, open_page, wait_idle
 from bench.common import parser, report
+
+SHOWN = 20  # messages the chat page draws when it opens a conversation (pages/chat.py)
 
 # Notes every change of the script's state (running / notRunning) and each click.
 OBSERVER = """
@@ -88,10 +91,12 @@ def store_calls(conversation_id: int) -> dict[str, float]:
             times.append((time.perf_counter() - started) * 1000)
         return statistics.median(times)
 
-    shown = messages.branch(user_id, conversation_id, last=40)
+    shown = messages.branch(user_id, conversation_id, last=SHOWN)
     return {
         "count_branch_ms": median_ms(lambda: messages.count_branch(user_id, conversation_id)),
-        "branch_40_ms": median_ms(lambda: messages.branch(user_id, conversation_id, last=40)),
+        f"branch_{SHOWN}_ms": median_ms(
+            lambda: messages.branch(user_id, conversation_id, last=SHOWN)
+        ),
         "alternatives_ms": median_ms(
             lambda: messages.alternatives(user_id, conversation_id, shown)
         ),
@@ -99,16 +104,22 @@ def store_calls(conversation_id: int) -> dict[str, float]:
     }
 
 
-def open_in_browser(page, meter: Meter, conversation_id: int, tag: str) -> tuple[float, int]:
-    """(ms from the click until the page is idle, bytes received meanwhile)."""
+def open_in_browser(page, meter: Meter, conversation_id: int, tag: str) -> tuple[float, int, int]:
+    """(ms from the click until the page is idle, bytes received meanwhile,
+    bytes of a second click on it: a rerun of the open conversation, as any
+    click in it makes)."""
     page.evaluate("window.__states = []")
     before = meter.bytes
-    page.locator(f".st-key-conv-{conversation_id} button").click()
+    entry = page.locator(f".st-key-conv-{conversation_id} button")
+    entry.click()
     page.get_by_text(tag).first.wait_for()
     wait_idle(page)
     states, clicked = page.evaluate("[window.__states, window.__clickedAt]")
     idle_at = max(at for state, at in states if state == "notRunning")
-    return idle_at - clicked, meter.bytes - before
+    opened = meter.bytes - before
+    entry.click()
+    wait_idle(page)
+    return idle_at - clicked, opened, meter.bytes - before - opened
 
 
 def run(sizes: list[int], repeat: int) -> list[dict]:
@@ -126,7 +137,7 @@ def run(sizes: list[int], repeat: int) -> list[dict]:
                 page.add_init_script(OBSERVER)
                 meter = Meter(page)
                 open_page(page, app.url)
-                found: dict[int, list[tuple[float, int]]] = {size: [] for size in sizes}
+                found: dict[int, list[tuple[float, int, int]]] = {size: [] for size in sizes}
                 for _ in range(repeat + 1):  # the first round warms the app up
                     for size in sizes:
                         found[size].append(open_in_browser(page, meter, *built[size]))
@@ -134,8 +145,9 @@ def run(sizes: list[int], repeat: int) -> list[dict]:
             app.stop()
     for row in rows:
         opened = found[row["messages"]][1:]
-        row["open_ms"] = statistics.median(ms for ms, _ in opened)
-        row["bytes"] = int(statistics.median(size for _, size in opened))
+        row["open_ms"] = statistics.median(ms for ms, _, _ in opened)
+        row["bytes"] = int(statistics.median(size for _, size, _ in opened))
+        row["rerun_bytes"] = int(statistics.median(size for _, _, size in opened))
     return rows
 
 
