@@ -26,11 +26,11 @@ from ui.errors import describe_error
 from ui.format import model_label
 
 # At least this long between two renders: at most four a second. Each render
-# costs the browser 30-40 ms of main-thread work on a 2-core machine (React,
-# style and layout, the chat's scroll-following; more as the page grows) and
-# ~100 bytes of Streamlit's envelope. Ten a second kept the browser busy a
-# quarter of the time, five a fifth; four keeps the median delay from model
-# to screen near 130 ms (bench/stream_browser, bench/latency).
+# costs the browser 30-45 ms of main-thread work on a 2-core machine (React,
+# then style, layout and paint; more as the page grows) and ~100 bytes of
+# Streamlit's envelope besides the text. Five a second kept the browser busy
+# 19-24% of a stream, four 15-21%, and the median delay from model to screen
+# is then 127 ms (bench/stream_browser, bench/latency; docs/performance.md).
 POLL_S = 0.25
 WAKE_S = 0.02  # how often to look for news of several answers between renders
 IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
