@@ -22,12 +22,43 @@ def parser(description: str) -> argparse.ArgumentParser:
 
 
 def machine() -> dict[str, Any]:
+    """What the figures were measured on, including how busy it was."""
+    import sqlite3
+
+    import streamlit
+
     return {
+        "cpu": _cpu_model(),
         "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "streamlit": streamlit.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "chromium": _run(["chromium", "--version"]),
+        "commit": _run(["git", "rev-parse", "--short", "HEAD"]),
     }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _run(command: list[str]) -> str:
+    import subprocess
+
+    try:
+        found = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        return found.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def table(title: str, rows: list[dict[str, Any]]) -> str:
@@ -54,6 +85,8 @@ def _fmt(value: Any) -> str:
 def report(name: str, title: str, rows: list[dict[str, Any]], verdicts: dict[str, bool],
            json_path: Path | None, **extra: Any) -> None:  # fmt: skip
     print(table(title, rows))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"  (load average at the end: {load}; {os.cpu_count()} CPUs)")
     for target, met in verdicts.items():
         print(f"  [{'met' if met else 'MISSED'}] {target}")
     if json_path:

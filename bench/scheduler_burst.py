@@ -6,6 +6,12 @@ with 429 and Retry-After. All requests share one event loop and one runtime, as 
 do in the worker. Reports whether every request was answered, how much of the
 server's 4 slots were in use, and whether requests were admitted in arrival order.
 
+Utilisation is measured against what the server allows: at any moment, 4 slots, or
+fewer when fewer requests are left that the server would take, since a request it
+refused may not come back before its Retry-After. (At the end of a burst the last
+few requests are often all sitting out a Retry-After; no client may use the slots
+then.) `utilisation_raw` divides by 4 slots over the whole burst instead.
+
     python -m bench.scheduler_burst [--requests 200] [--json bench/results/scheduler.json]
 """
 
@@ -32,25 +38,35 @@ CHUNK_DELAY_S = 0.01  # an answer holds its slot about 0.2 s
 
 
 class Recorder:
-    """What the server saw: when each accepted stream held one of its slots."""
+    """What the server saw: when each accepted stream held one of its slots,
+    when it refused whom, and when each request got its answer."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.busy_intervals: list[tuple[float, float]] = []
-        self.refused = 0
+        self.refusals: list[tuple[str, float]] = []  # (request, when)
+        self.answered_at: dict[str, float] = {}
+        self.first_arrival: float | None = None
         self.in_flight = 0
         self.max_in_flight = 0
 
+    @property
+    def refused(self) -> int:
+        return len(self.refusals)
+
     def respond(self, request):
+        who = str(request.messages[0]["content"])
         with self.lock:
+            now = time.monotonic()
+            self.first_arrival = self.first_arrival or now
             if self.rng.random() < REFUSE_SHARE:
-                self.refused += 1
+                self.refusals.append((who, now))
                 headers = {"Retry-After": f"{RETRY_AFTER_S}"}
                 return ErrorReply(429, error_body("rate limited"), headers)
-        return StreamReply(self._stream())
+        return StreamReply(self._stream(who))
 
-    def _stream(self):
+    def _stream(self, who: str):
         started = time.monotonic()
         with self.lock:
             self.in_flight += 1
@@ -60,7 +76,30 @@ class Recorder:
         finally:
             with self.lock:
                 self.in_flight -= 1
-                self.busy_intervals.append((started, time.monotonic()))
+                ended = time.monotonic()
+                self.busy_intervals.append((started, ended))
+                self.answered_at[who] = ended
+
+    def allowed_slot_seconds(self, requests: int, start: float, end: float) -> float:
+        """∫ min(SLOTS, requests the server would take at t) dt over [start, end].
+
+        A request counts from the burst's start until its answer ended, except
+        while it sits out the Retry-After of a refusal.
+        """
+        changes = [(start, 0)]
+        for when in self.answered_at.values():
+            changes.append((when, -1))
+        eligible = requests
+        for _who, when in self.refusals:
+            changes += [(when, -1), (when + RETRY_AFTER_S, +1)]
+        total = 0.0
+        previous = start
+        for when, step in sorted(changes):
+            when = min(max(when, start), end)
+            total += min(SLOTS, max(eligible, 0)) * (when - previous)
+            eligible += step
+            previous = when
+        return total
 
 
 def run(requests: int, seed: int = 7) -> dict:
@@ -102,7 +141,7 @@ def run(requests: int, seed: int = 7) -> dict:
     expected = "tok " * ANSWER_CHUNKS
     answered = sum(1 for text in answers.values() if text == expected)
     busy = sum(end - start for start, end in recorder.busy_intervals)
-    first = min(s for s, _ in recorder.busy_intervals)
+    first = recorder.first_arrival
     last = max(e for _, e in recorder.busy_intervals)
     inversions = sum(1 for a, b in itertools.pairwise(admitted) if b < a)
     return {
@@ -112,7 +151,8 @@ def run(requests: int, seed: int = 7) -> dict:
         "refused_429": recorder.refused,
         "max_in_flight": recorder.max_in_flight,
         "wall_s": round(wall, 2),
-        "utilisation": busy / (SLOTS * (last - first)),
+        "utilisation": busy / recorder.allowed_slot_seconds(requests, first, last),
+        "utilisation_raw": busy / (SLOTS * (last - first)),
         "admission_inversions": inversions,
     }
 

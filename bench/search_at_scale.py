@@ -1,13 +1,15 @@
 """How fast is search with a million messages? Run once by hand; not a test.
 
-    python -m bench.search_at_scale [/tmp/search-1m.db]
+    python -m bench.search_at_scale [/tmp/duet-bench-1000k.db]
 
-Builds (once) a SQLite file through the app's own migrations, fills it with
-1,000,000 messages written the way the app writes them (the FTS triggers
-index each row as it is inserted), then times `core.store.search.search()`
-for a heavy user (half of all messages) and a light one. English-like and
-Chinese text, with words of known frequency planted: a rare one (40 hits),
-a medium one (~1 % of messages), a common one (~40 %).
+Builds (once, ~15 minutes, cached at the path given) a SQLite file through the
+app's own migrations, fills it with 1,000,000 messages in 100,000
+conversations written the way the app writes them (the FTS triggers index
+each row as it is inserted), then times `core.store.search.search()` for a
+heavy user (half of all messages) and a light one. English-like and Chinese
+text, with words of known frequency planted: a rare one (40 hits), a medium
+one (~1 % of messages), a common one (~40 %). bench/store_at_scale.py uses
+the same file.
 """
 
 from __future__ import annotations
@@ -22,9 +24,23 @@ import uuid
 from pathlib import Path
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", 1_000_000))
-PER_CONVERSATION = 20
+PER_CONVERSATION = 10
+DEFAULT_PATH = Path(f"/tmp/duet-bench-{MESSAGES // 1000}k.db")
 USERS = 10  # user 1 owns half of everything; the others share the rest
 BATCH = 20_000
+
+
+QUERIES = [
+    ("rare word", "tortoise"),
+    ("medium word (~1 %)", "quantum"),
+    ("common word (~40 %)", "plainly"),
+    ("two common words", "plainly quantum"),
+    ("Chinese, 4 characters (~1 %)", "量子计算"),
+    ("Chinese, 2 characters, rare (LIKE)", "鼋鼍"),
+    ("Chinese, 2 characters, common (LIKE)", "量子"),
+    ("operators and quotes", 'NEAR("tortoise" OR ^x*'),
+    ("no match", "zzzzqqq"),
+]
 
 
 def vocabulary(rng: random.Random) -> list[str]:
@@ -48,6 +64,18 @@ def text_for(rng, words, weights, chars, char_weights, n_words: int, chinese: bo
 
 
 def build(path: Path) -> None:
+    """Fill a new database at `path`; an interrupted build leaves no file there."""
+    partial = path.with_name(path.name + ".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    _fill(partial)
+    from core.store.db import dispose_all
+
+    dispose_all()
+    partial.rename(path)
+
+
+def _fill(path: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     from core.store import open_store
     from core.store.users import ensure_user
@@ -123,6 +151,7 @@ def build(path: Path) -> None:
         print(f"\r{message_id:,} messages, {rate:,.0f}/s", end="", flush=True)
     print()
     conn.execute("PRAGMA optimize")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
 
 
@@ -146,17 +175,7 @@ def measure(path: Path) -> None:
     heavy, light = ensure_user("user1").id, ensure_user("user2").id
     size = path.stat().st_size / 2**20
     print(f"{MESSAGES:,} messages, file {size:,.0f} MiB, SQLite {sqlite3.sqlite_version}")
-    queries = [
-        ("rare word", "tortoise"),
-        ("medium word (~1 %)", "quantum"),
-        ("common word (~40 %)", "plainly"),
-        ("two common words", "plainly quantum"),
-        ("Chinese, 4 characters (~1 %)", "量子计算"),
-        ("Chinese, 2 characters, rare (LIKE)", "鼋鼍"),
-        ("Chinese, 2 characters, common (LIKE)", "量子"),
-        ("operators and quotes", 'NEAR("tortoise" OR ^x*'),
-        ("no match", "zzzzqqq"),
-    ]
+    queries = QUERIES
     from core.store import search as search_module
 
     scenarios = (
@@ -182,7 +201,7 @@ def measure(path: Path) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/search-1m.db")
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_PATH
     if not target.exists():
         build(target)
     measure(target)

@@ -19,8 +19,6 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
 from core.catalog import Catalog, Model
 from core.chat import ChatService
 from core.compare import ColumnSetting, CompareService, ComparisonDetail
@@ -178,4 +176,6 @@ def battles_csv(history: Sequence[tuple[ComparisonView, VoteView | None]]) -> st
             judged = [vote.outcome, vote.model_a, vote.model_b]
             judged += [vote.message_a_id, vote.message_b_id, vote.created_at]
         rows.append([battle.public_id, battle.created_at, battle.title, *judged])
+    import pandas as pd  # here, not at the top: importing it takes half a second at start-up
+
     return pd.DataFrame(rows, columns=BATTLE_COLUMNS).to_csv(index=False)

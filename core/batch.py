@@ -25,8 +25,6 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from core.catalog import Catalog
 from core.chat import ChatService, Choice
 from core.compare import MAX_COLUMNS, ColumnSetting
@@ -136,6 +134,8 @@ def result_rows(
 
 
 def results_csv(rows: Sequence[dict]) -> str:
+    import pandas as pd  # here, not at the top: importing it takes half a second at start-up
+
     return pd.DataFrame(list(rows), columns=RESULT_COLUMNS).to_csv(index=False)
 
 

@@ -14,8 +14,6 @@ import re
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
-import openai
-
 from core.secrets import redact
 
 
@@ -272,6 +270,10 @@ def classify(exc: BaseException, *, provider: str = "", key_env: str = "") -> Ap
     """The app's error for anything a backend raised. The one mapping place."""
     if isinstance(exc, AppError):
         return exc
+    # Imported here: the SDK takes ~0.5 s to import, which the first page
+    # would wait for; whoever calls this has had it imported by the SDK call.
+    import openai
+
     where = {"provider": provider, "key_env": key_env}
     if isinstance(exc, openai.APITimeoutError):
         return Stalled(str(exc), **where)

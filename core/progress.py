@@ -68,6 +68,8 @@ class GenerationProgress:
         self.conversation_id = conversation_id
         self.requested_model_id = model_id
         self._lock = threading.Lock()
+        # Readers (page runs in any session) wait here for a newer version.
+        self._news = threading.Condition(self._lock)
         self._reasoning: list[str] = []
         self._answer: list[str] = []
         self._version = 0
@@ -95,7 +97,7 @@ class GenerationProgress:
     def apply(self, event: Event) -> None:
         with self._lock:
             self._apply(event)
-            self._version += 1
+            self._bump()
         self.changed.set()
 
     def _apply(self, event: Event) -> None:
@@ -139,7 +141,7 @@ class GenerationProgress:
         with self._lock:
             self._reasoning, self._answer = [], []
             self._first_token = self._first_answer = None
-            self._version += 1
+            self._bump()
         self.changed.set()
 
     def end(self, outcome: str, error: AppError | None = None) -> None:
@@ -148,13 +150,17 @@ class GenerationProgress:
             self._error = error
             self._status = None
             self._ended = time.monotonic()
-            self._version += 1
+            self._bump()
         self.changed.set()
 
     def set_usage(self, usage: Usage) -> None:
         with self._lock:
             self._usage = usage
-            self._version += 1
+            self._bump()
+
+    def _bump(self) -> None:  # with the lock held
+        self._version += 1
+        self._news.notify_all()
 
     # ------------------------------------------------------------ reads
 
@@ -165,6 +171,11 @@ class GenerationProgress:
     @property
     def done(self) -> bool:
         return self._outcome is not None
+
+    def wait_newer(self, version: int, timeout: float) -> bool:
+        """Block until the version is past `version` (True) or `timeout` passes."""
+        with self._news:
+            return self._news.wait_for(lambda: self._version != version, timeout)
 
     def snapshot(self) -> Snapshot:
         with self._lock:

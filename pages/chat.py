@@ -23,7 +23,10 @@ from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, r
 from ui.model_picker import Picked, describe_pick, pick_model
 from ui.question_edit import edit_button, edit_form, is_editing
 
-HISTORY_PAGE = 40
+# Messages drawn when a conversation opens, and added by each "show earlier":
+# ten exchanges fill more than a screen, and a conversation of any length
+# then opens at the same cost (bench/long_history).
+HISTORY_PAGE = 20
 EXAMPLES = ("chat.example_1", "chat.example_2", "chat.example_3", "chat.example_4")
 
 ensure_run_through_app()
@@ -97,15 +100,19 @@ def archived_notice(conversation: ConversationView) -> None:
         st.rerun()
 
 
-def welcome() -> str | None:
+def welcome(picked: Picked) -> None:
     """The empty state: a greeting and a few questions to start from."""
     st.markdown(f"## {t('chat.welcome_title')}")
     st.caption(t("chat.welcome_subtitle"))
     columns = st.columns(2)
     for index, key in enumerate(EXAMPLES):
-        if columns[index % 2].button(t(key), key=f"example-{index}", width="stretch"):
-            return t(key)
-    return None
+        columns[index % 2].button(
+            t(key),
+            key=f"example-{index}",
+            width="stretch",
+            on_click=send,
+            args=(None, t(key), picked),
+        )
 
 
 def choice_from(picked: Picked) -> Choice:
@@ -171,11 +178,14 @@ def window(conversation: ConversationView) -> tuple[list[MessageView], int, int,
     return messages, total - len(messages), 0, None
 
 
-def show_earlier(conversation: ConversationView, earlier: int, later: int) -> None:
+def show_earlier(conversation: ConversationView, shown: int, earlier: int, later: int) -> None:
+    """A page more of the branch's earlier messages, down to the newest."""
     if earlier and st.button(
-        t("chat.show_earlier", n=earlier), type="tertiary", icon=":material/expand_less:"
+        t("chat.show_earlier", n=min(earlier, HISTORY_PAGE)),
+        type="tertiary",
+        icon=":material/expand_less:",
     ):
-        st.session_state[f"shown-{conversation.id}"] = earlier + later + HISTORY_PAGE
+        st.session_state[f"shown-{conversation.id}"] = shown + later + HISTORY_PAGE
         clear_focus()
         st.rerun()
 
@@ -196,7 +206,7 @@ def is_live(message: MessageView) -> bool:
 def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
     """Render the branch shown; return the answers still being written."""
     messages, earlier, later, target = window(conversation)
-    show_earlier(conversation, earlier, later)
+    show_earlier(conversation, len(messages), earlier, later)
     versions = message_store.alternatives(user.id, conversation.id, messages)
     busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
     live: list[LiveAnswer] = []
@@ -254,7 +264,14 @@ def answer(
     return None
 
 
-def send(conversation: ConversationView | None, prompt: str, picked: Picked) -> None:
+def send(conversation: ConversationView | None, prompt: str | None, picked: Picked) -> None:
+    """Send `prompt` (the chat input's, if None). A callback: it runs before the
+    script does, so the request leaves at once and this run already draws the
+    question, the live answer and the new conversation in the sidebar."""
+    if prompt is None:
+        prompt = st.session_state.get("chat-input")
+    if not prompt or not picked.available:
+        return
     try:
         sent = chat.send(
             user.id, conversation.id if conversation else None, prompt, choice_from(picked)
@@ -262,19 +279,17 @@ def send(conversation: ConversationView | None, prompt: str, picked: Picked) -> 
     except AppError as error:
         # Keep what was typed on screen until it is sent: nothing is lost.
         st.session_state["unsent"] = {"text": prompt, "error": (error.kind, error.detail)}
-        st.rerun()
+        return
     st.session_state.pop("unsent", None)
     clear_focus()
     if conversation is None:
         created = conversation_store.get_conversation(user.id, sent.conversation_id)
         state.open_conversation(created.id, created.public_id)
-    st.rerun()
 
 
 conversation = current_conversation()
 picked = header(conversation)
 live: list[LiveAnswer] = []
-example = None
 # The welcome screen and a conversation each have their own slot, and the
 # unused one is cleared explicitly: otherwise the previous view's elements
 # would linger, greyed, for as long as this run follows a streaming answer.
@@ -282,7 +297,7 @@ welcome_slot, conversation_slot = st.empty(), st.empty()
 if conversation is None:
     conversation_slot.empty()
     with welcome_slot.container():
-        example = welcome()
+        welcome(picked)
 else:
     welcome_slot.empty()
     with conversation_slot.container():
@@ -294,13 +309,22 @@ if unsent:
     st.error(describe(t, kind, detail), icon=":material/error:")
     st.caption(t("chat.unsent"))
     render_kept_text(unsent["text"])
-    if st.button(t("chat.send_again"), icon=":material/send:", key="send-again"):
-        send(conversation, unsent["text"], picked)
+    st.button(
+        t("chat.send_again"),
+        icon=":material/send:",
+        key="send-again",
+        on_click=send,
+        args=(conversation, unsent["text"], picked),
+    )
 
 busy = bool(live)
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
-prompt = st.chat_input(placeholder, disabled=busy or not picked.available, key="chat-input")
-if (prompt or example) and picked.available:
-    send(conversation, prompt or example, picked)
+st.chat_input(
+    placeholder,
+    disabled=busy or not picked.available,
+    key="chat-input",
+    on_submit=send,
+    args=(conversation, None, picked),
+)
 if live:
     follow(live)

@@ -1,6 +1,7 @@
 """Streaming through the real openai SDK from a real local HTTP server."""
 
 import asyncio
+import threading
 
 import pytest
 
@@ -143,3 +144,28 @@ def test_reasoning_is_never_sent_back_and_extra_body_is(server):
     assert all("reasoning_content" not in m for m in sent["messages"])
     assert sent["thinking"] == {"type": "enabled"}
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+
+
+def test_a_providers_client_is_built_off_the_event_loop_once(server, monkeypatch):
+    """Building a client takes ~0.3 s (imports, TLS certificates): done on the
+    loop it would stall every other answer streaming there."""
+    import openai
+
+    built_on: list[int] = []
+    real = openai.AsyncOpenAI
+
+    def spy(*args, **kwargs):
+        built_on.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(openai, "AsyncOpenAI", spy)
+    provider = local_catalog(server).providers["p1"]
+    pool = ClientPool()
+
+    async def run():
+        clients = await asyncio.gather(*(pool.get(provider) for _ in range(3)))
+        return clients, threading.get_ident()
+
+    clients, loop_thread = asyncio.run(run())
+    assert clients[0] is clients[1] is clients[2] is pool.client(provider)
+    assert built_on and loop_thread not in built_on

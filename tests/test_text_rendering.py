@@ -3,7 +3,7 @@
 import pytest
 
 from core.markdown import prepare_markdown
-from core.streaming import close_open_markup, split_settled
+from core.streaming import HARD_LIMIT, PIECE_MIN, close_open_markup, split_settled
 from core.text import auto_title, clean_text, is_blank
 from core.tokens import Turn, fit_history
 
@@ -20,6 +20,54 @@ def test_settled_blocks_never_change_as_text_grows():
         assert split.settled[: len(previous)] == previous
         previous = split.settled
         assert "\n".join(split.settled) or split.tail
+
+
+MODEL_PROSE = (
+    "Models write **long paragraphs**. They explain (at length) what `f(x)` does, "
+    "quote prices like $5 and math like $x^2$, and number things: 2. is not a list "
+    "here. Then they go on! 模型也会写很长的中文段落。每一句都以句号结束；有时不是。"
+    "- a dash mid-line is no list either. # Nor is this a heading? "
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        MODEL_PROSE * 12 + "\n\n" + MODEL_PROSE * 6,
+        "- item " + "word " * 1500 + "\n\nafter",
+        "x" * (5 * HARD_LIMIT),
+        "Intro line\n" + MODEL_PROSE * 10,
+    ],
+)
+def test_pieces_and_their_open_ends_never_change_as_text_grows(text):
+    previous = split_settled("")
+    for end in range(1, len(text) + 1, 7):
+        split = split_settled(text[:end])
+        assert split.settled[: len(previous.settled)] == previous.settled
+        assert split.open_ended >= previous.open_ended
+        previous = split
+
+
+def test_a_long_paragraph_is_cut_into_pieces_shown_as_one():
+    text = MODEL_PROSE * 20  # one line, about 4,800 characters
+    split = split_settled(text)
+    assert len(split.tail) < PIECE_MIN + len(MODEL_PROSE)
+    assert split.open_ended == frozenset(range(len(split.settled)))  # all one paragraph
+    shown = "".join([*split.settled, split.tail]).replace("&#32;", " ")
+    assert shown.replace("\\", "").replace(" ", "") == text.replace(" ", "")
+    for piece in [*split.settled[1:], split.tail]:
+        assert not piece.startswith(("2.", "-", "#"))  # escaped: text, not a list or heading
+
+
+def test_a_piece_never_ends_inside_markup():
+    text = "**Bold that runs. Over several sentences. Until here.** " * 40
+    for piece in split_settled(text).settled:
+        assert piece.count("**") % 2 == 0
+
+
+def test_any_very_long_line_keeps_the_tail_bounded():
+    for line in ("- " + "item " * 3000, "z" * 20 * HARD_LIMIT):
+        assert len(split_settled(line).tail) <= 2 * HARD_LIMIT + 1
 
 
 def test_long_paragraph_without_blank_lines_keeps_a_short_tail():

@@ -1,10 +1,12 @@
 """Answers being written, rendered as they grow.
 
-The page polls the worker's progress about ten times a second and updates
-only what changed: each settled block of text is written once into its own
-element and only the short tail is re-sent (see core/streaming.py), so the
-bytes sent grow linearly with the answer. When every followed answer is done
-the script reruns and the page renders them from the database.
+The page renders the worker's progress at most four times a second and
+updates only what changed: each settled block of text is written once into
+its own element and only the short tail is re-sent (see core/streaming.py),
+so the bytes sent grow linearly with the answer. Between renders it waits for
+news, so text that arrives after a quiet spell (the first token) is shown at
+once rather than at the next tick. When every followed answer is done the
+script reruns and the page renders them from the database.
 """
 
 from __future__ import annotations
@@ -23,39 +25,97 @@ from core.streaming import close_open_markup, split_settled
 from ui.errors import describe_error
 from ui.format import model_label
 
-POLL_S = 0.1
+# At least this long between two renders: at most four a second. Each render
+# costs the browser 30-45 ms of main-thread work on a 2-core machine (React,
+# then style, layout and paint; more as the page grows) and ~100 bytes of
+# Streamlit's envelope besides the text. Five a second kept the browser busy
+# 19-24% of a stream, four 15-21%, and the median delay from model to screen
+# is then 127 ms (bench/stream_browser, bench/latency; docs/performance.md).
+POLL_S = 0.25
+WAKE_S = 0.02  # how often to look for news of several answers between renders
+IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
+# Streamlit drops the messages of a run that are not yet sent when the next
+# run starts; the last render must reach the browser before the final rerun.
+FLUSH_S = 0.05
 
 StatusText = Callable[[Translator, Catalog, Snapshot], str]
 
 
 class _Stream:
-    """A growing text: settled blocks appended once, the tail replaced."""
+    """A growing text: settled blocks appended once, the tail replaced.
 
-    def __init__(self, container) -> None:
+    The pieces of a paragraph cut mid-line (core/streaming.py) go into a
+    "flow" container that shows them inline, as one paragraph (ui/theme.py).
+    There the tail is the flow's last element, and a piece that settles is
+    written over it; the tail then starts a new element after it.
+    """
+
+    def __init__(self, container, key: str) -> None:
+        self._key = key
         self._holder = container.empty()
         self._settled = self._holder.container()
         self._tail = container.empty()
+        self._flows = 0
+        self._flow = None  # the open flow, while a paragraph arrives in pieces
+        self._slot = None  # the element of the open flow that shows the tail
         self._count = 0
         self._length = 0
-        self._tail_text: str | None = None
+        self._tail_text = ""  # what the tail element outside any flow shows
+        self._slot_text = ""
 
     def show(self, text: str, *, final: bool = False) -> None:
         if len(text) < self._length:  # text was taken back (it was reasoning after all)
             self._settled = self._holder.container()
             self._count = 0
+            self._flow = self._slot = None
         self._length = len(text)
         split = split_settled(text)
         blocks = [*split.settled, split.tail] if final else split.settled
-        for block in blocks[self._count :]:
-            self._settled.markdown(prepare_markdown(block))
+        for index in range(self._count, len(blocks)):
+            self._settle(blocks[index], open_ended=index in split.open_ended)
         self._count = len(blocks)
-        tail = "" if final else split.tail
-        if tail != self._tail_text:
-            if tail:
-                self._tail.markdown(prepare_markdown(close_open_markup(tail)))
-            else:
-                self._tail.empty()
-            self._tail_text = tail
+        self._show_tail("" if final else split.tail)
+
+    def _settle(self, block: str, *, open_ended: bool) -> None:
+        if self._flow is None and open_ended:
+            self._flows += 1
+            self._flow = self._settled.container(key=f"flow-{self._key}-{self._flows}")
+            self._slot = None
+        body = prepare_markdown(block)
+        if self._flow is None:
+            self._settled.markdown(body)
+        elif self._slot is not None:
+            self._slot.markdown(body)  # over the tail it showed
+        else:
+            self._flow.markdown(body)
+        self._slot = None
+        if not open_ended:
+            self._flow = None
+
+    def _show_tail(self, tail: str) -> None:
+        shown = prepare_markdown(close_open_markup(tail)) if tail else ""
+        if self._flow is None:
+            if shown != self._tail_text:
+                _replace(self._tail, shown)
+                self._tail_text = shown
+            return
+        if self._tail_text:  # the paragraph it showed goes on in the flow
+            self._tail.empty()
+            self._tail_text = ""
+        if self._slot is None:
+            if shown:
+                self._slot = self._flow.markdown(shown)
+                self._slot_text = shown
+        elif shown != self._slot_text:
+            _replace(self._slot, shown)
+            self._slot_text = shown
+
+
+def _replace(element, body: str) -> None:
+    if body:
+        element.markdown(body)
+    else:
+        element.empty()
 
 
 class LiveAnswer:
@@ -77,12 +137,19 @@ class LiveAnswer:
         self._describe_status = describe_status or status_text
         self._status_line = container.empty()
         self._reasoning_slot = container.container()
-        self._answer = _Stream(container)
+        self._answer = _Stream(container, f"{progress.message_id}-answer")
         self._panel = None
         self._reasoning: _Stream | None = None
         self._collapsed = False
         self._version = -1
         self._status_text: str | None = None
+
+    def has_news(self) -> bool:
+        """The answer changed since it was last rendered."""
+        return self.progress.version != self._version
+
+    def wait_for_news(self, timeout: float) -> None:
+        self.progress.wait_newer(self._version, timeout)
 
     def update(self) -> bool:
         """Render what changed; True once the answer is done."""
@@ -99,7 +166,7 @@ class LiveAnswer:
                 self._panel = self._reasoning_slot.status(
                     self.t("reasoning.thinking"), expanded=True, state="running"
                 )
-                self._reasoning = _Stream(self._panel)
+                self._reasoning = _Stream(self._panel, f"{self.progress.message_id}-reasoning")
             self._reasoning.show(snapshot.reasoning, final=bool(snapshot.answer))
             if snapshot.answer and not self._collapsed:
                 self._collapsed = True
@@ -176,10 +243,24 @@ def follow(answers: list[LiveAnswer], *, max_s: float | None = None) -> None:
     """
     started = time.monotonic()
     while True:
+        rendered = time.monotonic()
         done = [answer.update() for answer in answers]
         if all(done):
             break
-        if max_s is not None and time.monotonic() - started > max_s:
+        if max_s is not None and rendered - started > max_s:
             return
-        time.sleep(POLL_S)
+        _wait_for_news(answers, rendered)
+    time.sleep(FLUSH_S)
     st.rerun()
+
+
+def _wait_for_news(answers: list[LiveAnswer], rendered: float) -> None:
+    """Until the next render is due: news, no sooner than POLL_S after the last
+    render, or IDLE_RENDER_S without any."""
+    time.sleep(POLL_S)
+    while (left := rendered + IDLE_RENDER_S - time.monotonic()) > 0:
+        if any(answer.has_news() for answer in answers):
+            return
+        # Woken by the first answer's news at once (the only one, on the chat
+        # page); the others' news is looked for every WAKE_S.
+        answers[0].wait_for_news(left if len(answers) == 1 else min(left, WAKE_S))

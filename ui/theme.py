@@ -37,6 +37,9 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
   padding-left: 0.5rem;
   border-radius: 0.25rem;
 }
+/* A paragraph being written arrives in pieces (ui/live.py): show them as one. */
+[class*="st-key-flow-"] { display: block !important; }
+[class*="st-key-flow-"] div, [class*="st-key-flow-"] p { display: inline !important; }
 </style>
 """
 

@@ -63,6 +63,10 @@ Responder = Callable[[ChatRequest], Reply]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate small writes; with Nagle's algorithm
+    # the second waits for the client's delayed ACK (~40 ms on Linux), which
+    # made every error reply and first chunk 40 ms late (bench/scheduler_burst).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

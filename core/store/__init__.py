@@ -11,16 +11,19 @@ import threading
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from core.errors import StorageError
-from core.store.db import database_url, dispose_all, engine
+from core.store import index_upkeep
+from core.store.db import database_url, dispose_all, engine, session
 from core.store.messages import interrupt_unfinished
 from core.store.migrations import migrate
+from core.store.search import has_search_index
 
 _opened: set[str] = set()
 _lock = threading.Lock()
 
 
 def open_store() -> None:
-    """Create or upgrade the schema; mark answers a dead process left as interrupted.
+    """Create or upgrade the schema; mark answers a dead process left as interrupted;
+    merge the search index in the background from now on (core/store/index_upkeep.py).
 
     Raises `StorageError` when the file is not a database, cannot be created,
     or cannot be written.
@@ -31,6 +34,10 @@ def open_store() -> None:
             return
         try:
             migrate(engine(url))
+            with session(url) as db:
+                indexed = has_search_index(db)
+            if indexed:
+                index_upkeep.keep_merged(url)
         except (OperationalError, DatabaseError) as exc:
             raise StorageError(str(exc.orig or exc)) from exc
         interrupt_unfinished()
@@ -41,4 +48,5 @@ def reset_for_tests() -> None:
     """Forget engines and opened databases (tests switch DATABASE_URL)."""
     with _lock:
         _opened.clear()
+    index_upkeep.forget()
     dispose_all()

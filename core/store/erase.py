@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session
 
 from core.store import conversations as conversation_store
 from core.store.db import database_url, engine, session
+from core.store.index_upkeep import FTS_TABLES, merge_step
 from core.store.models import Conversation
 from core.store.search import has_search_index
 
 log = logging.getLogger(__name__)
 
-FTS_TABLES = ("messages_fts", "conversations_fts")
 MERGE_PAGES = 256  # index pages merged per step
 SMALL_INDEX = 4_000  # index pages (about 4 MB): merged at once, in well under a second
 
@@ -86,15 +86,8 @@ def forget_deleted_text(*, wait: bool = False) -> None:
 def _merge_index(url: str) -> None:
     try:
         for table in FTS_TABLES:
-            while True:
-                with engine(url).begin() as conn:
-                    raw = conn.connection.driver_connection
-                    before = raw.total_changes
-                    conn.exec_driver_sql(
-                        f"INSERT INTO {table}({table}, rank) VALUES ('merge', -{MERGE_PAGES})"
-                    )
-                    if raw.total_changes - before < 2:  # FTS5's sign of "nothing left"
-                        break
+            while merge_step(url, table, -MERGE_PAGES):
+                pass
         _truncate_log(url)
     except (OperationalError, DatabaseError) as failed:
         log.warning("search index not merged after a deletion: %s", failed)

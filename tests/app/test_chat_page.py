@@ -93,3 +93,60 @@ def test_rename_and_delete_a_conversation(app):
     app.button(key=f"delete-{conversation.id}").click().run()
     assert conversation_store.list_conversations(user.id) == []
     assert "What can I help you with?" in texts(app)
+
+
+def test_an_example_question_is_sent_with_one_click(app):
+    app.run()
+    example = next(b for b in app.button if b.key == "example-0")
+    example.click().run()
+    conversation = conversation_store.list_conversations(local_user().id)[0]
+    assert conversation.title.startswith("Explain how a reasoning model thinks")
+    assert app.sidebar.button(key=f"conv-{conversation.id}")  # listed in the same run
+    assert "This is the offline demo model" in texts(app)
+
+
+def test_a_message_that_cannot_be_sent_stays_on_screen_and_can_be_sent_again(app):
+    app.run()
+    send(app, "First question")
+    user = local_user()
+    conversation = conversation_store.list_conversations(user.id)[0]
+    conversation_store.delete_conversation(user.id, conversation.id)  # say, in another tab
+    send(app, "Words I do not want to type twice")
+    assert "Words I do not want to type twice" in [c.value for c in app.code]
+    app.button(key="send-again").click().run()
+    titles = [c.title for c in conversation_store.list_conversations(user.id)]
+    assert titles == ["Words I do not want to type twice"]
+    assert not app.code
+    assert "This is the offline demo model" in texts(app)
+
+
+def test_a_long_conversation_opens_at_its_newest_messages_and_pages_back(app):
+    from core.store import messages as message_store
+
+    app.run()  # opens the store
+    user = local_user()
+    conversation = conversation_store.create_conversation(user.id, "demo-swift")
+    parent = None
+    for turn in range(25):
+        question = message_store.append_message(
+            user.id, conversation.id, role="user", content=f"Question number {turn}",
+            parent_id=parent,
+        )  # fmt: skip
+        parent = message_store.append_message(
+            user.id, conversation.id, role="assistant", content=f"Answer number {turn}",
+            parent_id=question.id, model_id="demo-swift",
+        ).id  # fmt: skip
+    app.run()
+    app.button(key=f"conv-{conversation.id}").click().run()
+
+    def questions_shown() -> list[int]:
+        return [int(line.split()[-1]) for line in texts(app).split("\n")
+                if line.startswith("Question number")]  # fmt: skip
+
+    assert questions_shown() == list(range(15, 25))  # the newest 20 messages
+    for expected_label, first in [("Show 20 earlier", 5), ("Show 10 earlier", 0)]:
+        earlier = next(b for b in app.button if b.label.startswith("Show "))
+        assert earlier.label.startswith(expected_label)
+        earlier.click().run()
+        assert questions_shown() == list(range(first, 25))
+    assert not any(b.label.startswith("Show ") for b in app.button)

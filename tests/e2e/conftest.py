@@ -55,9 +55,14 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run app.py` in a subprocess, with its own database."""
+    """`streamlit run app.py` (or another script) in a subprocess, with its own database.
 
-    def __init__(self, directory: Path, **env: str) -> None:
+    bench/browser.py runs the benchmarks' servers with it too.
+    """
+
+    POLL_S = 0.2  # how often to ask whether the server is up
+
+    def __init__(self, directory: Path, script: str = "app.py", **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = directory / "streamlit.log"
@@ -76,7 +81,7 @@ class AppServer:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.port",
             str(self.port),
             "--server.address",
@@ -85,6 +90,7 @@ class AppServer:
             "true",
         ]
         self._log_file = self.log.open("w")
+        self.started = time.monotonic()
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=self._log_file, stderr=subprocess.STDOUT
         )
@@ -100,7 +106,7 @@ class AppServer:
                     if reply.status == 200:
                         return
             except OSError:
-                time.sleep(0.2)
+                time.sleep(self.POLL_S)
         raise RuntimeError(f"streamlit did not start: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:

@@ -47,8 +47,8 @@ def store_hostile_conversation(directory, monkeypatch) -> str:
     user = local_user()
     conversation = conversation_store.create_conversation(user.id, "demo-swift", title="Hostile")
     parent = None
-    # A question and an answer each hold one text: fewer messages than the
-    # page's first screenful (40), so every one of them is on the page.
+    # A question and an answer each hold one text; the test pages back to
+    # the first of them ("Show earlier") so that every one is on the page.
     for asked, answered in zip(EVEN[::2], EVEN[1::2], strict=True):
         question = message_store.append_message(
             user.id, conversation.id, role="user", content=HOSTILE[asked], parent_id=parent
@@ -79,8 +79,12 @@ def test_hostile_text_is_inert_in_chromium(browser, hostile_app):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(hostile_app)
     shown = "document.querySelectorAll('[data-testid=\"stChatMessage\"]').length"
-    page.wait_for_function(f"{shown} >= {len(EVEN)}", timeout=60_000)
+    page.wait_for_function(f"{shown} > 0", timeout=60_000)
     wait_idle(page)
+    while (earlier := page.get_by_role("button", name="earlier messages")).count():
+        earlier.first.click()
+        wait_idle(page)
+    page.wait_for_function(f"{shown} >= {len(EVEN)}", timeout=60_000)
     found = page.evaluate(INSPECT)
     page.close()
     assert dialogs == []

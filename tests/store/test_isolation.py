@@ -207,6 +207,7 @@ UNSCOPED = {
     "votes.all_votes": "leaderboard: model pairs and outcomes, no user, no text",
     "measurements.*": "leaderboard: timings and token counts per model, no user, no text",
     "erase.forget_deleted_text": "maintenance after a deletion (the index, the WAL)",
+    "index_upkeep.*": "maintenance: merging the search index in the background",
     "search.parse_query": "pure: text -> terms",
     "search.match_expression": "pure: terms -> FTS expression",
     "search.make_snippet": "pure: text -> snippet",
