@@ -113,6 +113,11 @@ class Worker:
             running = self._jobs.get(message_id)
             return running.progress if running else None
 
+    def progress_of(self, user_id: int, message_id: int) -> GenerationProgress | None:
+        """A generation's progress, if it is this user's: what pages follow."""
+        progress = self.progress(message_id)
+        return progress if progress is not None and progress.user_id == user_id else None
+
     def is_running(self, message_id: int) -> bool:
         progress = self.progress(message_id)
         return progress is not None and not progress.done

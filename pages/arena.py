@@ -107,6 +107,7 @@ def show(battle: Battle) -> list:
         catalog,
         services.worker,
         battle.detail,
+        user_id=user.id,
         titles=titles,
         blind=not battle.revealed,
         retry=None if battle.revealed else retry,

@@ -143,7 +143,7 @@ def live_controls(message: MessageView, picked: Picked) -> None:
     if columns[0].button(t("answer.stop"), key=f"stop-{message.id}", icon=":material/stop:"):
         chat.stop(user.id, message.id)
         st.rerun()
-    progress = services.worker.progress(message.id)
+    progress = services.worker.progress_of(user.id, message.id)
     waiting = progress is not None and progress.snapshot().first_token_s is None
     if waiting and picked.model.id != message.requested_model_id:
         label = t("answer.use_instead", model=picked.model.label)
@@ -199,7 +199,7 @@ def show_later(later: int) -> None:
 
 
 def is_live(message: MessageView) -> bool:
-    progress = services.worker.progress(message.id)
+    progress = services.worker.progress_of(user.id, message.id)
     return progress is not None and (message.unfinished or not progress.done)
 
 
@@ -250,7 +250,7 @@ def answer(
     with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
         if is_live(message):
             live_controls(message, picked)
-            progress = services.worker.progress(message.id)
+            progress = services.worker.progress_of(user.id, message.id)
             return LiveAnswer(t, catalog, progress, st.container())
         render_answer_body(t, catalog, message, lazy=not last)
         answer_actions(message, picked)

@@ -113,7 +113,14 @@ def show(comparison: ComparisonView) -> list:
         st.rerun()
 
     live = render_turns(
-        t, catalog, services.worker, detail, titles=titles, blind=False, retry=retry
+        t,
+        catalog,
+        services.worker,
+        detail,
+        user_id=user.id,
+        titles=titles,
+        blind=False,
+        retry=retry,
     )
     if live:
         if st.button(t("compare.stop"), icon=":material/stop:", key="compare-stop"):

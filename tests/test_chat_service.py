@@ -159,3 +159,14 @@ def test_switch_model_while_waiting_for_a_retry(db, server, user):
         assert (answer.status, answer.content, answer.model_id) == (COMPLETE, "Fast reply.", "fast")
     finally:
         worker.shutdown()
+
+
+def test_an_answer_being_written_is_followed_only_by_its_owner(service, user, server):
+    """Pages follow answers by message id; another user's id shows them nothing."""
+    server.default = slow(["still", "writing"], delay=0.2)
+    other = ensure_user("someone-else")
+    sent = service.send(user.id, None, "Mine", Choice("m"))
+    message_id = sent.assistant_message_id
+    assert service.worker.progress_of(user.id, message_id) is not None
+    assert service.worker.progress_of(other.id, message_id) is None
+    service.stop(user.id, message_id)

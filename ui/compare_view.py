@@ -73,6 +73,7 @@ def render_turns(
     worker: Worker,
     detail: ComparisonDetail,
     *,
+    user_id: int,
     titles: Sequence[str],
     blind: bool,
     retry: Retry | None,
@@ -88,7 +89,9 @@ def render_turns(
         columns = st.columns(len(titles))
         for column, answer in zip(columns, turn.answers, strict=True):
             with column.container(border=True):
-                live_answer = _render_cell(t, catalog, worker, answer, blind, newest, retry)
+                live_answer = _render_cell(
+                    t, catalog, worker, user_id, answer, blind, newest, retry
+                )
                 if live_answer is not None:
                     live.append(live_answer)
     return live
@@ -98,6 +101,7 @@ def _render_cell(
     t: Translator,
     catalog: Catalog,
     worker: Worker,
+    user_id: int,
     answer: MessageView | None,
     blind: bool,
     newest: bool,
@@ -106,7 +110,7 @@ def _render_cell(
     if answer is None:
         st.caption("–")
         return None
-    progress = worker.progress(answer.id)
+    progress = worker.progress_of(user_id, answer.id)
     if progress is not None and (answer.unfinished or not progress.done):
         describe_status = blind_status_text if blind else None
         return LiveAnswer(t, catalog, progress, st.container(), describe_status=describe_status)

@@ -254,4 +254,7 @@ def test_pages_never_call_the_workers_unscoped_writes():
             for name in worker_only
             if re.search(rf"message_store\.{re.escape(name)}", source)
         ]
+        # Pages follow answers with worker.progress_of(user_id, ...), never unscoped.
+        if re.search(r"worker\.progress\(", source):
+            offenders.append(f"{path.name}: worker.progress(")
     assert offenders == []
