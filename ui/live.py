@@ -31,7 +31,7 @@ from ui.format import model_label
 # Streamlit's envelope besides the text. Five a second kept the browser busy
 # 19-24% of a stream, four 15-21%, and the median delay from model to screen
 # is then 127 ms (bench/stream_browser, bench/latency; docs/performance.md).
-POLL_S = 0.25
+MIN_RENDER_GAP_S = 0.25
 WAKE_S = 0.02  # how often to look for news of several answers between renders
 IDLE_RENDER_S = 0.5  # render this often with no news (a retry's countdown moves)
 # Streamlit drops the messages of a run that are not yet sent when the next
@@ -255,9 +255,9 @@ def follow(answers: list[LiveAnswer], *, max_s: float | None = None) -> None:
 
 
 def _wait_for_news(answers: list[LiveAnswer], rendered: float) -> None:
-    """Until the next render is due: news, no sooner than POLL_S after the last
+    """Until the next render is due: news, no sooner than MIN_RENDER_GAP_S after the last
     render, or IDLE_RENDER_S without any."""
-    time.sleep(POLL_S)
+    time.sleep(MIN_RENDER_GAP_S)
     while (left := rendered + IDLE_RENDER_S - time.monotonic()) > 0:
         if any(answer.has_news() for answer in answers):
             return
