@@ -90,7 +90,6 @@ class GenerationProgress:
         self._error: AppError | None = None
         self._finish_reason: str | None = None
         self._ended: float | None = None
-        self.changed = threading.Event()
 
     # ------------------------------------------------------------ writes
 
@@ -98,7 +97,6 @@ class GenerationProgress:
         with self._lock:
             self._apply(event)
             self._bump()
-        self.changed.set()
 
     def _apply(self, event: Event) -> None:
         now = time.monotonic()
@@ -142,7 +140,6 @@ class GenerationProgress:
             self._reasoning, self._answer = [], []
             self._first_token = self._first_answer = None
             self._bump()
-        self.changed.set()
 
     def end(self, outcome: str, error: AppError | None = None) -> None:
         with self._lock:
@@ -151,7 +148,6 @@ class GenerationProgress:
             self._status = None
             self._ended = time.monotonic()
             self._bump()
-        self.changed.set()
 
     def set_usage(self, usage: Usage) -> None:
         with self._lock:

@@ -150,12 +150,14 @@ class Worker:
         if progress is None:
             raise KeyError(message_id)
         deadline = time.monotonic() + timeout
-        while not progress.done:
+        while True:
+            seen = progress.version  # before looking at `done`: an end after it wakes us
+            if progress.done:
+                break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"generation {message_id} still running")
-            progress.changed.wait(min(remaining, 0.05))
-            progress.changed.clear()
+            progress.wait_newer(seen, remaining)
         with self._lock:
             running = self._jobs.get(message_id)
         if running is not None:
