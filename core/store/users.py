@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import RecordNotFound
+from core.store import write_lock
 from core.store.db import session
 from core.store.models import User
 from core.store.views import UserView, view_of
@@ -81,14 +82,13 @@ def create_account(
     """A new password or single sign-on account; `UsernameTaken` if the name is used.
 
     With `first_becomes_admin`, the account is an admin when no other
-    password or single sign-on account exists yet (decided in the same
-    transaction as the insert).
+    password or single sign-on account exists yet. The row is written before
+    that is counted, in one transaction that holds the write lock
+    (core/store/write_lock.py): of two accounts made at the same moment,
+    exactly one sees itself alone.
     """
     with session() as db:
-        if db.scalar(select(User.id).where(User.username == username)) is not None:
-            raise UsernameTaken(username)
-        if first_becomes_admin and not _account_count(db):
-            role = ADMIN
+        write_lock.hold(db, "users:first-admin")
         user = User(
             username=username,
             display_name=display_name or username,
@@ -100,14 +100,27 @@ def create_account(
         )
         db.add(user)
         try:
-            db.flush()
+            db.flush()  # the write first: on SQLite it takes the database's write lock
         except IntegrityError as taken:  # the same name, signed up a moment ago
             raise UsernameTaken(username) from taken
+        if first_becomes_admin and not _other_accounts(db, user.id):
+            user.role = ADMIN
+            db.flush()
         return view_of(user, UserView)
 
 
-def _account_count(db) -> int:
-    return db.scalar(select(func.count(User.id)).where(User.auth_source.in_((PASSWORD, OIDC))))
+def _other_accounts(db, user_id: int) -> int:
+    return db.scalar(
+        select(func.count(User.id)).where(
+            User.auth_source.in_((PASSWORD, OIDC)), User.id != user_id
+        )
+    )
+
+
+def usernames_of_length(length: int) -> list[str]:
+    """Every username of `length` characters (a new name must not imitate one)."""
+    with session() as db:
+        return list(db.scalars(select(User.username).where(func.length(User.username) == length)))
 
 
 def login_of(username: str) -> Login | None:
