@@ -31,6 +31,8 @@ from ui import session_cookie
 
 SIGNED_IN = "auth_session_id"  # accounts: the id of this browser's sign-in session
 COOKIE_TO_WRITE = "auth_cookie_to_write"  # accounts: (token, lifetime) not yet in the browser
+COOKIE_WRITTEN = "auth_cookie_written"  # accounts: the token this page put in the browser
+DEAD_COOKIE = "auth_dead_cookie"  # accounts: a token to drop from the browser after sign-out
 SSO_IDENTITY = "auth_sso_identity"  # oidc: (subject, user id) of the mapped user
 LOCAL = "user"  # none: the local user's view, cached for the session
 KEEP_ON_SIGN_OUT = ("locale",)
@@ -63,9 +65,18 @@ def _account_user() -> UserView | None:
         return user
     user = sessions.user_of(session_id)  # each run: ended or expired signs out now
     if user is None:
-        st.session_state.pop(SIGNED_IN, None)
-        st.session_state.pop(COOKIE_TO_WRITE, None)
+        _forget_session()
     return user
+
+
+def _forget_session() -> None:
+    """This page's session ended: forget it, and drop its token from the browser."""
+    st.session_state.pop(SIGNED_IN, None)
+    pending = st.session_state.pop(COOKIE_TO_WRITE, None)
+    written = st.session_state.pop(COOKIE_WRITTEN, None)
+    dead = written or (pending[0] if pending else None)
+    if dead:
+        st.session_state[DEAD_COOKIE] = dead
 
 
 def _sso_user(config: AuthSettings) -> UserView | None:
@@ -102,13 +113,15 @@ def start_session(user: UserView, config: AuthSettings | None = None) -> None:
     session_id, token = sessions.start(user.id, config.session_lifetime_s)
     st.session_state[SIGNED_IN] = session_id
     st.session_state[COOKIE_TO_WRITE] = (token, config.session_lifetime_s)
+    st.session_state.pop(DEAD_COOKIE, None)
 
 
 def keep_session_in_browser() -> None:
-    """Hand a new session's token to the browser (once the page is drawn), then forget it.
+    """Hand a new session's token to the browser, until it says the cookie is written.
 
     The key names the session, so a later session's cookie is never taken
-    as written because an earlier one was.
+    as written because an earlier one was. The token stays in this session's
+    (server-side) state, so sign-out can drop it from the browser too.
     """
     pending = st.session_state.get(COOKIE_TO_WRITE)
     if pending is not None:
@@ -116,12 +129,15 @@ def keep_session_in_browser() -> None:
         with st.sidebar:
             if session_cookie.write(*pending, key=key):
                 st.session_state.pop(COOKIE_TO_WRITE, None)
+                st.session_state[COOKIE_WRITTEN] = pending[0]
 
 
 def drop_dead_cookie() -> None:
-    """On the sign-in page: a cookie whose session ended is removed from the browser."""
-    if session_cookie.read():
-        session_cookie.clear(key="session-cookie-clear")
+    """On the sign-in page: cookies whose sessions ended are removed from the browser,
+    the one this page wrote and the one the browser sent when the page was opened."""
+    dead = (st.session_state.get(DEAD_COOKIE), session_cookie.read())
+    for index, token in enumerate(dict.fromkeys(t for t in dead if t)):
+        session_cookie.clear(token, key=f"session-cookie-clear-{index}")
 
 
 def sign_out(config: AuthSettings | None = None) -> None:
@@ -132,8 +148,9 @@ def sign_out(config: AuthSettings | None = None) -> None:
     user = sessions.user_of(session_id) if session_id is not None else None
     if user is not None:
         sessions.end_all(user.id)
+    _forget_session()
     for key in list(st.session_state.keys()):
-        if key not in KEEP_ON_SIGN_OUT:
+        if key not in (*KEEP_ON_SIGN_OUT, DEAD_COOKIE):
             del st.session_state[key]
     st.query_params.clear()
     if config.mode is AuthMode.OIDC:

@@ -38,6 +38,7 @@ def write(token: str, max_age_s: float, *, key: str) -> bool:
     return bool(_writer(token=token, max_age=int(max_age_s), key=key, default=False))
 
 
-def clear(*, key: str) -> bool:
-    """Ask the browser to drop its session cookie; True once done."""
-    return bool(_writer(token="", max_age=0, key=key, default=False))
+def clear(dead_token: str, *, key: str) -> bool:
+    """Ask the browser to drop its cookie if it still holds `dead_token` (not a newer
+    one that another tab wrote since); True once done."""
+    return bool(_writer(token="", max_age=0, dead=dead_token, key=key, default=False))
