@@ -80,10 +80,10 @@ if user.is_admin:  # others do not even see it
 if auth_settings.multi_user:
     pages.append(st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:"))
 navigation = st.navigation(pages, position="top")
-auth.keep_session_in_browser()
 # Side-by-side pages need the width; set once per run, before the page draws.
 wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
 st.set_page_config(layout="wide" if wide else "centered")
+auth.keep_session_in_browser()  # a new sign-in's token, to the browser's cookie
 try:
     render_sidebar(chat_page)
     navigation.run()

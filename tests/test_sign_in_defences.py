@@ -358,3 +358,9 @@ def test_sign_out_and_password_change_end_every_session(db, fast_hashing):  # no
     assert sessions.user_of(tablet[0]) is None
     with pytest.raises(BadCredentials):
         sign_in(OPEN, "uma", SECRET)
+
+
+def test_accounts_named_before_case_folding_still_sign_in(db, fast_hashing):  # noqa: F811
+    # Made when names were only lower-cased: "straße" is "strasse" now.
+    create_account("straße", auth_source=PASSWORD, password_hash=passwords.hash_password(SECRET))
+    assert sign_in(OPEN, "Straße", SECRET).username == "straße"

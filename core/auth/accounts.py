@@ -14,7 +14,12 @@ from contextlib import contextmanager
 
 from core.auth import passwords, sessions
 from core.auth.settings import AuthSettings
-from core.auth.usernames import OIDC_PREFIX, normalize_username, problem_with
+from core.auth.usernames import (
+    OIDC_PREFIX,
+    legacy_spelling,
+    normalize_username,
+    problem_with,
+)
 from core.errors import AppError
 from core.store import login_attempts
 from core.store import users as user_store
@@ -177,7 +182,7 @@ def sign_in(
         per_ip=settings.max_failures_per_ip,
     )
     with _attempt(login_attempts.SIGN_IN, name, ip, limits, TooManyAttempts) as settle:
-        login = user_store.login_of(name) if name else None
+        login = _login_of(name, username)
         ok = _verify(login.password_hash if login else None, password or "")
         settle(ok and login is not None)
     if not ok or login is None:
@@ -185,6 +190,16 @@ def sign_in(
     if passwords.needs_rehash(login.password_hash):
         user_store.set_password_hash(login.user.id, _hash(password))
     return _with_listed_role(settings, login.user, name)
+
+
+def _login_of(name: str, typed: str) -> user_store.Login | None:
+    if not name:
+        return None
+    login = user_store.login_of(name)
+    legacy = legacy_spelling(typed)[:64]
+    if login is None and legacy != name:
+        login = user_store.login_of(legacy)
+    return login
 
 
 @contextmanager

@@ -64,6 +64,12 @@ def normalize_username(name: str) -> str:
     return unicodedata.normalize("NFKC", folded).strip()
 
 
+def legacy_spelling(name: str) -> str:
+    """How names were kept before case folding (NFKC, lower case): accounts made
+    then ("straße") still sign in, though "strasse" is their spelling now."""
+    return unicodedata.normalize("NFKC", name or "").strip().lower()
+
+
 def problem_with(name: str, protected: Iterable[str] = ()) -> str | None:
     """Why a normalised name cannot be taken at sign-up (None: it can).
 
