@@ -148,3 +148,23 @@ def test_add_user_reads_env_and_grants_admin_only_when_asked(tmp_path):
         roles = dict(conn.execute("SELECT username, role FROM users").fetchall())
     # The first account is not made an admin behind the operator's back.
     assert roles == {"carol": "user", "dave": "admin"}
+
+
+def test_single_sign_on_by_invitation_turns_away_the_uninvited(app, monkeypatch):
+    monkeypatch.setenv("AUTH_MODE", "oidc")
+    monkeypatch.setenv("ALLOWED_EMAILS", "@corp.example")
+    monkeypatch.delenv("ALLOW_SIGNUP", raising=False)
+    monkeypatch.delenv("ADMINS", raising=False)
+    identity = {"is_logged_in": True, "sub": "s1", "iss": "https://idp.example"}
+    app.user = {**identity, "email": "mallory@elsewhere.example", "email_verified": True}
+    app.run()
+    assert not app.exception
+    assert "by invitation" in app.error[0].value and len(app.chat_input) == 0
+    invited = new_tab()
+    invited.user = {**identity, "sub": "s2", "email": "ann@corp.example", "email_verified": True}
+    invited.run()
+    assert signed_in(invited)
+    unverified = new_tab()
+    unverified.user = {**identity, "sub": "s3", "email": "bob@corp.example"}
+    unverified.run()
+    assert "by invitation" in unverified.error[0].value and len(unverified.chat_input) == 0
