@@ -217,7 +217,8 @@ def test_admin_name_cannot_be_claimed_by_any_spelling(db, fast_hashing):  # noqa
 def test_look_alikes_of_reserved_and_existing_names_are_refused(db, fast_hashing):  # noqa: F811
     sign_up(OPEN, "paypal", SECRET)
     refused = {
-        "раураl": LookAlikeUsername,  # all Cyrillic: one script, but reads "paypal"
+        "раураӏ": LookAlikeUsername,  # all Cyrillic (ӏ: palochka): one script, reads "paypal"
+        "раураl": LookAlikeUsername,  # Cyrillic with a Latin l: mixed scripts
         "paypa1": LookAlikeUsername,
         "аdmin": LookAlikeUsername,  # mixed scripts
         "Administrator": InvalidUsername,  # reserved
@@ -364,3 +365,14 @@ def test_accounts_named_before_case_folding_still_sign_in(db, fast_hashing):  # 
     # Made when names were only lower-cased: "straße" is "strasse" now.
     create_account("straße", auth_source=PASSWORD, password_hash=passwords.hash_password(SECRET))
     assert sign_in(OPEN, "Straße", SECRET).username == "straße"
+
+
+def test_a_look_alike_signed_up_at_the_same_moment_is_refused(db, fast_hashing):  # noqa: F811
+    """Both names are free when checked; only one may be made ("paypal" and the
+    all-Cyrillic "раураl" at once)."""
+    for round_ in range(5):
+        names = (f"paypal{round_}", f"раураӏ{round_}")  # Cyrillic, palochka for the l
+        outcomes = all_at_once(2, lambda i, names=names: sign_up(OPEN, names[i], SECRET))
+        made = [o for o in outcomes if not isinstance(o, Exception)]
+        assert len(made) == 1, outcomes
+        assert isinstance(next(o for o in outcomes if isinstance(o, Exception)), LookAlikeUsername)

@@ -143,7 +143,11 @@ def create_password_account(
             role=role or _listed_role(settings, name),
             first_becomes_admin=role is None and not settings.admins,
             password_hash=password_hash,
+            # Checked again under the lock: a look-alike made at the same moment.
+            too_similar=lambda others: problem_with(name, others) is not None,
         )
+    except user_store.UsernameTooSimilar:
+        raise LookAlikeUsername() from None
     except user_store.UsernameTaken:
         raise UsernameUnavailable() from None
 

@@ -7,6 +7,7 @@ such field, and `login_of()` is the one reader, for the sign-in check.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -27,6 +28,10 @@ ADMIN, USER = "admin", "user"
 
 class UsernameTaken(Exception):
     """Another account already has this username."""
+
+
+class UsernameTooSimilar(UsernameTaken):
+    """Another account has a name the caller's `too_similar` says this one imitates."""
 
 
 @dataclass(frozen=True)
@@ -78,17 +83,20 @@ def create_account(
     first_becomes_admin: bool = False,
     password_hash: str | None = None,
     subject: str | None = None,
+    too_similar: Callable[[list[str]], bool] | None = None,
 ) -> UserView:
     """A new password or single sign-on account; `UsernameTaken` if the name is used.
 
     With `first_becomes_admin`, the account is an admin when no other
-    password or single sign-on account exists yet. The row is written before
-    that is counted, in one transaction that holds the write lock
-    (core/store/write_lock.py): of two accounts made at the same moment,
-    exactly one sees itself alone.
+    password or single sign-on account exists yet. With `too_similar`, the
+    account is refused (`UsernameTooSimilar`) when it says yes to the other
+    usernames of the same length. Both are decided after the row is written,
+    in one transaction that holds the write lock (core/store/write_lock.py):
+    of two accounts made at the same moment, exactly one sees itself alone,
+    and a look-alike cannot slip in beside the name it imitates.
     """
     with session() as db:
-        write_lock.hold(db, "users:first-admin")
+        write_lock.hold(db, "users:new-account")
         user = User(
             username=username,
             display_name=display_name or username,
@@ -103,6 +111,8 @@ def create_account(
             db.flush()  # the write first: on SQLite it takes the database's write lock
         except IntegrityError as taken:  # the same name, signed up a moment ago
             raise UsernameTaken(username) from taken
+        if too_similar is not None and too_similar(_same_length_names(db, user)):
+            raise UsernameTooSimilar(username)
         if first_becomes_admin and not _other_accounts(db, user.id):
             user.role = ADMIN
             db.flush()
@@ -113,6 +123,16 @@ def _other_accounts(db, user_id: int) -> int:
     return db.scalar(
         select(func.count(User.id)).where(
             User.auth_source.in_((PASSWORD, OIDC)), User.id != user_id
+        )
+    )
+
+
+def _same_length_names(db, user: User) -> list[str]:
+    return list(
+        db.scalars(
+            select(User.username).where(
+                func.length(User.username) == len(user.username), User.id != user.id
+            )
         )
     )
 
