@@ -1,8 +1,11 @@
 """Signing up, signing in and single sign-on, mapped onto rows of `users`.
 
-Password sign-in is throttled per username and per address, from attempts
-kept in the database (so the limit holds across tabs and restarts); a wrong
-username and a wrong password get the same answer after the same time.
+Password sign-in is throttled per username and per address, sign-up per
+address and overall, from attempts kept in the database (so the limits hold
+across tabs, processes and restarts). An attempt is reserved before the
+password is checked, so parallel guesses queue instead of all slipping under
+the limit. A wrong username and a wrong password get the same answer after
+the same time. Names are checked by core/auth/usernames.py.
 """
 
 from __future__ import annotations
@@ -24,8 +27,6 @@ from core.errors import AppError
 from core.store import login_attempts
 from core.store import users as user_store
 from core.store.views import UserView
-
-__all__ = ["OIDC_PREFIX", "normalize_username"]
 
 
 class AuthRefused(AppError):
