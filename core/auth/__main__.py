@@ -42,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     except StorageError as problem:
         print(f"The database cannot be opened: {problem.detail}", file=sys.stderr)
         return 1
-    password = read_password(args.username)
+    try:
+        password = read_password(args.username)
+    except (EOFError, KeyboardInterrupt):
+        print("\nNo password given; nothing was created.", file=sys.stderr)
+        return 1
     if password is None:
         print("The two passwords differ; nothing was created.", file=sys.stderr)
         return 1
