@@ -11,8 +11,9 @@ import logging
 import streamlit as st
 
 from core.auth.accounts import AuthRefused
-from core.auth.settings import AuthConfigError
+from core.auth.settings import AuthConfigError, AuthMode
 from core.catalog import CatalogError
+from core.env_file import load_env_file
 from core.errors import StorageError
 from core.secrets import install_log_redaction
 from ui import auth, state
@@ -22,6 +23,8 @@ from ui.secrets import load_secrets
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
 
+# First: every setting is read from the environment (no import reads one).
+load_env_file()
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 install_log_redaction()
 
@@ -32,6 +35,9 @@ t = state.t()
 
 try:
     auth_settings = auth.settings()
+    if auth_settings.mode is AuthMode.OIDC and auth.weak_cookie_secret():
+        st.error(t("auth.weak_cookie_secret"), icon=":material/settings:")
+        st.stop()
     state.svc()
     user = auth.signed_in_user(auth_settings)
 except AuthConfigError as problem:
@@ -56,6 +62,8 @@ except AuthRefused as refused:  # an identity provider's answer we cannot use
 
 if user is None:
     # Nobody signed in yet: the sign-in page is the only page there is.
+    if auth_settings.mode is AuthMode.ACCOUNTS:
+        auth.drop_dead_cookie()
     st.navigation([st.Page("pages/login.py", title=t("nav.sign_in"))], position="hidden").run()
     st.stop()
 
@@ -75,6 +83,7 @@ navigation = st.navigation(pages, position="top")
 # Side-by-side pages need the width; set once per run, before the page draws.
 wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
 st.set_page_config(layout="wide" if wide else "centered")
+auth.keep_session_in_browser()  # a new sign-in's token, to the browser's cookie
 try:
     render_sidebar(chat_page)
     navigation.run()

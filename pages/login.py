@@ -44,9 +44,10 @@ def password_form(key: str, *, new_account: bool) -> UserView | None:
         if not st.form_submit_button(label, type="primary", width="stretch"):
             return None
     try:
+        ip = auth.client_address(settings)
         if new_account:
-            return sign_up(settings, username, password, display_name=display_name)
-        return sign_in(settings, username, password, ip=auth.client_address())
+            return sign_up(settings, username, password, display_name=display_name, ip=ip)
+        return sign_in(settings, username, password, ip=ip)
     except AuthRefused as refused:
         st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
     return None
@@ -65,7 +66,7 @@ def password_sign_in() -> None:
     else:
         st.caption(t("auth.signup_closed_hint"))
     if user is not None:
-        auth.start_session(user)
+        auth.start_session(user, settings)
         st.rerun()
 
 

@@ -46,6 +46,7 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempts_username", "username", "attempted_at"),
         Index("ix_login_attempts_ip", "ip", "attempted_at"),
+        Index("ix_login_attempts_kind", "kind", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,6 +54,21 @@ class LoginAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[float] = mapped_column(Float)
+    # "sign_in" or "sign_up" (migration 0005).
+    kind: Mapped[str] = mapped_column(String(16), default="sign_in", server_default="sign_in")
+
+
+class SignInSession(Base):
+    """A signed-in browser: the hash of the token it holds, until `expires_at`."""
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (Index("ix_sign_in_sessions_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class Conversation(Base):

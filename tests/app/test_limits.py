@@ -25,6 +25,7 @@ from tests.auth_helpers import (
 
 def limited_app(app, server, tmp_path, monkeypatch, policy):
     monkeypatch.setenv("AUTH_MODE", "accounts")
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")  # off by default; these tests sign up
     monkeypatch.setenv("MODELS_FILE", scripted_models_file(tmp_path, server, policy=policy))
     return app
 

@@ -42,7 +42,7 @@ def conversations_of(username):
 def accounts(app, monkeypatch, fast_hashing):  # noqa: F811
     monkeypatch.setenv("AUTH_MODE", "accounts")
     monkeypatch.delenv("ADMINS", raising=False)
-    monkeypatch.delenv("ALLOW_SIGNUP", raising=False)
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
     return app
 
 
@@ -160,13 +160,20 @@ def test_a_misspelt_auth_mode_stops_the_app_instead_of_opening_it(app, monkeypat
 
 
 def sso_user(sub, email):
-    return {"is_logged_in": True, "sub": sub, "iss": "https://idp.example", "email": email}
+    return {
+        "is_logged_in": True,
+        "sub": sub,
+        "iss": "https://idp.example",
+        "email": email,
+        "email_verified": True,
+    }
 
 
 @pytest.fixture
 def sso(app, monkeypatch):
     monkeypatch.setenv("AUTH_MODE", "oidc")
     monkeypatch.setenv("ADMINS", "admin@example.com")
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
     return app
 
 
@@ -199,7 +206,7 @@ def test_single_sign_on_asks_to_sign_in_with_the_configured_provider(sso):
     sso.secrets = {
         "auth": {
             "redirect_uri": "http://localhost:8501/oauth2callback",
-            "cookie_secret": "not-a-real-cookie-secret",
+            "cookie_secret": "t3st-only-0123456789abcdefghijklmnopqrstuv",
             "google": {"client_id": "x", "client_secret": "y", "server_metadata_url": "z"},
         }
     }

@@ -215,6 +215,8 @@ UNSCOPED = {
     "transfer.read_document": "pure: parses an uploaded file",
     "users.*": "users are looked up by sign-in, not by a page",
     "login_attempts.*": "sign-in throttling",
+    "sign_in_sessions.*": "sign-in sessions: found by a token's hash, before anyone is known",
+    "write_lock.*": "serialises a decision inside a caller's transaction",
     "db.*": "the engine",
     "views.*": "data classes",
     "models.*": "the ORM",
