@@ -41,7 +41,17 @@ from core.errors import (
     RateLimited,
     StreamInterrupted,
 )
-from core.events import Answer, Event, Phase, Reasoning, RouteStarted, Status, Usage
+from core.events import (
+    Answer,
+    Event,
+    Phase,
+    Reasoning,
+    ReasoningConfirmed,
+    ReasoningWasAnswer,
+    RouteStarted,
+    Status,
+    Usage,
+)
 from core.resilience.admission import Admission
 from core.resilience.backoff import backoff_delay
 from core.resilience.breaker import BreakerBoard
@@ -284,6 +294,11 @@ class Generation:
             breaker.record_success()
             self._record(record, meter, attempt_outcomes.OK, None)
         finally:
+            if meter.provisional:
+                # Stopped, broken or timed out before a </think> settled it: as
+                # at a normal end with no </think>, the text is kept as the
+                # answer (the part a user can read, copy and Continue from).
+                self.emit(ReasoningWasAnswer())
             if gate is not None:
                 gate.release(time.monotonic() - started)
 
@@ -297,6 +312,7 @@ class Generation:
             messages=self.request.messages,
             temperature=self.request.temperature,
             extra_body=self._extra_body(model, route),
+            expects_reasoning=model.thinks(self.request.thinking),
         )
         try:
             async with asyncio.timeout_at(first_token_deadline) as scope:
@@ -304,8 +320,7 @@ class Generation:
                     if isinstance(event, Reasoning | Answer) and meter.first_token is None:
                         meter.first_token = time.monotonic()
                         scope.reschedule(self._loop_deadline)
-                    if isinstance(event, Usage):
-                        meter.usage = event
+                    meter.observe(event)
                     self.emit(event)
         except TimeoutError:
             if meter.first_token is None:
@@ -363,3 +378,12 @@ class _Meter:
     started: float
     first_token: float | None = None
     usage: Usage | None = None
+    provisional: bool = False  # provisional reasoning not yet settled
+
+    def observe(self, event: Event) -> None:
+        if isinstance(event, Usage):
+            self.usage = event
+        elif isinstance(event, Reasoning) and event.provisional:
+            self.provisional = True
+        elif isinstance(event, ReasoningConfirmed | ReasoningWasAnswer):
+            self.provisional = False

@@ -19,6 +19,7 @@ from core.events import (
     Finished,
     Phase,
     Reasoning,
+    ReasoningWasAnswer,
     RouteStarted,
     Status,
     Usage,
@@ -113,6 +114,10 @@ class GenerationProgress:
             self._reasoning = [*self._answer, *self._reasoning]
             self._answer = []
             self._first_answer = None
+        elif isinstance(event, ReasoningWasAnswer):
+            self._answer = [*self._reasoning, *self._answer]
+            self._reasoning = []
+            self._first_answer = self._first_token
         elif isinstance(event, Usage):
             self._usage = event
         elif isinstance(event, Finished):
