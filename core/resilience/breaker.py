@@ -107,6 +107,14 @@ class BreakerBoard:
                 self._breakers[route_key] = breaker
             return breaker
 
+    def view_of(self, route_key: str) -> BreakerView:
+        """A route's breaker as it stands; closed if the route never failed."""
+        with self._lock:
+            breaker = self._breakers.get(route_key)
+        if breaker is None:
+            return BreakerView(route_key, BreakerState.CLOSED, 0, 0.0)
+        return breaker.view(route_key)
+
     def views(self) -> list[BreakerView]:
         with self._lock:
             items = sorted(self._breakers.items())

@@ -200,7 +200,6 @@ UNSCOPED = {
     "messages.unfinished_message_ids": "start-up recovery",
     "messages.interrupt_unfinished": "start-up recovery",
     "attempts.record_attempt": "operational metrics, no text",
-    "attempts.route_stats": "admin status page: aggregated metrics, no text",
     "attempts.recent_attempts": "admin status page: metrics, no text",
     "votes.vote_stamp": "leaderboard: counts of all votes, no user, no text",
     "votes.vote_tallies": "leaderboard: counts per model pair, no user, no text",
