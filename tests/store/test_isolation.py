@@ -17,6 +17,7 @@ import core.store
 from core.chat import ChatService, Choice
 from core.errors import RecordNotFound
 from core.store import conversations as conversation_store
+from core.store import erase, search, transfer
 from core.store import messages as message_store
 from core.store.users import ensure_user
 from core.worker import Worker
@@ -53,20 +54,6 @@ def snapshot(person):
     return conversation, message_store.branch(person["user"], person["conversation"])
 
 
-def arriving(module: str, name: str):
-    """A store function that comes with another branch (issues 4 and 5): the
-    test is skipped until it is merged, then holds it to the same rule."""
-
-    def call(*args, **kwargs):
-        try:
-            target = getattr(importlib.import_module(f"core.store.{module}"), name)
-        except (ImportError, AttributeError):
-            pytest.skip(f"core.store.{module}.{name} is not on this branch yet")
-        return target(*args, **kwargs)
-
-    return call
-
-
 STORE_CALLS = {
     "get_conversation": lambda b, a: conversation_store.get_conversation(b, a["conversation"]),
     "find_conversation": lambda b, a: conversation_store.find_conversation(b, a["public_id"]),
@@ -91,17 +78,13 @@ STORE_CALLS = {
         b, a["conversation"], a["question"]
     ),
     "count_branch": lambda b, a: message_store.count_branch(b, a["conversation"]),
-    "choose": lambda b, a: arriving("messages", "choose")(b, a["answer"]),
-    "reveal": lambda b, a: arriving("messages", "reveal")(b, a["answer"]),
-    "alternatives": lambda b, a: arriving("messages", "alternatives")(
+    "choose": lambda b, a: message_store.choose(b, a["answer"]),
+    "reveal": lambda b, a: message_store.reveal(b, a["answer"]),
+    "alternatives": lambda b, a: message_store.alternatives(
         b, a["conversation"], message_store.branch(a["user"], a["conversation"])
     ),
-    "erase.delete_conversation": lambda b, a: arriving("erase", "delete_conversation")(
-        b, a["conversation"]
-    ),
-    "export_conversations": lambda b, a: arriving("transfer", "export_conversations")(
-        b, [a["conversation"]]
-    ),
+    "erase.delete_conversation": lambda b, a: erase.delete_conversation(b, a["conversation"]),
+    "export_conversations": lambda b, a: transfer.export_conversations(b, [a["conversation"]]),
 }
 
 
@@ -131,11 +114,11 @@ def test_own_conversation_cannot_point_at_someone_elses_messages(world):
 def test_search_export_and_erase_everything_reach_only_ones_own(world):
     alice, bob = world["alice"], world["bob"]
     before = snapshot(alice)
-    hits = arriving("search", "search")(bob["user"], "secret")
+    hits = search.search(bob["user"], "secret")
     assert {hit.conversation_id for hit in hits} <= {bob["conversation"]}
-    document = arriving("transfer", "export_conversations")(bob["user"])
+    document = transfer.export_conversations(bob["user"])
     assert "alice secret" not in repr(document)
-    arriving("erase", "delete_all_conversations")(bob["user"])
+    erase.delete_all_conversations(bob["user"])
     assert snapshot(alice) == before
 
 
