@@ -148,9 +148,6 @@ class Catalog:
     def model(self, model_id: str) -> Model | None:
         return self.models.get(model_id)
 
-    def provider_of(self, route: Route) -> Provider:
-        return self.providers[route.provider]
-
     def available_routes(self, model: Model) -> list[Route]:
         return [r for r in model.routes if self.providers[r.provider].available]
 

@@ -98,7 +98,7 @@ class Runtime:
     pool: ClientPool = field(default_factory=ClientPool)
     breakers: BreakerBoard = None  # type: ignore[assignment]
     admission: Admission = None  # type: ignore[assignment]
-    record_attempt: Callable[[AttemptRecord], Awaitable[None]] | None = None
+    record_route_attempt: Callable[[AttemptRecord], Awaitable[None]] | None = None
     _background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coroutine: Awaitable[None]) -> None:
@@ -355,7 +355,7 @@ class Generation:
         return body
 
     def _record(self, record: dict, meter: _Meter, outcome: str, error: AppError | None) -> None:
-        if self.runtime.record_attempt is None:
+        if self.runtime.record_route_attempt is None:
             return
         now = self.clock.monotonic()
         usage = meter.usage
@@ -371,7 +371,7 @@ class Generation:
             **record,
         )
         # Recording must never delay or break the answer: fire and forget.
-        self.runtime.spawn(self.runtime.record_attempt(attempt))
+        self.runtime.spawn(self.runtime.record_route_attempt(attempt))
 
 
 def _outcome_of(error: BaseException) -> str:

@@ -89,7 +89,9 @@ class Worker:
         # One writer thread: progress writes for a message happen in order.
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self.runtime = Runtime(
-            catalog, clock=clock, record_attempt=self._record_attempt if persist else None
+            catalog,
+            clock=clock,
+            record_route_attempt=self._record_route_attempt if persist else None,
         )
         self._jobs: dict[int, _Running] = {}
         self._lock = threading.Lock()
@@ -124,18 +126,19 @@ class Worker:
             self._jobs[job.message_id] = running
             return progress
 
-    def progress(self, message_id: int) -> GenerationProgress | None:
+    def _progress(self, message_id: int) -> GenerationProgress | None:
+        """Any user's generation: for the worker's own use (pages use progress_of)."""
         with self._lock:
             running = self._jobs.get(message_id)
             return running.progress if running else None
 
     def progress_of(self, user_id: int, message_id: int) -> GenerationProgress | None:
         """A generation's progress, if it is this user's: what pages follow."""
-        progress = self.progress(message_id)
+        progress = self._progress(message_id)
         return progress if progress is not None and progress.user_id == user_id else None
 
     def is_running(self, message_id: int) -> bool:
-        progress = self.progress(message_id)
+        progress = self._progress(message_id)
         return progress is not None and not progress.done
 
     def cancel(self, message_id: int) -> bool:
@@ -162,7 +165,7 @@ class Worker:
 
     def wait(self, message_id: int, timeout: float = 30.0) -> Snapshot:
         """Block until a generation ends (tests, batch runs)."""
-        progress = self.progress(message_id)
+        progress = self._progress(message_id)
         if progress is None:
             raise KeyError(message_id)
         deadline = time.monotonic() + timeout
@@ -291,9 +294,9 @@ class Worker:
     async def _write(self, write: Callable[[], None]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, write)
 
-    async def _record_attempt(self, record: AttemptRecord) -> None:
+    async def _record_route_attempt(self, record: AttemptRecord) -> None:
         try:
-            await self._write(lambda: attempt_store.record_attempt(**record.__dict__))
+            await self._write(lambda: attempt_store.record_route_attempt(**record.__dict__))
         except StorageError as exc:
             log.warning("could not record attempt: %s", exc)
 

@@ -120,7 +120,9 @@ def test_vote_on_a_stopped_or_unfinished_answer_is_refused(arena, user, server):
     with pytest.raises(VoteRefused) as refused:
         arena.vote(user.id, battle.id, A_BETTER, a.id, b.id)
     assert refused.value.detail == "unfinished"
-    wait_for_progress(arena.chat.worker.progress(a.id), lambda snapshot: snapshot.answer)
+    wait_for_progress(
+        arena.chat.worker.progress_of(user.id, a.id), lambda snapshot: snapshot.answer
+    )
     arena.chat.stop(user.id, a.id)
     finish(arena, battle)
     with pytest.raises(VoteRefused) as refused:

@@ -64,7 +64,7 @@ def test_history_sent_follows_the_branch_without_reasoning(service, user, server
 def test_stop_keeps_the_partial_answer(service, user, server):
     server.push(slow([f"w{i} " for i in range(100)], delay=0.05))
     sent = service.send(user.id, None, "Go", Choice("m"))
-    progress = service.worker.progress(sent.assistant_message_id)
+    progress = service.worker.progress_of(user.id, sent.assistant_message_id)
     wait_for_progress(progress, lambda snapshot: snapshot.answer.startswith("w0 w1 "))
     assert service.stop(user.id, sent.assistant_message_id)
     snapshot = service.worker.wait(sent.assistant_message_id)
@@ -136,7 +136,7 @@ def test_switch_model_while_waiting_for_a_retry(db, server, user):
     service = ChatService(worker.catalog, worker)
     try:
         sent = service.send(user.id, None, "Anyone?", Choice("m", allow_fallback=False))
-        progress = worker.progress(sent.assistant_message_id)
+        progress = worker.progress_of(user.id, sent.assistant_message_id)
         wait_for_progress(  # until the countdown is on screen
             progress, lambda snapshot: snapshot.status and snapshot.status.phase == "retrying"
         )

@@ -17,7 +17,7 @@ def runtime(db, server):
 
 
 def log(runtime, provider, outcome, duration_ms, ttft_ms=None, age_s=60.0):
-    attempt_log.record_attempt(
+    attempt_log.record_route_attempt(
         message_id=None,
         model_id="m",
         provider_id=provider,

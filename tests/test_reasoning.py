@@ -288,7 +288,7 @@ def test_stopping_during_provisional_reasoning_keeps_the_text_as_the_answer(make
     server.push(StreamReply([Data(chunks.chunk({"content": "Thinking about"})), Stall(30)]))
     service = make_chat(reasoning=True)
     sent = service.send(user.id, None, "Tell me", Choice("m"))
-    progress = service.worker.progress(sent.assistant_message_id)
+    progress = service.worker.progress_of(user.id, sent.assistant_message_id)
     while (snapshot := progress.snapshot()).reasoning != "Thinking about":
         assert progress.wait_newer(snapshot.version, timeout=10), "no text arrived"
     assert snapshot.answer == "" and snapshot.thinking  # shown as reasoning while streaming

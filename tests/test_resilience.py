@@ -62,7 +62,7 @@ def generate(catalog, *, model="m", allow_fallback=True, records=None, clock=Non
         catalog,
         clock=clock or FakeClock(),
         jitter=random.Random(0),
-        record_attempt=record if records is not None else None,
+        record_route_attempt=record if records is not None else None,
     )
 
     async def run():

@@ -50,7 +50,9 @@ def test_a_streaming_answer_is_saved_each_time_the_interval_passes(db, server, c
     try:
         sent = chat.send(user.id, None, "Long one", Choice("m"))
         answer_id = sent.assistant_message_id
-        wait_for_progress(worker.progress(answer_id), lambda s: s.answer == "The first words ")
+        wait_for_progress(
+            worker.progress_of(user.id, answer_id), lambda s: s.answer == "The first words "
+        )
         clock.wait_for_sleepers(1)  # the save loop waits for its interval
         stored = message_store.get_message(user.id, answer_id)
         assert (stored.status, stored.content) == (QUEUED, "")  # the interval has not passed
@@ -102,7 +104,7 @@ def test_the_limit_counts_one_users_answers_in_one_lane(worker, server):
 def test_progress_is_followed_only_by_its_owner(worker, server):
     server.default = held_open()
     worker.submit(job(1, user_id=1))
-    assert worker.progress_of(1, 1) is worker.progress(1)
+    assert worker.progress_of(1, 1) is not None
     assert worker.progress_of(2, 1) is None
     assert worker.progress_of(1, 99) is None
     worker.cancel(1)
@@ -117,11 +119,11 @@ def test_a_finished_answer_stays_readable_for_a_while_then_is_forgotten(worker, 
     worker.wait(2)
     clock.advance(KEEP_FINISHED_S / 2)
     worker.submit(job(3))  # forgetting happens as new answers start
-    assert worker.progress(1) is not None  # exactly KEEP_FINISHED_S: still kept
+    assert worker.progress_of(1, 1) is not None  # exactly KEEP_FINISHED_S: still kept
     clock.advance(0.5)
     worker.submit(job(4))
-    assert worker.progress(1) is None
-    assert worker.progress(2) is not None  # it finished later
+    assert worker.progress_of(1, 1) is None
+    assert worker.progress_of(1, 2) is not None  # it finished later
     worker.wait(3)
     worker.wait(4)
 

@@ -22,7 +22,8 @@ BROKEN = "broken"  # the stream broke after text arrived
 CANCELLED = "cancelled"
 
 
-def record_attempt(**fields: Any) -> None:
+def record_route_attempt(**fields: Any) -> None:
+    """Log one request to one route (sign-ins are core/store/login_attempts.py)."""
     fields.setdefault("started_at", time.time())
     with session() as db:
         db.add(Attempt(**fields))

@@ -64,9 +64,6 @@ STORE_CALLS = {
         b, a["conversation"], "pwned"
     ),
     "set_auto_title": lambda b, a: conversation_store.set_auto_title(b, a["conversation"], "x"),
-    "delete_conversation": lambda b, a: conversation_store.delete_conversation(
-        b, a["conversation"]
-    ),
     "append_message": lambda b, a: message_store.append_message(
         b, a["conversation"], role="user", content="injected", parent_id=a["answer"]
     ),
@@ -182,7 +179,7 @@ UNSCOPED = {
     "messages.finish": "worker writes to a message an owner's request created",
     "messages.unfinished_message_ids": "start-up recovery",
     "messages.interrupt_unfinished": "start-up recovery",
-    "attempts.record_attempt": "operational metrics, no text",
+    "attempts.record_route_attempt": "operational metrics, no text",
     "attempts.recent_attempts": "admin status page: metrics, no text",
     "votes.vote_stamp": "leaderboard: counts of all votes, no user, no text",
     "votes.vote_tallies": "leaderboard: counts per model pair, no user, no text",
@@ -237,6 +234,6 @@ def test_pages_never_call_the_workers_unscoped_writes():
             if re.search(rf"message_store\.{re.escape(name)}", source)
         ]
         # Pages follow answers with worker.progress_of(user_id, ...), never unscoped.
-        if re.search(r"worker\.progress\(", source):
-            offenders.append(f"{path.name}: worker.progress(")
+        if re.search(r"worker\._progress\(", source):
+            offenders.append(f"{path.name}: worker._progress(")
     assert offenders == []
