@@ -9,7 +9,10 @@ Three conventions are in use (checked against the providers' docs):
   tags can be split across chunks and some R1 deployments omit the opening tag.
 
 `ReasoningNormalizer` turns any mix of them into `Reasoning` and `Answer`
-events, holding back at most a few characters that might be half a tag.
+events, holding back at most a few characters that might be half a tag. For
+a model that thinks, untagged leading text is provisional reasoning until the
+stream settles it (`ReasoningConfirmed` or `ReasoningWasAnswer`); a stream cut
+short before that is settled as an answer by core/generation.py.
 """
 
 from __future__ import annotations
