@@ -25,6 +25,7 @@ from core.errors import (
 from core.generation import GenerationRequest
 from core.limits import RateLimiter
 from core.store import conversations as conversation_store
+from core.store import erase
 from core.store import messages as message_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
@@ -83,7 +84,7 @@ class ChatService:
         except StorageError:
             if conversation_id is None:  # no empty conversation left behind (a full disk)
                 with suppress(StorageError):
-                    conversation_store.delete_conversation(user_id, conversation.id)
+                    erase.delete_conversation(user_id, conversation.id)
             raise
         return self._answer(user_id, conversation, question, choice)
 

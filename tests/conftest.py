@@ -85,8 +85,13 @@ def local_catalog(
     fallback: bool = False,
     policy: dict | None = None,
     provider_options: dict | None = None,
+    reasoning: bool = False,
 ) -> Catalog:
-    """A catalog whose model `m` has `routes` routes on the scripted server."""
+    """A catalog whose model `m` has `routes` routes on the scripted server.
+
+    `reasoning=True` marks `m` as a reasoning model: its leading content then
+    streams as provisional reasoning (core/reasoning.py).
+    """
     providers = {}
     for index in range(1, routes + 1):
         spec = {"label": f"Cloud {index}", "base_url": server.base_url(f"p{index}")}
@@ -97,7 +102,7 @@ def local_catalog(
     models = {
         "m": {
             "label": "Model M",
-            "reasoning": True,
+            "reasoning": reasoning,
             "routes": [{"provider": f"p{i}", "model": "r1"} for i in range(1, routes + 1)],
         }
     }

@@ -2,6 +2,7 @@
 
 from core.services import services
 from core.store import conversations as conversation_store
+from core.store import erase
 from core.store.users import local_user
 from tests.app.conftest import texts
 
@@ -110,7 +111,7 @@ def test_a_message_that_cannot_be_sent_stays_on_screen_and_can_be_sent_again(app
     send(app, "First question")
     user = local_user()
     conversation = conversation_store.list_conversations(user.id)[0]
-    conversation_store.delete_conversation(user.id, conversation.id)  # say, in another tab
+    erase.delete_conversation(user.id, conversation.id)  # say, in another tab
     send(app, "Words I do not want to type twice")
     assert "Words I do not want to type twice" in [c.value for c in app.code]
     app.button(key="send-again").click().run()

@@ -5,9 +5,11 @@ import logging
 
 import pytest
 
+from core import export
 from core.demo.replies import ChunkFactory, Data, ErrorReply, StreamReply
 from core.i18n import Translator
 from core.secrets import install_log_redaction, mask
+from core.store import transfer
 from core.store.users import local_user
 from tests.app.conftest import texts
 from tests.app.scripted import scripted_models_file
@@ -76,8 +78,6 @@ def test_key_echoed_by_the_provider_is_kept_out_of_db_logs_and_screen(
 
 
 def test_an_export_holds_no_key(leaky_app, server):
-    transfer = pytest.importorskip("core.store.transfer", reason="export comes with issue 5")
-    export = pytest.importorskip("core.export")
     leaky_app.run()
     for index, reply in enumerate(ECHOES):
         server.push(reply)

@@ -4,8 +4,8 @@ import pytest
 
 from core.errors import RecordNotFound
 from core.store import conversations as conversation_store
+from core.store import erase, open_store, reset_for_tests
 from core.store import messages as message_store
-from core.store import open_store, reset_for_tests
 from core.store.users import ensure_user
 from core.store.views import INTERRUPTED, QUEUED, STREAMING
 
@@ -67,7 +67,7 @@ def test_another_user_cannot_read_or_write(alice):
             bob.id, conversation.id, role="user", content="x", parent_id=None
         )
     with pytest.raises(RecordNotFound):
-        conversation_store.delete_conversation(bob.id, conversation.id)
+        erase.delete_conversation(bob.id, conversation.id)
     assert conversation_store.list_conversations(bob.id) == []
 
 
@@ -89,7 +89,7 @@ def test_progress_writes_then_restart_marks_unfinished_as_interrupted(alice, db)
 
 def test_deleting_a_conversation_deletes_its_messages(alice, db):
     conversation = chat(alice, [("user", "q"), ("assistant", "a")])
-    conversation_store.delete_conversation(alice.id, conversation.id)
+    erase.delete_conversation(alice.id, conversation.id)
     from sqlalchemy import text
 
     from core.store.db import engine
