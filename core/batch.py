@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from core.catalog import Catalog
 from core.chat import ChatService, Choice
 from core.compare import MAX_COLUMNS, ColumnSetting
+from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
 from core.metrics import answer_metrics
 from core.store import batches as batch_store
@@ -134,9 +135,7 @@ def result_rows(
 
 
 def results_csv(rows: Sequence[dict]) -> str:
-    import pandas as pd  # here, not at the top: importing it takes half a second at start-up
-
-    return pd.DataFrame(list(rows), columns=RESULT_COLUMNS).to_csv(index=False)
+    return dicts_to_csv(RESULT_COLUMNS, rows)
 
 
 @dataclass
