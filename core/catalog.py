@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
 
-from core.secrets import register_secret
+from core.secrets import register_environment_secrets, register_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = ROOT / "models.toml"
@@ -248,6 +248,7 @@ def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Ca
         raise CatalogError(source, f"default_model '{default}' is not a model id")
     for provider in providers.values():
         register_secret(provider.api_key())
+    register_environment_secrets()  # keys of providers not (or no longer) in the catalog
     return Catalog(MappingProxyType(providers), MappingProxyType(models), policy, default, source)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.errors import AppError
 from core.events import (
@@ -23,6 +23,7 @@ from core.events import (
     Status,
     Usage,
 )
+from core.secrets import scrub_known
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,14 @@ class GenerationProgress:
             return self._news.wait_for(lambda: self._version != version, timeout)
 
     def snapshot(self) -> Snapshot:
+        """What there is now, with configured key values scrubbed from the text
+        (a proxy may echo a key into an answer): every page shows and the
+        worker stores a snapshot, never the raw pieces. Scrubbed outside the
+        lock, so the stream is not held up by it."""
         with self._lock:
             end = self._ended or time.monotonic()
             start = self._route_start or self._start
-            return Snapshot(
+            raw = Snapshot(
                 message_id=self.message_id,
                 version=self._version,
                 reasoning="".join(self._reasoning),
@@ -202,6 +207,7 @@ class GenerationProgress:
                 error=self._error,
                 finish_reason=self._finish_reason,
             )
+        return replace(raw, reasoning=scrub_known(raw.reasoning), answer=scrub_known(raw.answer))
 
 
 def _since(start: float, moment: float | None) -> float | None:
