@@ -132,6 +132,12 @@ class Policy:
     total_deadline_s: float = 900.0
     per_user_generations: int = 4
     messages_per_minute: int = 20
+    # Per-user caps on what a person keeps and spends (0 switches one off);
+    # see docs/security.md, "Abuse limits".
+    max_stored_mb: float = 500.0  # text kept in their conversations
+    max_import_mb: float = 20.0  # one import file
+    max_tokens_per_day: int = 2_000_000  # prompt + completion, last 24 hours
+    max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
 
 
 @dataclass(frozen=True)
