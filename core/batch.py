@@ -172,6 +172,14 @@ class BatchRunner:
             raise InputRejected(f"{len(settings)} models; choose 1 to {MAX_COLUMNS}")
         if not prompts:
             raise InputRejected("no prompts")
+        # The caps on stored text, tokens and cost, before anything is stored:
+        # every prompt is kept once per column.
+        prompt_bytes = sum(
+            len(p.prompt.encode("utf-8", "surrogatepass"))
+            + len((p.system_prompt or "").encode("utf-8", "surrogatepass"))
+            for p in prompts
+        )
+        self.chat.admit(user_id, lane=BATCH_LANE, adding_bytes=prompt_bytes * len(settings))
         columns = [NewColumn(s.model_id, s.thinking, s.temperature) for s in settings]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
         batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)
