@@ -56,6 +56,7 @@ from core.text import clean_text
 FORMAT = "duet.conversations"
 VERSION = 1
 ROLES = ("user", "assistant", "system")
+KINDS = ("chat", "compare", "arena", "batch")  # what pages list conversations as
 
 # Columns that are the database's own business, not the conversation's.
 _INTERNAL = {"id", "public_id", "user_id", "conversation_id", "parent_id", "depth"}
@@ -227,6 +228,8 @@ def _checked_conversation(raw: object, number: int) -> dict:
     checked = {"id": _checked_id(raw.get("id"), where)}
     for name in CONVERSATION_FIELDS:
         checked[name] = _checked_value(Conversation, name, raw, where)
+    if checked["kind"] not in KINDS:  # any other would be stored, counted, and never shown
+        raise where.rejected("has an unknown kind", reason="bad_value", field="kind")
     messages = raw.get("messages")
     if not isinstance(messages, list):
         raise where.rejected("has no list of messages")

@@ -152,6 +152,7 @@ HOSTILE_VALUES = [
     (("current_leaf",), [1], "bad_id"),
     (("title",), {"nested": [[[]]]}, "bad_value"),
     (("messages", 0, "content"), ["a"], "bad_value"),
+    (("kind",), "invisible", "bad_value"),
 ]
 
 
