@@ -135,6 +135,7 @@ _TIMESTAMPS = {"created_at", "updated_at"}
 # transaction held the lock for 42 s and made their writes fail).
 CHUNK_MESSAGES = 200
 CHUNK_CHARS = 1_000_000
+CHUNK_PAUSE_S = 0.03  # between chunks, so writers waiting for the lock get it
 _DERIVATION_STEPS = 8  # then a random id: only a crafted database gets that far
 
 _importing: set[int] = set()  # users with an import running in this process
@@ -341,6 +342,9 @@ def _import_conversation(user_id: int, document: dict) -> tuple[int, int, int, i
     for chunk in _chunks(document["messages"]):
         with session() as db:
             new += _write_messages(db, user_id, conversation_id, chunk, here, existing)
+        # SQLite's busy handler is not fair: a writer waiting for the lock sleeps
+        # and polls, and would keep missing the moment between two chunks.
+        time.sleep(CHUNK_PAUSE_S)
     if document["current_leaf"]:
         with session() as db:
             _set_leaf_if_missing(

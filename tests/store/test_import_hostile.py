@@ -278,7 +278,8 @@ def test_a_big_import_writes_in_short_transactions_and_others_keep_writing(alice
     assert summary.messages_added == messages
     assert failures == []
     assert len(commits) >= messages // CHUNK_MESSAGES  # not one long transaction
-    assert waits and max(waits) < 5  # never stuck behind the whole import
+    assert len(waits) >= 3  # Bob's writes went through while the import ran
+    assert max(waits) < 1.5  # never stuck behind the whole import (3 s for 28 MB before)
 
 
 def test_an_import_past_the_storage_cap_is_refused_before_writing(alice):
