@@ -281,7 +281,7 @@ class _Where:
 
     def rejected(self, why: str, *, reason: str = "structure", field: str = "") -> ImportRejected:
         return ImportRejected(
-            f"{self} {why}" if not why.startswith(":") else f"{self}{why}",
+            f"{self}: {why}",
             reason=reason,
             field=field,
             conversation=self.conversation,
@@ -308,7 +308,7 @@ def _checked_value(model: type, name: str, raw: dict, where: _Where) -> object:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise where.rejected(f": {name} should be {kind.__name__}", reason="bad_value", field=name)
+        raise where.rejected(f"{name} should be {kind.__name__}", reason="bad_value", field=name)
     if kind is str:
         value = clean_text(value)
         length = getattr(column.type, "length", None)
@@ -318,9 +318,9 @@ def _checked_value(model: type, name: str, raw: dict, where: _Where) -> object:
             )
     elif kind is float and name in _TIMESTAMPS:
         if not (math.isfinite(value) and EARLIEST <= value <= LATEST):
-            raise where.rejected(f": {name} is not a date", reason="bad_time", field=name)
+            raise where.rejected(f"{name} is not a date", reason="bad_time", field=name)
     elif not _in_range(value):
-        raise where.rejected(f": {name} is out of range", reason="bad_value", field=name)
+        raise where.rejected(f"{name} is out of range", reason="bad_value", field=name)
     return value
 
 
