@@ -314,7 +314,7 @@ def _checked_value(model: type, name: str, raw: dict, where: _Where) -> object:
         length = getattr(column.type, "length", None)
         if length and len(value) > length:
             raise where.rejected(
-                f": {name} is longer than {length} characters", reason="bad_value", field=name
+                f"{name} is longer than {length} characters", reason="bad_value", field=name
             )
     elif kind is float and name in _TIMESTAMPS:
         if not (math.isfinite(value) and EARLIEST <= value <= LATEST):
