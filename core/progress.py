@@ -74,6 +74,7 @@ class GenerationProgress:
         self._reasoning: list[str] = []
         self._answer: list[str] = []
         self._version = 0
+        self._scrubbed: tuple[int, str, str] = (-1, "", "")  # version, reasoning, answer
         self._status: Status | None = Status(Phase.QUEUED)
         self._model_id = model_id
         self._provider_id = ""
@@ -207,7 +208,11 @@ class GenerationProgress:
                 error=self._error,
                 finish_reason=self._finish_reason,
             )
-        return replace(raw, reasoning=scrub_known(raw.reasoning), answer=scrub_known(raw.answer))
+        cached = self._scrubbed  # every page following the answer asks for the same version
+        if cached[0] != raw.version:
+            cached = (raw.version, scrub_known(raw.reasoning), scrub_known(raw.answer))
+            self._scrubbed = cached
+        return replace(raw, reasoning=cached[1], answer=cached[2])
 
 
 def _since(start: float, moment: float | None) -> float | None:
