@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from pydantic import ValidationError
 
 from core.catalog_schema import CatalogSpec, ModelSpec, PolicySpec, ProviderSpec, problem_of
-from core.secrets import register_secret
+from core.secrets import register_environment_secrets, register_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = ROOT / "models.toml"
@@ -135,6 +135,12 @@ class Policy:
     total_deadline_s: float = 900.0
     per_user_generations: int = 4
     messages_per_minute: int = 20
+    # Per-user caps on what a person keeps and spends (0 switches one off);
+    # see docs/security.md, "Abuse limits".
+    max_stored_mb: float = 500.0  # text kept in their conversations
+    max_import_mb: float = 20.0  # one import file
+    max_tokens_per_day: int = 2_000_000  # prompt + completion, last 24 hours
+    max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,7 @@ def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Ca
         raise CatalogError(source, f"default_model '{default}' is not a model id")
     for provider in providers.values():
         register_secret(provider.api_key())
+    register_environment_secrets()  # keys of providers not (or no longer) in the catalog
     policy = _policy(spec.policy)
     return Catalog(MappingProxyType(providers), MappingProxyType(models), policy, default, source)
 

@@ -326,6 +326,47 @@ class StorageError(AppError):
 
 
 class ImportRejected(AppError):
-    """A file offered for import is not a conversation export we can read."""
+    """A file offered for import is not a conversation export we can read.
+
+    `detail` says why in English (logs, tests); `reason` names the sentence a
+    person reads (`import.<reason>` in the locales), with where in the file
+    (1-based conversation and message numbers) and the field or limit. No value
+    from the file is echoed: it is nobody's to render.
+    """
 
     kind = "import_rejected"
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        reason: str = "structure",
+        field: str = "",
+        conversation: int | None = None,
+        message: int | None = None,
+        limit: float | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.field = field
+        self.conversation = conversation
+        self.message = message
+        self.limit = limit
+
+
+class StorageQuotaReached(UserLimitReached):
+    """The user's stored conversations reached `[policy] max_stored_mb`; `detail` is the cap."""
+
+    kind = "quota_storage"
+
+
+class TokenQuotaReached(UserLimitReached):
+    """The user's tokens in the last 24 hours reached `[policy] max_tokens_per_day`."""
+
+    kind = "quota_tokens"
+
+
+class CostQuotaReached(UserLimitReached):
+    """The user's list-price cost in the last 24 hours reached `[policy] max_cost_usd_per_day`."""
+
+    kind = "quota_cost"

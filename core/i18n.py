@@ -105,12 +105,14 @@ class Translator:
             return f"${usd:.4f}"
         return f"${usd:,.2f}"
 
-    def datetime(self, timestamp: float, timezone: str | None = None) -> str:
+    def datetime(self, timestamp: float | None, timezone: str | None = None) -> str:
         """The time today, the day and time this year, the date before ("Mar 5, 14:05")."""
         from babel import Locale  # ~0.1 s with its data: at first use, not at start-up
         from babel.dates import format_skeleton
 
-        moment = datetime.fromtimestamp(timestamp, _zone(timezone))
+        moment = _moment(timestamp, _zone(timezone))
+        if moment is None:
+            return "–"
         today = datetime.now(_zone(timezone)).date()
         time_of_day = format_skeleton("Hm", moment, locale=self.locale)
         if moment.date() == today:
@@ -149,10 +151,28 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def _moment(timestamp: float | None, zone: ZoneInfo | None) -> datetime | None:
+    """The moment of a stored timestamp, or None when it cannot be one.
+
+    A database may hold impossible values (1e20, NaN, which SQLite keeps as
+    NULL, inf) from an older import: dating them raised, and the sidebar did
+    it on every page. They show as "–" and sort with the oldest instead.
+    """
+    if timestamp is None or not math.isfinite(timestamp):
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp, zone)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def day_group(timestamp: float, timezone: str | None = None, now: float | None = None) -> str:
     """'today', 'yesterday', 'week' or 'older': how the sidebar groups chats."""
     zone = _zone(timezone)
-    day = datetime.fromtimestamp(timestamp, zone).date()
+    moment = _moment(timestamp, zone)
+    if moment is None:
+        return "older"
+    day = moment.date()
     today = datetime.fromtimestamp(now, zone).date() if now else datetime.now(zone).date()
     if day >= today:
         return "today"

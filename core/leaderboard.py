@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import pandas as pd
-
 from core.catalog import Catalog, Model
+from core.csv_export import dicts_to_csv
 from core.metrics import cost_usd, mean, median, output_rate, seconds
 from core.ratings import Leaderboard, VoteCell, leaderboard
 from core.store import measurements
@@ -47,7 +46,7 @@ VOTE_COLUMNS = ["id", "created_at", "model_a", "model_b", "outcome"]
 
 def votes_csv() -> str:
     """Every vote the ratings are fitted on, as CSV (no user, no text)."""
-    return pd.DataFrame(vote_store.all_votes(), columns=VOTE_COLUMNS).to_csv(index=False)
+    return dicts_to_csv(VOTE_COLUMNS, vote_store.all_votes())
 
 
 def current_performance(catalog: Catalog) -> list[ModelPerformance]:

@@ -8,7 +8,7 @@ a snapshot is taken, so a long answer costs linear time, not quadratic.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import AppError
@@ -24,6 +24,7 @@ from core.events import (
     Status,
     Usage,
 )
+from core.secrets import scrub_known
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class GenerationProgress:
         self._reasoning: list[str] = []
         self._answer: list[str] = []
         self._version = 0
+        self._scrubbed: tuple[int, str, str] = (-1, "", "")  # version, reasoning, answer
         self._status: Status | None = Status(Phase.QUEUED)
         self._model_id = model_id
         self._provider_id = ""
@@ -179,10 +181,14 @@ class GenerationProgress:
             return self._news.wait_for(lambda: self._version != version, timeout)
 
     def snapshot(self) -> Snapshot:
+        """What there is now, with configured key values scrubbed from the text
+        (a proxy may echo a key into an answer): every page shows and the
+        worker stores a snapshot, never the raw pieces. Scrubbed outside the
+        lock, so the stream is not held up by it."""
         with self._lock:
             end = self._ended or self._clock.monotonic()
             start = self._route_start or self._start
-            return Snapshot(
+            raw = Snapshot(
                 message_id=self.message_id,
                 version=self._version,
                 reasoning="".join(self._reasoning),
@@ -207,6 +213,11 @@ class GenerationProgress:
                 error=self._error,
                 finish_reason=self._finish_reason,
             )
+        cached = self._scrubbed  # every page following the answer asks for the same version
+        if cached[0] != raw.version:
+            cached = (raw.version, scrub_known(raw.reasoning), scrub_known(raw.answer))
+            self._scrubbed = cached
+        return replace(raw, reasoning=cached[1], answer=cached[2])
 
 
 def _since(start: float, moment: float | None) -> float | None:

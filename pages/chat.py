@@ -125,8 +125,7 @@ def answer_actions(message: MessageView, picked: Picked) -> None:
         return
     columns = st.columns([1, 1, 4])
     if columns[0].button(t("answer.retry"), key=f"retry-{message.id}", icon=":material/refresh:"):
-        chat.retry(user.id, message.id, choice_from(picked))
-        st.rerun()
+        act(chat.retry, user.id, message.id, choice_from(picked))
     if (
         message.content
         and message.status != ERROR
@@ -134,8 +133,17 @@ def answer_actions(message: MessageView, picked: Picked) -> None:
             t("answer.continue"), key=f"continue-{message.id}", icon=":material/play_arrow:"
         )
     ):
-        chat.continue_answer(user.id, message.id)
-        st.rerun()
+        act(chat.continue_answer, user.id, message.id)
+
+
+def act(action, *args) -> None:
+    """Start an answer again; a limit reached is said, and nothing was changed."""
+    try:
+        action(*args)
+    except AppError as error:
+        st.error(describe(t, error.kind, error.detail), icon=":material/error:")
+        return
+    st.rerun()
 
 
 def live_controls(message: MessageView, picked: Picked) -> None:
@@ -148,8 +156,7 @@ def live_controls(message: MessageView, picked: Picked) -> None:
     if waiting and picked.model.id != message.requested_model_id:
         label = t("answer.use_instead", model=picked.model.label)
         if columns[1].button(label, key=f"switch-{message.id}", icon=":material/swap_horiz:"):
-            chat.switch_model(user.id, message.id, choice_from(picked))
-            st.rerun()
+            act(chat.switch_model, user.id, message.id, choice_from(picked))
 
 
 def window(conversation: ConversationView) -> tuple[list[MessageView], int, int, int | None]:

@@ -4,7 +4,8 @@ import pytest
 
 from core.chat import ChatService, Choice
 from core.demo.replies import ChunkFactory, Data, Drop, StreamReply, text_stream
-from core.errors import InputRejected
+from core.errors import InputRejected, TooManyAtOnce
+from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED
@@ -117,12 +118,13 @@ def test_too_long_for_the_model_is_refused_before_sending_and_kept(
     assert message_store.get_message(user.id, sent.user_message_id).content == text
 
 
-def test_too_many_at_once_is_refused_with_a_reason(service, user, server):
+def test_too_many_at_once_is_refused_with_a_reason_before_storing(service, user, server):
     server.default = slow(["x"] * 50, delay=0.05)
-    sent = [service.send(user.id, None, f"q{i}", Choice("m")) for i in range(5)]
-    last = message_store.get_message(user.id, sent[-1].assistant_message_id)
-    assert last.status == ERROR and last.error_kind == "user_concurrency"
-    for item in sent[:4]:
+    sent = [service.send(user.id, None, f"q{i}", Choice("m")) for i in range(4)]
+    with pytest.raises(TooManyAtOnce, match="4"):
+        service.send(user.id, None, "q4", Choice("m"))
+    assert len(conversation_store.list_conversations(user.id)) == 4  # nothing of q4 stored
+    for item in sent:
         service.stop(user.id, item.assistant_message_id)
 
 

@@ -40,6 +40,11 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
 /* A paragraph being written arrives in pieces (ui/live.py): show them as one. */
 [class*="st-key-flow-"] { display: block !important; }
 [class*="st-key-flow-"] div, [class*="st-key-flow-"] p { display: inline !important; }
+/* A table's own "Download as CSV" writes cells raw: a model's answer starting with
+   "=" would run as a formula in a spreadsheet. Our download buttons write through
+   core/csv_export.py instead (docs/security.md, "Files the app writes"). */
+[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]),
+[data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none !important; }
 </style>
 """
 
