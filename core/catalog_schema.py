@@ -129,6 +129,10 @@ class PolicySpec(_Spec):
     total_deadline_s: NonNegative | None = None
     per_user_generations: NonNegative | None = None
     messages_per_minute: NonNegative | None = None
+    max_stored_mb: NonNegative | None = None
+    max_import_mb: NonNegative | None = None
+    max_tokens_per_day: NonNegative | None = None
+    max_cost_usd_per_day: NonNegative | None = None
 
 
 class CatalogSpec(_Spec):

@@ -148,3 +148,13 @@ def test_policy_values_keep_their_types(tmp_path):
     catalog = load_catalog(write(tmp_path, MINIMAL + "\n[policy]\nmax_attempts = 3.0\n"))
     assert catalog.policy.max_attempts == 3 and isinstance(catalog.policy.max_attempts, int)
     assert catalog.policy.base_delay_s == 1.0  # not given: the default
+
+
+def test_every_policy_setting_can_be_written_in_the_file(tmp_path):
+    from dataclasses import fields
+
+    from core.catalog import Policy
+
+    lines = "\n".join(f"{field.name} = 7" for field in fields(Policy))
+    catalog = load_catalog(write(tmp_path, MINIMAL + "\n[policy]\n" + lines + "\n"))
+    assert all(getattr(catalog.policy, field.name) == 7 for field in fields(Policy))
