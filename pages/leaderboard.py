@@ -56,6 +56,9 @@ def performance(
     return current_performance(catalog)
 
 
+ALL_BATTLES = "all"  # a real option, not None: a None value makes the box look clearable
+
+
 def board_options(annotated: tuple[AnnotatedVote, ...]) -> BoardOptions:
     """The switches above the table: category, style control, de-blinded battles."""
     bar = st.container(horizontal=True, vertical_alignment="bottom")
@@ -78,7 +81,9 @@ def board_options(annotated: tuple[AnnotatedVote, ...]) -> BoardOptions:
     bar.toggle(
         t("leaderboard.include_deblinded"), key="lb-deblinded", help=t("leaderboard.deblinded_help")
     )
-    return BoardOptions(style_control, category, include_deblinded)
+    return BoardOptions(
+        style_control, None if category == ALL_BATTLES else category, include_deblinded
+    )
 
 
 def selection_caption(fitted: ArenaBoard) -> None:
@@ -164,16 +169,23 @@ def ratings_chart(board: Leaderboard) -> None:
     st.altair_chart(interval + point, width="stretch", height=max(140, 36 * len(frame)))
 
 
+# Two matrices side by side fit about six models when the columns are numbered
+# (the rows say which model each number is); beyond that they are stacked.
+SIDE_BY_SIDE_MODELS = 6
+
+
 def matrices(board: Leaderboard) -> None:
     """Observed and predicted win rates between every pair, best model first."""
     index = {model: i for i, model in enumerate(board.models)}
     order = [index[r.model_id] for r in board.ratings]
-    labels = [model_label(catalog, board.models[i]) for i in order]
+    rows = [f"{k}. {model_label(catalog, board.models[i])}" for k, i in enumerate(order, 1)]
+    columns = [str(k) for k in range(1, len(order) + 1)]
     pick = np.ix_(order, order)
-    observed = pd.DataFrame(board.win_rate[pick], index=labels, columns=labels)
-    predicted = pd.DataFrame(board.predicted[pick], index=labels, columns=labels)
-    battles = pd.DataFrame(board.battles[pick].astype(int), index=labels, columns=labels)
-    left, right = st.columns(2)
+    observed = pd.DataFrame(board.win_rate[pick], index=rows, columns=columns)
+    predicted = pd.DataFrame(board.predicted[pick], index=rows, columns=columns)
+    battles = pd.DataFrame(board.battles[pick].astype(int), index=rows, columns=columns)
+    side_by_side = len(order) <= SIDE_BY_SIDE_MODELS
+    left, right = st.columns(2) if side_by_side else (st.container(), st.container())
     left.markdown(f"#### {t('leaderboard.win_rate_title')}")
     left.caption(t("leaderboard.win_rate_caption"))
     left.dataframe(observed.style.format("{:.0%}", na_rep="–"), width="stretch", placeholder="–")
