@@ -13,7 +13,7 @@ from core.arena_board import (
     AnnotatedVote,
     ArenaBoard,
     BoardOptions,
-    annotated_votes,
+    VoteAnnotations,
     category_counts,
     fit_board,
 )
@@ -22,6 +22,7 @@ from core.deblinding import names_in_catalog
 from core.leaderboard import ModelPerformance, current_performance, votes_csv
 from core.ratings import Leaderboard
 from core.store.db import database_url
+from core.store.judged_battles import votes_without_text
 from core.store.measurements import measurement_stamp
 from core.store.votes import vote_stamp
 from ui import state
@@ -35,18 +36,24 @@ catalog = services.catalog
 user = state.current_user()
 
 
-# Annotating every vote (style, categories, de-blinding) reads every battle's
-# text, and the bootstrap is not free: both are kept until a vote is added or
-# removed (keyed by the database too, so a process that switches databases, as
-# the tests do, never mixes them). The annotations are shared, not copied.
+# Annotating a vote (style, categories, de-blinding) reads its battle's text:
+# the annotations are kept per database for the process, so a new vote costs
+# one battle's reading; a process that switches databases, as the tests do,
+# never mixes them. The boards (the bootstrap is not free) are kept until a
+# vote is added or removed.
+@st.cache_resource(max_entries=4, show_spinner=False)
+def annotations(database: str) -> VoteAnnotations:
+    return VoteAnnotations(names_in_catalog(catalog))
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
-def votes(database: str, vote_count: int, last_vote_id: int) -> tuple[AnnotatedVote, ...]:
-    return annotated_votes(names_in_catalog(catalog))
+def votes(database: str, stamp: tuple[int, int, int]) -> tuple[AnnotatedVote, ...]:
+    return annotations(database).refresh()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def ratings(database: str, vote_count: int, last_vote_id: int, options: BoardOptions) -> ArenaBoard:
-    return fit_board(votes(database, vote_count, last_vote_id), options)
+def ratings(database: str, stamp: tuple[int, int, int], options: BoardOptions) -> ArenaBoard:
+    return fit_board(votes(database, stamp), options)
 
 
 @st.cache_data(max_entries=4, show_spinner=False, ttl=600)
@@ -256,11 +263,13 @@ def exports() -> None:
 
 st.markdown(f"## {t('leaderboard.title')}")
 st.caption(t("leaderboard.intro"))
-stamp = vote_stamp()
-annotated = votes(database_url(), stamp.count, stamp.last_id)
+counted = vote_stamp()
+# a vote added or removed, or a battle deleted (its vote stays, its text goes)
+stamp = (counted.count, counted.last_id, votes_without_text())
+annotated = votes(database_url(), stamp)
 if annotated:
     options = board_options(annotated)
-    fitted = ratings(database_url(), stamp.count, stamp.last_id, options)
+    fitted = ratings(database_url(), stamp, options)
     selection_caption(fitted)
     if fitted.board.ratings:
         ratings_table(fitted.board)

@@ -3,7 +3,13 @@ and which votes each board is fitted on (real SQLite database)."""
 
 import pytest
 
-from core.arena_board import BoardOptions, annotated_votes, category_counts, fit_board
+from core.arena_board import (
+    BoardOptions,
+    VoteAnnotations,
+    annotated_votes,
+    category_counts,
+    fit_board,
+)
 from core.battle_categories import categories, language_of
 from core.deblinding import is_deblinded, self_identification
 from core.store import comparisons as comparison_store
@@ -171,3 +177,23 @@ def test_boards_select_votes_by_category_and_leave_deblinded_battles_out(db):
     styled = fit_board(votes, BoardOptions(style_control=True), rounds=10)
     assert (styled.used, styled.without_text) == (5, 1)
     assert len(styled.board.style_effects) == 4
+
+
+def test_annotations_are_kept_between_refits_and_follow_deleted_battles(db):
+    user = local_user()
+    first = judged_battle(user.id, "m1", "m2", "a", prompts=["Write a poem"])
+    judged_battle(
+        user.id, "m1", "m2", "b", prompts=["写一首诗"], answers_a=["好"], answers_b=["嗯"]
+    )
+    annotations = VoteAnnotations()
+    before = annotations.refresh()
+    judged_battle(user.id, "m2", "m1", "a", prompts=["What is 2 + 2?"])
+    after = annotations.refresh()
+    assert len(after) == 3
+    assert after[0] is before[0] and after[1] is before[1]  # not read again
+    assert "math" in after[2].categories
+
+    comparison_store.delete_comparison(user.id, first)
+    deleted = annotations.refresh()
+    assert not deleted[0].text_known and deleted[0].categories == frozenset()
+    assert deleted[1] is before[1]

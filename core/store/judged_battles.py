@@ -10,12 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.store.db import session
 from core.store.models import Message, Vote
 
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """A vote as stored: its models, outcome and the two answers it judged
+    (None once the battle was deleted)."""
+
+    vote_id: int
+    model_a: str
+    model_b: str
+    outcome: str
+    message_a_id: int | None
+    message_b_id: int | None
 
 
 @dataclass(frozen=True)
@@ -40,21 +53,39 @@ class _Row:
     content: str
 
 
-def judged_battles() -> list[JudgedBattle]:
-    """Every vote, oldest first, with its battle's text where it still exists."""
+def vote_rows() -> list[VoteRow]:
+    """Every vote, oldest first, without text: cheap enough for every refit."""
     with session() as db:
-        votes = db.execute(
+        rows = db.execute(
             select(
                 Vote.id, Vote.model_a, Vote.model_b, Vote.outcome,
                 Vote.message_a_id, Vote.message_b_id,
             ).order_by(Vote.id)
         ).all()  # fmt: skip
-        judged = [m for v in votes for m in (v.message_a_id, v.message_b_id) if m is not None]
+    return [VoteRow(*row) for row in rows]
+
+
+def votes_without_text() -> int:
+    """Votes whose battle was deleted: with the vote stamp, a cache key for
+    anything derived from the battles' text (deleting changes no vote count)."""
+    with session() as db:
+        missing = (Vote.message_a_id.is_(None)) | (Vote.message_b_id.is_(None))
+        return db.scalar(select(func.count(Vote.id)).where(missing)) or 0
+
+
+def judged_battles(votes: list[VoteRow] | None = None) -> list[JudgedBattle]:
+    """These votes (every vote by default) with their battles' text where it
+    still exists. A vote's text never changes once cast (a judged answer is
+    complete, and edits and regenerations are new messages), so a caller that
+    keeps what it derived reads only the votes it has not seen."""
+    votes = vote_rows() if votes is None else votes
+    judged = [m for v in votes for m in (v.message_a_id, v.message_b_id) if m is not None]
+    with session() as db:
         conversations = _conversations_of(db, judged)
         messages = _messages_of(db, sorted(set(conversations.values())))
     return [
         JudgedBattle(
-            vote.id, vote.model_a, vote.model_b, vote.outcome,
+            vote.vote_id, vote.model_a, vote.model_b, vote.outcome,
             *_sides(messages, vote.message_a_id, vote.message_b_id),
         )
         for vote in votes

@@ -1,6 +1,7 @@
 """The leaderboard page: ratings from votes, intervals, matrices, performance, exports,
 style control, category boards and de-blinded battles."""
 
+from core.store import comparisons as comparison_store
 from core.store.users import local_user
 from tests.app.conftest import texts
 from tests.battle_helpers import judged_battle
@@ -96,6 +97,21 @@ def test_deblinded_battles_are_left_out_unless_included(app):
     app.toggle(key="lb-deblinded").set_value(True).run()
     assert "Votes: 7" in texts(app) and "de-blinded" not in texts(app)
     assert top_model(app) == "Demo Swift · offline"
+
+
+def test_a_deleted_battle_leaves_the_category_boards_at_once(app):
+    open_leaderboard(app)
+    user = local_user()
+    judged_battle(user.id, "demo-thinker", "demo-swift", "a", prompts=["你好"])
+    deleted = judged_battle(user.id, "demo-thinker", "demo-swift", "a", prompts=["早上好"])
+    app.run()
+    assert "Chinese (2)" in app.selectbox(key="lb-category").options
+    comparison_store.delete_comparison(user.id, deleted)
+    app.run()
+    assert "Chinese (1)" in app.selectbox(key="lb-category").options
+    assert "Votes: 2" in texts(app)  # the raw board over all battles keeps the vote
+    app.selectbox(key="lb-category").set_value("zh").run()
+    assert "Votes: 1" in texts(app) and "1 without their battle (deleted) left out" in texts(app)
 
 
 def test_category_boards(app):
