@@ -269,7 +269,8 @@ stamp = (counted.count, counted.last_id, votes_without_text())
 annotated = votes(database_url(), stamp)
 if annotated:
     options = board_options(annotated)
-    fitted = ratings(database_url(), stamp, options)
+    with st.spinner(t("leaderboard.fitting"), show_time=True):  # seconds with 100,000 votes
+        fitted = ratings(database_url(), stamp, options)
     selection_caption(fitted)
     if fitted.board.ratings:
         ratings_table(fitted.board)

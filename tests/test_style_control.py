@@ -105,3 +105,21 @@ def test_the_normalised_difference_is_lmarenas():
 def test_no_votes_no_board():
     board = style_controlled_leaderboard([])
     assert board.ratings == () and board.votes == 0
+
+
+def test_bootstrap_intervals_of_the_style_fit_cover_the_truth_at_about_95_percent():
+    """Simulated arenas: the intervals of the three ratings and of the length
+    effect should contain the true values about 95 % of the time (30 × 4)."""
+    truth = 1000 + ELO_SCALE * (SUBSTANCE - SUBSTANCE.mean())
+    covered = []
+    for seed in range(30):
+        votes = simulate(600, seed=200 + seed)
+        _, sd = style_covariates(votes)
+        board = style_controlled_leaderboard(votes, rounds=100, seed=seed)
+        rating = {r.model_id: r for r in board.ratings}
+        covered += [
+            rating[m].low <= t <= rating[m].high for m, t in zip(MODELS, truth, strict=True)
+        ]
+        length = board.style_effects[0]  # β is per sd of the normalised difference
+        covered.append(length.low <= ELO_SCALE * LENGTH_PULL * sd[0] <= length.high)
+    assert 0.87 <= np.mean(covered) <= 0.995, np.mean(covered)
