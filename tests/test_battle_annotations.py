@@ -197,3 +197,14 @@ def test_annotations_are_kept_between_refits_and_follow_deleted_battles(db):
     deleted = annotations.refresh()
     assert not deleted[0].text_known and deleted[0].categories == frozenset()
     assert deleted[1] is before[1]
+
+
+def test_annotations_keep_no_text_and_no_user(db):
+    user = local_user()
+    judged_battle(
+        user.id, "m1", "m2", "a", prompts=["my secret plan xq17"],
+        answers_a=["answer zz42 **bold**"], answers_b=["我是秘密回答"],
+    )  # fmt: skip
+    kept = repr(annotated_votes()) + repr(VoteAnnotations().refresh())
+    for text in ("xq17", "zz42", "秘密", "bold", user.username):
+        assert text not in kept
