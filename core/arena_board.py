@@ -110,9 +110,8 @@ class VoteAnnotations:
             keys = [(r.vote_id, r.message_a_id, r.message_b_id) for r in rows]
             unseen = [r for r, key in zip(rows, keys, strict=True) if key not in self._known]
             fresh = {b.vote_id: annotate(b, self._names) for b in judged_battles(unseen)}
-            known = {
-                key: self._known.get(key) or fresh[key[0]] for key in keys
-            }  # votes no longer stored are dropped
+            # rebuilt from the stored votes, so a vote that is gone is dropped
+            known = {key: self._known.get(key) or fresh[key[0]] for key in keys}
             self._known = known
             return tuple(known[key] for key in keys)
 
