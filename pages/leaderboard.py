@@ -266,7 +266,8 @@ st.caption(t("leaderboard.intro"))
 counted = vote_stamp()
 # a vote added or removed, or a battle deleted (its vote stays, its text goes)
 stamp = (counted.count, counted.last_id, votes_without_text())
-annotated = votes(database_url(), stamp)
+with st.spinner(t("leaderboard.reading"), show_time=True):  # after a restart: ~1 ms a vote
+    annotated = votes(database_url(), stamp)
 if annotated:
     options = board_options(annotated)
     with st.spinner(t("leaderboard.fitting"), show_time=True):  # seconds with 100,000 votes
