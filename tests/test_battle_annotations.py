@@ -177,6 +177,8 @@ def test_boards_select_votes_by_category_and_leave_deblinded_battles_out(db):
     styled = fit_board(votes, BoardOptions(style_control=True), rounds=10)
     assert (styled.used, styled.without_text) == (5, 1)
     assert len(styled.board.style_effects) == 4
+    english_styled = fit_board(votes, BoardOptions(style_control=True, category="en"), rounds=10)
+    assert (english_styled.used, english_styled.deblinded_left_out) == (4, 1)
 
 
 def test_annotations_are_kept_between_refits_and_follow_deleted_battles(db):
