@@ -40,7 +40,7 @@ user = state.current_user()
 # the annotations are kept per database for the process, so a new vote costs
 # one battle's reading; a process that switches databases, as the tests do,
 # never mixes them. The boards (the bootstrap is not free) are kept until a
-# vote is added or removed.
+# vote is added or removed or a battle is deleted.
 @st.cache_resource(max_entries=4, show_spinner=False)
 def annotations(database: str) -> VoteAnnotations:
     return VoteAnnotations(names_in_catalog(catalog))
@@ -73,10 +73,10 @@ def board_options(annotated: tuple[AnnotatedVote, ...]) -> BoardOptions:
     counts = category_counts(annotated, include_deblinded)
     category = bar.selectbox(
         t("leaderboard.category"),
-        [None, *CATEGORIES],
+        [ALL_BATTLES, *CATEGORIES],
         format_func=lambda c: (
             t("leaderboard.all_battles")
-            if c is None
+            if c == ALL_BATTLES
             else t(f"leaderboard.categories.{c}", n=t.number(counts[c]))
         ),
         key="lb-category",
