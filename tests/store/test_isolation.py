@@ -185,6 +185,8 @@ UNSCOPED = {
     "votes.vote_tallies": "leaderboard: counts per model pair, no user, no text",
     "votes.all_votes": "leaderboard: model pairs and outcomes, no user, no text",
     "measurements.*": "leaderboard: timings and token counts per model, no user, no text",
+    "judged_battles.*": "leaderboard: every battle's text is read in core/arena_board to "
+    "count style, categories and de-blinding; only numbers and flags leave it, no user",
     "erase.forget_deleted_text": "maintenance after a deletion (the index, the WAL)",
     "index_upkeep.*": "maintenance: merging the search index in the background",
     "search.parse_query": "pure: text -> terms",
