@@ -27,4 +27,6 @@ def question_with_files(question: str, files: Sequence[Attachment]) -> str:
     """The question preceded by each text file (images go as image parts or
     as their description, which is text too)."""
     blocks = [wrapped(f.name, f.text) for f in files if f.text]
-    return "\n".join([*blocks, question]) if blocks else question
+    if not blocks:
+        return question
+    return "\n".join([*blocks, question] if question else blocks)

@@ -25,7 +25,7 @@ from core.demo.replies import (
 from core.demo.server import ChatRequest, LocalOpenAIServer
 from core.tokens import count_text
 
-DEMO_MODELS = {"demo-thinker": True, "demo-swift": False}  # upstream name -> thinks
+DEMO_MODELS = {"demo-thinker": True, "demo-swift": False, "demo-eye": False}  # name -> thinks
 
 # A token is about four characters in English, one character in Chinese.
 _PIECES = re.compile(r"\s*[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]|\s*[^\s\u3400-\u9fff]{1,6}|\s+")
