@@ -6,11 +6,14 @@ from contextlib import nullcontext
 
 import streamlit as st
 
+from core.attachments import AttachmentRefused
 from core.chat import Choice
 from core.errors import AppError, RecordNotFound
+from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
+from ui import attachments as files_ui
 from ui import state
 from ui.answer_tools import copy_button, regenerate_buttons
 from ui.bootstrap import ensure_run_through_app
@@ -215,6 +218,7 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
     messages, earlier, later, target = window(conversation)
     show_earlier(conversation, len(messages), earlier, later)
     versions = message_store.alternatives(user.id, conversation.id, messages)
+    files = attachment_store.summaries_of(user.id, [m.id for m in messages if m.role == "user"])
     busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
     live: list[LiveAnswer] = []
     for index, message in enumerate(messages):
@@ -222,7 +226,13 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
         marked = st.container(key=marker_key(message.id)) if message.id == target else nullcontext()
         with marked:
             if message.role == "user":
-                question(message, versions.get(message.id), picked, busy=busy)
+                question(
+                    message,
+                    versions.get(message.id),
+                    picked,
+                    busy=busy,
+                    files=files.get(message.id),
+                )
             else:
                 live_answer = answer(
                     message, versions.get(message.id), picked, last=last, busy=busy
@@ -236,13 +246,20 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
 
 
 def question(
-    message: MessageView, versions: list[int] | None, picked: Picked, *, busy: bool
+    message: MessageView,
+    versions: list[int] | None,
+    picked: Picked,
+    *,
+    busy: bool,
+    files: list | None = None,
 ) -> None:
     if is_editing(message.id):
         edit_form(t, user.id, message, choice_from(picked))
         return
 
     def footer() -> None:
+        if files:
+            files_ui.chips(t, files, label_of=model_label_of)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             edit_button(t, message, disabled=busy)
             if versions:
@@ -271,21 +288,45 @@ def answer(
     return None
 
 
-def send(conversation: ConversationView | None, prompt: str | None, picked: Picked) -> None:
-    """Send `prompt` (the chat input's, if None). A callback: it runs before the
-    script does, so the request leaves at once and this run already draws the
-    question, the live answer and the new conversation in the sidebar."""
+def model_label_of(model_id: str) -> str:
+    model = catalog.model(model_id)
+    return model.label if model else model_id
+
+
+def send(
+    conversation: ConversationView | None,
+    prompt: str | None,
+    picked: Picked,
+    attached: list | None = None,
+) -> None:
+    """Send `prompt` (the chat input's, if None) with its files. A callback: it
+    runs before the script does, so the request leaves at once and this run
+    already draws the question, the live answer and the new conversation in
+    the sidebar. Files are read here (bounded in size and time); refused ones
+    are listed and the rest go."""
+    st.session_state.pop("attachment-refusals", None)  # shown until the next send
     if prompt is None:
-        prompt = st.session_state.get("chat-input")
-    if not prompt or not picked.available:
+        prompt, attached = files_ui.submitted(t, st.session_state.get("chat-input"))
+    attached = attached or []
+    if (not prompt and not attached) or not picked.available:
         return
     try:
         sent = chat.send(
-            user.id, conversation.id if conversation else None, prompt, choice_from(picked)
+            user.id,
+            conversation.id if conversation else None,
+            prompt,
+            choice_from(picked),
+            files=attached,
         )
     except AppError as error:
-        # Keep what was typed on screen until it is sent: nothing is lost.
-        st.session_state["unsent"] = {"text": prompt, "error": (error.kind, error.detail)}
+        # Keep what was typed (and the files read) until it is sent: nothing is lost.
+        detail = files_ui.refusal_text(t, error) if isinstance(error, AttachmentRefused) else None
+        st.session_state["unsent"] = {
+            "text": prompt,
+            "files": attached,
+            "error": (error.kind, error.detail),
+            "sentence": detail,
+        }
         return
     st.session_state.pop("unsent", None)
     clear_focus()
@@ -313,23 +354,29 @@ else:
 unsent = st.session_state.get("unsent")
 if unsent:
     kind, detail = unsent["error"]
-    st.error(describe(t, kind, detail), icon=":material/error:")
+    st.error(unsent.get("sentence") or describe(t, kind, detail), icon=":material/error:")
     st.caption(t("chat.unsent"))
     render_kept_text(unsent["text"])
+    files_ui.chips(t, unsent.get("files") or [])
     st.button(
         t("chat.send_again"),
         icon=":material/send:",
         key="send-again",
         on_click=send,
-        args=(conversation, unsent["text"], picked),
+        args=(conversation, unsent["text"], picked, unsent.get("files")),
     )
+files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 
 busy = bool(live)
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
+files_ui.limit_caption(t)
 st.chat_input(
     placeholder,
     disabled=busy or not picked.available,
     key="chat-input",
+    accept_file="multiple",
+    file_type=files_ui.FILE_TYPES,
+    max_upload_size=files_ui.MAX_UPLOAD_MB,
     on_submit=send,
     args=(conversation, None, picked),
 )

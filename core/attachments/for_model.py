@@ -55,13 +55,15 @@ def vision_models(catalog: Catalog) -> list[Model]:
 def prepare(catalog: Catalog, model: Model, files: Sequence[Attachment]) -> list[Attachment]:
     """The files as they will be stored and sent to `model`: for a text-only
     model each image gets a description by a vision model, or the send is
-    refused (`AttachmentRefused("no_vision")`) before anything is stored."""
+    refused (`AttachmentRefused`, naming the models that can see) before anything is stored."""
     images = [f for f in files if f.kind == IMAGE]
     if model.vision or not images:
         return list(files)
     describer = describer_for(catalog, model)
     if describer is None:
-        raise AttachmentRefused("no_vision", images[0].name, model=model.label, models="")
+        able = ", ".join(m.label for m in catalog.models.values() if m.vision)
+        reason = "no_vision" if able else "no_vision_none"
+        raise AttachmentRefused(reason, images[0].name, model=model.label, models=able)
     return [describe(catalog, describer, f) if f.kind == IMAGE else f for f in files]
 
 

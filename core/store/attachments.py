@@ -81,3 +81,34 @@ def attachment_of(row: AttachmentRow) -> Attachment:
         mime=row.mime,
         note=row.note,
     )
+
+
+def summaries_of(user_id: int, message_ids: Iterable[int]) -> dict[int, list[Attachment]]:
+    """Name, format, size, tokens and note of each message's files, without
+    their text or bytes: what a page shows on every rerun, kept cheap."""
+    ids = list(set(message_ids))
+    if not ids:
+        return {}
+    found: dict[int, list[Attachment]] = defaultdict(list)
+    columns = (
+        AttachmentRow.message_id,
+        AttachmentRow.name,
+        AttachmentRow.format,
+        AttachmentRow.size,
+        AttachmentRow.tokens,
+        AttachmentRow.mime,
+        AttachmentRow.note,
+    )
+    with session() as db:
+        rows = db.execute(
+            select(*columns)
+            .join(Message, Message.id == AttachmentRow.message_id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(AttachmentRow.message_id.in_(ids), Conversation.user_id == user_id)
+            .order_by(AttachmentRow.message_id, AttachmentRow.position)
+        )
+        for message_id, name, fmt, size, tokens, mime, note in rows:
+            found[message_id].append(
+                Attachment(name=name, format=fmt, size=size, tokens=tokens, mime=mime, note=note)
+            )
+    return dict(found)

@@ -124,7 +124,7 @@ def test_with_no_vision_model_the_send_is_refused_and_nothing_stored(make_servic
     shot = read_attachment("shot.png", files.png(64, 32))
     with pytest.raises(AttachmentRefused) as refused:
         chat.send(user.id, None, "What is in it?", Choice("text"), files=[shot])
-    assert refused.value.reason == "no_vision"
+    assert refused.value.reason == "no_vision_none"
     assert server.requests == []
     with session() as db:
         assert db.scalar(select(func.count()).select_from(Message)) == 0

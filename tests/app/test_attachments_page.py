@@ -1,0 +1,61 @@
+"""Attaching files on the chat page, through Streamlit's AppTest (1.67 stages
+files on the chat input with `upload`)."""
+
+from core.store import attachments as attachment_store
+from core.store import conversations as conversation_store
+from core.store import messages as message_store
+from core.store.users import local_user
+from tests.app.conftest import texts
+from tests.attachments import files
+
+
+def question_of(user):
+    conversation = conversation_store.list_conversations(user.id)[0]
+    return next(m for m in message_store.branch(user.id, conversation.id) if m.role == "user")
+
+
+def test_the_limit_is_shown_beside_the_input(app):
+    app.run()
+    assert any("10 MB each" in c.value for c in app.caption)
+
+
+def test_a_pdf_is_read_sent_and_shown_as_a_chip(app):
+    app.run()
+    pdf = files.pdf("Quarterly revenue rose")
+    app.chat_input[0].upload("report.pdf", pdf, "application/pdf").set_value("Summarise").run()
+    assert not app.exception
+    user = local_user()
+    question = question_of(user)
+    stored = attachment_store.of_messages(user.id, [question.id])[question.id]
+    assert [(f.name, f.format) for f in stored] == [("report.pdf", "pdf")]
+    assert "Quarterly revenue rose" in stored[0].text
+    captions = [c.value for c in app.caption]
+    assert any("report.pdf" in c and "tokens" in c for c in captions), captions
+    # The demo model names what it was sent, and does not pretend to have read it.
+    assert "I received these attachments" in texts(app)
+
+
+def test_a_refused_file_is_listed_and_the_question_still_goes(app):
+    app.run()
+    bomb = files.zip_bomb_docx(120)
+    app.chat_input[0].upload("plan.docx", bomb).set_value("What is in it?").run()
+    assert not app.exception
+    warnings = " ".join(w.value for w in app.warning)
+    assert "plan.docx" in warnings and "zip bomb" in warnings
+    user = local_user()
+    question = question_of(user)
+    assert question.content == "What is in it?"
+    assert attachment_store.of_messages(user.id, [question.id]) == {}
+
+
+def test_an_image_to_a_text_only_model_is_described_by_the_demo_vision_model(app):
+    app.run()
+    app.chat_input[0].upload("chart.png", files.png(80, 40), "image/png").set_value("Read it").run()
+    assert not app.exception
+    user = local_user()
+    question = question_of(user)
+    stored = attachment_store.of_messages(user.id, [question.id])[question.id]
+    assert stored[0].note == "described_by:demo-eye"
+    assert "described by Demo Eye" in stored[0].text
+    captions = " ".join(c.value for c in app.caption)
+    assert "described by Demo Eye · offline" in captions
