@@ -12,6 +12,7 @@ from core.errors import AppError, RecordNotFound
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
+from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
 from ui import state
@@ -369,6 +370,8 @@ files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 
 busy = bool(live)
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
+if conversation is not None:
+    files_ui.context_caption(t, branch_tokens(user.id, conversation.id), picked.model)
 files_ui.limit_caption(t)
 st.chat_input(
     placeholder,

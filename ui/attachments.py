@@ -16,8 +16,10 @@ import streamlit as st
 from core.attachments import Attachment, AttachmentRefused, limits, read_attachment
 from core.attachments.for_model import DESCRIBED_BY
 from core.attachments.read import NO_TEXT_LAYER
+from core.catalog import Model
 from core.i18n import Translator
 from core.markdown import prepare_markdown
+from core.tokens import input_budget
 
 # What the clip button offers. The type is still decided from the bytes:
 # this list only spares people picking a file the app cannot read.
@@ -35,6 +37,17 @@ def limit_caption(t: Translator) -> None:
     st.caption(
         f":material/attach_file: {t('attachments.limit', files=limits.MAX_FILES, mb=MAX_UPLOAD_MB)}"
     )
+
+
+def context_caption(t: Translator, tokens: int, model: Model) -> None:
+    """How much of the model's context the conversation fills, before sending:
+    nothing is left out without the person having been told."""
+    budget = input_budget(model.context_window, model.max_output_tokens)
+    params = {"tokens": t.number(tokens), "budget": t.number(budget), "model": model.label}
+    if tokens > budget:
+        st.warning(t("attachments.context_over", **params), icon=":material/data_usage:")
+    elif tokens:
+        st.caption(f":material/data_usage: {t('attachments.context_use', **params)}")
 
 
 def refusal_text(t: Translator, refused: AttachmentRefused) -> str:

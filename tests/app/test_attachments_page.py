@@ -59,3 +59,24 @@ def test_an_image_to_a_text_only_model_is_described_by_the_demo_vision_model(app
     assert "described by Demo Eye" in stored[0].text
     captions = " ".join(c.value for c in app.caption)
     assert "described by Demo Eye · offline" in captions
+
+
+def test_the_context_a_conversation_fills_is_shown_before_the_next_send(app):
+    app.run()
+    text = files.docx(["clause " * 3000])
+    app.chat_input[0].upload("long.docx", text).set_value("Check").run()
+    assert not app.exception
+    captions = " ".join(c.value for c in app.caption)
+    assert "This conversation takes about" in captions
+    assert "tokens Demo Thinker · offline reads" in captions
+
+
+def test_a_file_larger_than_the_context_window_is_said_not_trimmed_silently(app):
+    app.run()
+    huge = ("lorem ipsum dolor sit amet " * 14000).encode()  # about 70k tokens
+    app.chat_input[0].upload("huge.txt", huge, "text/plain").set_value("Summarise").run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.error)
+    assert "too long for this model" in errors
+    warnings = " ".join(w.value for w in app.warning)
+    assert "Demo Thinker · offline reads" in warnings

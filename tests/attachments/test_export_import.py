@@ -65,3 +65,17 @@ def test_an_import_whose_image_is_not_an_image_is_refused(alice):
     with pytest.raises(ImportRejected):
         import_conversations(bob.id, document)
     assert conversation_store.list_conversations(bob.id) == []
+
+
+def test_the_context_use_counts_the_branch_and_its_files(alice):
+    from core.store.context_use import branch_tokens
+
+    conversation, question, attached = chat_with_files(alice)
+    used = branch_tokens(alice.id, conversation.id)
+    assert used >= sum(f.tokens for f in attached) + len("Compare") // 4
+    big = read_attachment("long.txt", ("word " * 5000).encode())
+    other = message_store.append_message(
+        alice.id, conversation.id, role="user", content="More", parent_id=question.id
+    )
+    attachment_store.attach(alice.id, other.id, [big])
+    assert branch_tokens(alice.id, conversation.id) >= used + big.tokens
