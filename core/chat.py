@@ -142,6 +142,9 @@ class ChatService:
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
         self.admit(user_id, text)
         question = self._store_question(user_id, conversation, text, old.parent_id)
+        # The edited question keeps the files of the one it replaces.
+        kept = attachment_store.of_messages(user_id, [old.id]).get(old.id, [])
+        attachment_store.attach(user_id, question.id, kept)
         return self._answer(user_id, conversation, question, choice)
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:

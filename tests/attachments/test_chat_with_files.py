@@ -141,3 +141,16 @@ def test_attachments_are_erased_with_the_conversation(make_service, user, server
     erase.delete_conversation(user.id, sent.conversation_id)
     with session() as db:
         assert db.scalar(select(func.count()).select_from(AttachmentRow)) == 0
+
+
+def test_an_edited_question_keeps_its_files(make_service, user, server):
+    chat = make_service()
+    notes = read_attachment("notes.md", b"- milk\n- tea")
+    first = chat.send(user.id, None, "What to buy?", Choice("text"), files=[notes])
+    chat.worker.wait(first.assistant_message_id)
+    edited = chat.edit(user.id, first.user_message_id, "What to buy first?", Choice("text"))
+    chat.worker.wait(edited.assistant_message_id)
+    assert user_texts(server.requests[1]) == [
+        "[file name]: notes.md\n[file content begin]\n- milk\n- tea\n[file content end]\n"
+        "What to buy first?"
+    ]
