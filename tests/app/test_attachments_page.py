@@ -80,3 +80,15 @@ def test_a_file_larger_than_the_context_window_is_said_not_trimmed_silently(app)
     assert "too long for this model" in errors
     warnings = " ".join(w.value for w in app.warning)
     assert "Demo Thinker · offline reads" in warnings
+
+
+def test_a_hostile_file_name_is_shown_as_literal_text(app):
+    app.run()
+    name = "![x](https:evil.example) [click](javascript:alert(1)) **bold** `x`.txt"
+    app.chat_input[0].upload(name, b"hello", "text/plain").set_value("Read").run()
+    assert not app.exception
+    chip = next(c.value for c in app.caption if "tokens" in c.value and "evil" in c.value)
+    # Inline code (a fence longer than any backtick run inside): the browser shows
+    # these characters, it does not fetch or link them.
+    assert chip.startswith(":material/attach_file: `` ![x](https:evil.example) [click]")
+    assert "**bold** `x`.txt `` · 5 B" in chip
