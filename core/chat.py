@@ -91,7 +91,7 @@ class ChatService:
         if conversation_id is not None:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
         if not admitted:
-            self.admit(user_id, text, adding_bytes=_bytes_of(text, files))
+            self.admit(user_id, text, adding_bytes=send_bytes(text, files))
         files = self._files_for(choice, files)
         if conversation_id is None:
             title_text = text or ", ".join(f.name for f in files)
@@ -424,7 +424,7 @@ class ChatService:
         return fitted, files
 
 
-def _bytes_of(text: str, files: Sequence[Attachment]) -> int:
+def send_bytes(text: str, files: Sequence[Attachment]) -> int:
     """What a send adds to the text a person keeps: the question and its files."""
     size = len(text.encode("utf-8", "surrogatepass"))
     return size + sum(

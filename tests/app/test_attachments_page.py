@@ -92,3 +92,22 @@ def test_a_hostile_file_name_is_shown_as_literal_text(app):
     # these characters, it does not fetch or link them.
     assert chip.startswith(":material/attach_file: `` ![x](https:evil.example) [click]")
     assert "**bold** `x`.txt `` · 5 B" in chip
+
+
+def test_compare_gives_the_file_to_every_column(app):
+    from core.store import comparisons as comparison_store
+    from core.store.comparisons import COMPARE
+
+    app.run()
+    app.switch_page("pages/compare.py").run()
+    table = files.xlsx({"Prices": [["item", "eur"], ["tea", 3]]})
+    app.chat_input(key="compare-input").upload("prices.xlsx", table).set_value("Cheapest?").run()
+    assert not app.exception
+    user = local_user()
+    comparison = comparison_store.list_comparisons(user.id, COMPARE)[0]
+    for conversation_id in comparison.conversation_ids:
+        (question, *_) = message_store.branch(user.id, conversation_id)
+        (stored,) = attachment_store.of_messages(user.id, [question.id])[question.id]
+        assert "| tea | 3 |" in stored.text
+    assert texts(app).count("I received these attachments") == 2
+    assert any("prices.xlsx" in c.value and "tokens" in c.value for c in app.caption)
