@@ -65,7 +65,12 @@ def docx_text(data: bytes, name: str) -> str:
 
 
 def xlsx_text(data: bytes, name: str) -> str:
-    """Every sheet as a Markdown table under its name, values not formulas."""
+    """Every sheet as a Markdown table under its name, values not formulas.
+
+    A big workbook is cut, and the text says where: at `MAX_SHEET_ROWS` rows a
+    sheet, and once the tables reach `MAX_TEXT_CHARS` (what follows would not
+    fit any model's context anyway).
+    """
     import openpyxl
 
     try:
@@ -74,19 +79,36 @@ def xlsx_text(data: bytes, name: str) -> str:
         log.info("unreadable xlsx: %s", error)
         raise AttachmentRefused("unreadable", name) from error
     try:
-        parts = []
+        parts: list[str] = []
+        size = 0
         for sheet in book.worksheets:
-            rows = []
-            for row in sheet.iter_rows(values_only=True):
-                if len(rows) >= limits.MAX_SHEET_ROWS:
-                    break
-                if any(value is not None for value in row):
-                    rows.append(["" if v is None else v for v in row])
-            table = markdown_table(_trimmed(rows)) if rows else "(empty)"
-            parts.append(f"## {sheet.title}\n\n{table}")
+            if size >= limits.MAX_TEXT_CHARS:
+                parts.append(f"(sheet “{sheet.title}” and the ones after it were left out)")
+                break
+            part = _sheet_text(sheet, limits.MAX_TEXT_CHARS - size)
+            parts.append(part)
+            size += len(part)
         return "\n\n".join(parts)
     finally:
         book.close()
+
+
+def _sheet_text(sheet, room: int) -> str:
+    rows: list[list[object]] = []
+    used, cut = 0, ""
+    for row in sheet.iter_rows(values_only=True):
+        if len(rows) >= limits.MAX_SHEET_ROWS:
+            cut = f"(rows after the first {limits.MAX_SHEET_ROWS:,} were left out)"
+            break
+        if used >= room:
+            cut = f"(rows after the first {len(rows):,} were left out: the text is too long)"
+            break
+        if any(value is not None for value in row):
+            cells = ["" if v is None else v for v in row]
+            rows.append(cells)
+            used += sum(len(str(v)) + 3 for v in cells)
+    table = markdown_table(_trimmed(rows)) if rows else "(empty)"
+    return "\n\n".join(p for p in (f"## {sheet.title}", table, cut) if p)
 
 
 def _trimmed(rows: list[list[object]]) -> list[list[object]]:

@@ -29,5 +29,8 @@ def check_zip(data: bytes, name: str) -> None:
     # Small archives may compress well (repetitive XML); only a large one
     # that also inflates far beyond its packed size is a bomb's shape.
     inflates = total > limits.RATIO_CHECKED_FROM and total / packed > limits.MAX_COMPRESSION_RATIO
-    if total > limits.MAX_UNCOMPRESSED_BYTES or inflates:
+    if inflates:
         raise AttachmentRefused("archive_bomb", name)
+    if total > limits.MAX_UNCOMPRESSED_BYTES:
+        mb = limits.MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        raise AttachmentRefused("archive_too_large", name, limit=mb)

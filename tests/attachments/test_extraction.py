@@ -127,3 +127,12 @@ def test_files_are_wrapped_in_r1_template():
         "[file name]: a.md\n[file content begin]\n# Title\n[file content end]\n"
         "[file name]: b.txt\n[file content begin]\nbody\n[file content end]\nSummarise"
     )
+
+
+def test_a_long_sheet_is_cut_and_says_so(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_SHEET_ROWS", 3)
+    data = files.xlsx({"Long": [[n, f"row {n}"] for n in range(10)], "Next": [["kept"]]})
+    text = read_attachment("long.xlsx", data).text
+    assert "| 2 | row 2 |" in text and "row 3" not in text
+    assert "(rows after the first 3 were left out)" in text
+    assert "## Next" in text and "| kept |" in text
