@@ -154,3 +154,28 @@ def test_an_edited_question_keeps_its_files(make_service, user, server):
         "[file name]: notes.md\n[file content begin]\n- milk\n- tea\n[file content end]\n"
         "What to buy first?"
     ]
+
+
+def test_attached_files_count_toward_the_storage_cap(db, server, user):
+    from core.errors import StorageQuotaReached
+    from core.store.usage import stored_bytes
+
+    worker = Worker(
+        parse_catalog(
+            {
+                "providers": {"p1": {"label": "Cloud", "base_url": server.base_url("p1")}},
+                "models": {"text": {"label": "Text", "routes": [{"provider": "p1"}]}},
+                "policy": {"messages_per_minute": 100, "max_stored_mb": 0.05},
+            }
+        )
+    )
+    chat = ChatService(worker.catalog, worker)
+    try:
+        page = read_attachment("page.txt", b"x" * 30_000)
+        sent = chat.send(user.id, None, "One", Choice("text"), files=[page])
+        chat.worker.wait(sent.assistant_message_id)
+        assert stored_bytes(user.id) >= 30_000
+        with pytest.raises(StorageQuotaReached):
+            chat.send(user.id, sent.conversation_id, "Two", Choice("text"), files=[page])
+    finally:
+        worker.shutdown()
