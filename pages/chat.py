@@ -299,17 +299,24 @@ def send(
     prompt: str | None,
     picked: Picked,
     attached: list | None = None,
+    *,
+    describing: bool = False,
 ) -> None:
     """Send `prompt` (the chat input's, if None) with its files. A callback: it
     runs before the script does, so the request leaves at once and this run
     already draws the question, the live answer and the new conversation in
     the sidebar. Files are read here (bounded in size and time); refused ones
-    are listed and the rest go."""
-    st.session_state.pop("attachment-refusals", None)  # shown until the next send
+    are listed and the rest go. Images a vision model must first describe are
+    sent by the script instead (`describe_then_send`), under a spinner."""
     if prompt is None:
+        st.session_state.pop("attachment-refusals", None)  # shown until the next send
         prompt, attached = files_ui.submitted(t, st.session_state.get("chat-input"))
     attached = attached or []
     if (not prompt and not attached) or not picked.available:
+        return
+    describer = files_ui.describer_needed(catalog, picked.model, attached)
+    if describer is not None and not describing:
+        st.session_state["describe-then-send"] = {"text": prompt, "files": attached}
         return
     try:
         sent = chat.send(
@@ -336,8 +343,22 @@ def send(
         state.open_conversation(created.id, created.public_id)
 
 
+def describe_then_send(conversation: ConversationView | None, picked: Picked) -> None:
+    """A send whose images a vision model describes first: that takes seconds,
+    so it runs here, where a spinner can say what is happening."""
+    pending = st.session_state.pop("describe-then-send", None)
+    if not pending:
+        return
+    describer = files_ui.describer_needed(catalog, picked.model, pending["files"])
+    model = describer.label if describer else picked.model.label
+    with st.spinner(t("attachments.describing", model=model, target=picked.model.label)):
+        send(conversation, pending["text"], picked, pending["files"], describing=True)
+    st.rerun()
+
+
 conversation = current_conversation()
 picked = header(conversation)
+describe_then_send(conversation, picked)
 live: list[LiveAnswer] = []
 # The welcome screen and a conversation each have their own slot, and the
 # unused one is cleared explicitly: otherwise the previous view's elements

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from core.attachments import Attachment, AttachmentRefused, limits, read_attachment
-from core.attachments.for_model import DESCRIBED_BY
+from core.attachments.for_model import DESCRIBED_BY, describer_for
 from core.attachments.read import NO_TEXT_LAYER
-from core.catalog import Model
+from core.catalog import Catalog, Model
 from core.i18n import Translator
 from core.markdown import prepare_markdown
 from core.tokens import input_budget
@@ -79,6 +79,13 @@ def submitted(t: Translator, value: object) -> tuple[str, list[Attachment]]:
     if refusals:
         st.session_state["attachment-refusals"] = refusals
     return getattr(value, "text", "") or "", read
+
+
+def describer_needed(catalog: Catalog, model: Model, files: Sequence[Attachment]) -> Model | None:
+    """The vision model that will describe these images for text-only `model`, if any."""
+    if model.vision or not any(f.kind == "image" for f in files):
+        return None
+    return describer_for(catalog, model)
 
 
 def show_refusals(t: Translator, refusals: Sequence[str]) -> None:
