@@ -66,11 +66,11 @@ def of_messages(user_id: int, message_ids: Iterable[int]) -> dict[int, list[Atta
             .order_by(AttachmentRow.message_id, AttachmentRow.position)
         )
         for row in rows:
-            found[row.message_id].append(attachment_of(row))
+            found[row.message_id].append(_attachment_of(row))
     return dict(found)
 
 
-def attachment_of(row: AttachmentRow) -> Attachment:
+def _attachment_of(row: AttachmentRow) -> Attachment:
     return Attachment(
         name=row.name,
         format=row.format,
