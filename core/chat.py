@@ -383,12 +383,16 @@ class ChatService:
             messages = fitted.as_messages()
             if model.vision and not extra:
                 messages = for_model.with_images(messages, files.get(question.id, []))
+            # A fallback that cannot see would be sent image parts it refuses.
+            fallback = choice.allow_fallback and for_model.fallback_can_take(
+                self.catalog, model, messages
+            )
             request = GenerationRequest(
                 model_id=model.id,
                 messages=messages,
                 thinking=choice.thinking,
                 temperature=choice.temperature,
-                allow_fallback=choice.allow_fallback,
+                allow_fallback=fallback,
             )
             job = Job(
                 answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix, lane

@@ -113,3 +113,11 @@ def with_images(messages: list[dict], files: Sequence[Attachment]) -> list[dict]
     last = messages[-1]
     parts = [{"type": "text", "text": last["content"]}, *(image_part(f) for f in images)]
     return [*messages[:-1], {"role": "user", "content": parts}]
+
+
+def fallback_can_take(catalog: Catalog, model: Model, messages: list[dict]) -> bool:
+    """Whether `model`'s fallback may answer this request: not when it carries
+    image parts and the fallback cannot see."""
+    has_images = any(isinstance(m.get("content"), list) for m in messages)
+    fallback = catalog.model(model.fallback or "")
+    return not has_images or fallback is None or fallback.vision

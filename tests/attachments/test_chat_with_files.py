@@ -179,3 +179,33 @@ def test_attached_files_count_toward_the_storage_cap(db, server, user):
             chat.send(user.id, sent.conversation_id, "Two", Choice("text"), files=[page])
     finally:
         worker.shutdown()
+
+
+def test_a_text_only_fallback_is_not_sent_image_parts(db, server, user):
+    from core.demo.replies import ErrorReply
+
+    catalog = parse_catalog(
+        {
+            "providers": {"p1": {"label": "Cloud", "base_url": server.base_url("p1")}},
+            "models": {
+                "eye": {
+                    "label": "Eye",
+                    "vision": True,
+                    "fallback": "text",
+                    "routes": [{"provider": "p1", "model": "vl"}],
+                },
+                "text": {"label": "Text", "routes": [{"provider": "p1", "model": "r1"}]},
+            },
+            "policy": {"messages_per_minute": 100, "max_attempts": 1, "retry_budget_s": 0.5},
+        }
+    )
+    worker = Worker(catalog)
+    chat = ChatService(catalog, worker)
+    try:
+        server.default = lambda r: ErrorReply(503, {"error": {"message": "busy"}})
+        shot = read_attachment("shot.png", files.png(20, 20))
+        sent = chat.send(user.id, None, "Look", Choice("eye"), files=[shot])
+        chat.worker.wait(sent.assistant_message_id, timeout=20)
+        assert server.requests and {r.model for r in server.requests} == {"vl"}
+    finally:
+        worker.shutdown()
