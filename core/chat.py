@@ -34,6 +34,7 @@ from core.store import messages as message_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
+from core.websearch.grounding import SearchAsk, search_query
 from core.worker import CHAT_LANE, Job, Worker
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
@@ -47,6 +48,7 @@ class Choice:
     thinking: bool | None = None
     temperature: float | None = None
     allow_fallback: bool = True
+    web_search: bool = False  # ground the answer in web pages (core/websearch)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,11 @@ class ChatService:
         else:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             conversation_store.update_conversation(
-                user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
+                user_id,
+                conversation.id,
+                model_id=choice.model_id,
+                thinking=choice.thinking,
+                web_search=choice.web_search,
             )
         try:
             question = self._ask(user_id, conversation, text)
@@ -279,7 +285,9 @@ class ChatService:
 
     def _choice_of(self, answer: MessageView) -> Choice:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
-        return Choice(model_id, answer.thinking, answer.temperature)
+        # An answer that searched the web searches again when regenerated or retried.
+        searched = answer.web_sources is not None
+        return Choice(model_id, answer.thinking, answer.temperature, web_search=searched)
 
     def _new_conversation(
         self,
@@ -297,6 +305,8 @@ class ChatService:
             temperature=choice.temperature,
             system_prompt=system_prompt,
         )
+        if choice.web_search:
+            conversation_store.update_conversation(user_id, conversation.id, web_search=True)
         conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
         return conversation
 
@@ -351,7 +361,7 @@ class ChatService:
             "temperature": choice.temperature,
         }
         if not prefix:
-            reset.update(content="", reasoning="")
+            reset.update(content="", reasoning="", web_sources=None)
         message_store.save_progress(answer_id, **reset)
         try:
             if model is None:
@@ -364,6 +374,9 @@ class ChatService:
                 thinking=choice.thinking,
                 temperature=choice.temperature,
                 allow_fallback=choice.allow_fallback,
+                web_search=self._search_ask(user_id, conversation, question, model, fitted, choice)
+                if not prefix
+                else None,
             )
             job = Job(
                 answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix, lane
@@ -375,6 +388,24 @@ class ChatService:
                 answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
             )
             return 0
+
+    def _search_ask(
+        self,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        model: Model,
+        fitted: FittedHistory,
+        choice: Choice,
+    ) -> SearchAsk | None:
+        """What web search is asked for this answer: the query, and the tokens the
+        pages may take (what the history left of the model's input budget)."""
+        if not choice.web_search:
+            return None
+        branch = message_store.branch(user_id, conversation.id, question.id)
+        questions = [m.content for m in branch if m.role == "user"]
+        budget = input_budget(model.context_window, model.max_output_tokens)
+        return SearchAsk(search_query(questions), max(0, budget - fitted.prompt_tokens))
 
     def _fit(
         self,

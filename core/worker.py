@@ -332,4 +332,12 @@ def final_fields(job: Job, snapshot: Snapshot, outcome: str, error: AppError | N
         "reasoning_ms": ms(snapshot.reasoning_s),
         "duration_ms": ms(snapshot.elapsed_s),
         "attempts": snapshot.attempts,
+        **web_sources_field(snapshot),
     }
+
+
+def web_sources_field(snapshot: Snapshot) -> dict:
+    """The web search record of an answer that searched (none otherwise)."""
+    if snapshot.web_sources is None:
+        return {}
+    return {"web_sources": snapshot.web_sources.to_json()}

@@ -113,7 +113,10 @@ def list_conversations(
 
 def update_conversation(user_id: int, conversation_id: int, **fields: object) -> None:
     """Change settings of an owned conversation (model, thinking, pinned…)."""
-    allowed = {"model_id", "thinking", "temperature", "system_prompt", "pinned", "archived"}
+    allowed = {
+        *("model_id", "thinking", "temperature", "system_prompt", "pinned", "archived"),
+        "web_search",
+    }
     if set(fields) - allowed:
         raise ValueError(f"cannot update {set(fields) - allowed}")
     with session() as db:

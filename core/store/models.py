@@ -89,6 +89,7 @@ class Conversation(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+    web_search: Mapped[bool | None] = mapped_column(Boolean)  # the Web search switch (m0007)
 
 
 class Message(Base):
@@ -126,6 +127,7 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+    web_sources: Mapped[str | None] = mapped_column(Text)  # JSON: core/websearch/results.py
 
 
 class Attempt(Base):

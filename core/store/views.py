@@ -48,6 +48,7 @@ class ConversationView:
     archived: bool
     created_at: float
     updated_at: float
+    web_search: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class MessageView:
     attempts: int
     created_at: float
     updated_at: float
+    web_sources: str | None = None  # JSON; read with WebSources.from_json
 
     @property
     def degraded(self) -> bool:
