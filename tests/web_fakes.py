@@ -27,6 +27,7 @@ class Seen:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    body: bytes = b""
 
 
 @dataclass
@@ -38,9 +39,14 @@ class FakeWeb:
         web = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.do_GET()
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                request = Seen(parts.path, parse_qs(parts.query), dict(self.headers))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = Seen(parts.path, parse_qs(parts.query), dict(self.headers), body)
                 web.seen.append(request)
                 route = web.routes.get(parts.path)
                 if route is None:
