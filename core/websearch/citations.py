@@ -16,7 +16,10 @@ from core.websearch.results import Source, WebSources
 
 _CITATION = re.compile(r"\[citation:\s*(\d{1,3})\s*\]", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&])")
+# Markdown's markers, written as character references: they show as themselves
+# and are never syntax. (Backslash escapes would not do: the renderer reads
+# "\[" and "\(" as the math delimiters models write.)
+_MARKDOWN_CHARS = re.compile(r"[\\`*_\[\]()<>#|~$&!]")
 # Characters kept as they are in a link destination; the rest are percent-encoded,
 # so a URL cannot end the link early or open another one.
 _URL_SAFE = ":/?#@!$&*+,;=%~-._"
@@ -33,7 +36,7 @@ def safe_link(url: str) -> str | None:
 
 def escape(text: str) -> str:
     """Text shown as itself in Markdown: one line, every marker escaped."""
-    return _MARKDOWN_CHARS.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_CHARS.sub(lambda m: f"&#{ord(m.group())};", " ".join(text.split()))
 
 
 def link_citations(text: str, sources: WebSources | None) -> str:
@@ -45,7 +48,7 @@ def link_citations(text: str, sources: WebSources | None) -> str:
     def link(match: re.Match[str]) -> str:
         number = int(match.group(1))
         target = links.get(number)
-        return f"[\\[{number}\\]]({target})" if target else f"\\[{number}\\]"
+        return f"[[{number}]]({target})" if target else f"[{number}]"
 
     lines = text.split("\n")
     fence: str | None = None
@@ -61,8 +64,8 @@ def link_citations(text: str, sources: WebSources | None) -> str:
 
 
 def source_line(source: Source) -> str:
-    """One entry of the Sources panel: "1. [Title](link) · site"."""
+    """One entry of the Sources panel (a Markdown list item): "1. [Title](link) · site"."""
     title = escape(source.title[:MAX_TITLE]) or escape(source.site)
     target = safe_link(source.url)
     shown = f"[{title}]({target})" if target else title
-    return f"{source.number}\\. {shown} · {escape(source.site)}"
+    return f"{source.number}. {shown} · {escape(source.site)}"

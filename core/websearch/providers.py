@@ -145,6 +145,74 @@ def _str(value: Any) -> str:
 
 
 _WORDS = re.compile(r"[a-z0-9]{3,}|[\u4e00-\u9fff]", re.IGNORECASE)
+_STOP_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "are",
+        "was",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "when",
+        "where",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "should",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "from",
+        "about",
+        "into",
+        "your",
+        "you",
+        "our",
+        "its",
+        "has",
+        "have",
+        "had",
+        "not",
+        "but",
+        "的",
+        "了",
+        "是",
+        "在",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "们",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "什",
+        "么",
+        "怎",
+        "样",
+        "哪",
+        "个",
+        "一",
+        "有",
+        "和",
+        "与",
+        "也",
+        "都",
+        "就",
+        "要",
+        "会",
+    ]
+)
 
 
 @dataclass
@@ -168,15 +236,20 @@ class DemoSearchProvider:
         return cls(pages)
 
     async def search(self, query: str, limit: int) -> list[SearchResult]:
-        wanted = {w.lower() for w in _WORDS.findall(query)}
+        wanted = _terms(query)
         scored = []
         for index, page in enumerate(self.corpus):
-            words = {w.lower() for w in _WORDS.findall(f"{page.title} {page.text}")}
-            score = len(wanted & words)
+            score = len(wanted & _terms(f"{page.title} {page.text}"))
             if score:
                 scored.append((-score, index, page))
         scored.sort()
-        return [page for _, _, page in scored[:limit]]
+        best = -scored[0][0] if scored else 0
+        # Pages that share less than half of the best page's terms are noise.
+        return [page for score, _, page in scored[:limit] if -score * 2 >= best]
+
+
+def _terms(text: str) -> set[str]:
+    return {w.lower() for w in _WORDS.findall(text)} - _STOP_WORDS
 
 
 ADAPTERS = {
