@@ -340,3 +340,27 @@ def test_a_hosted_search_without_its_key_answers_without_search(make_service, us
     *_, answer = ask(service, user, "Anything new?")
     assert WebSources.from_json(answer.web_sources).unavailable == "unavailable"
     assert answer.status == COMPLETE
+
+
+def test_sources_are_exported_and_imported_with_the_answer(make_service, user, server, web):
+    from core.export import to_markdown
+    from core.i18n import Translator
+    from core.store import transfer
+
+    two_pages(web)
+    service = make_service()
+    ask(service, user, "Bridge?")
+    document = transfer.export_conversations(user.id)
+    exported = [m for c in document["conversations"] for m in c["messages"] if m["web_sources"]]
+    assert WebSources.from_json(exported[0]["web_sources"]).sources[0].url == web.url("/a")
+    transcript = to_markdown(Translator("en"), document, lambda m: m or "")
+    assert f"1. Harbour bridge reopens <{web.url('/a')}>" in transcript
+    other = ensure_user("bob")
+    transfer.import_conversations(other.id, json.loads(json.dumps(document)))
+    imported = [
+        m
+        for m in transfer.export_conversations(other.id)["conversations"][0]["messages"]
+        if m["web_sources"]
+    ]
+    assert imported[0]["web_sources"] == exported[0]["web_sources"]
+    assert web.paths().count("/a") == 1  # read once; never fetched again
