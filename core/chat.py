@@ -31,6 +31,7 @@ from core.limits import RateLimiter, UsageCaps
 from core.store import conversations as conversation_store
 from core.store import erase
 from core.store import messages as message_store
+from core.store import web_sources as web_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
@@ -91,12 +92,9 @@ class ChatService:
         else:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             conversation_store.update_conversation(
-                user_id,
-                conversation.id,
-                model_id=choice.model_id,
-                thinking=choice.thinking,
-                web_search=choice.web_search,
+                user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
             )
+            web_store.set_switch(user_id, conversation.id, choice.web_search)
         try:
             question = self._ask(user_id, conversation, text)
         except StorageError:
@@ -286,7 +284,7 @@ class ChatService:
     def _choice_of(self, answer: MessageView) -> Choice:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
         # An answer that searched the web searches again when regenerated or retried.
-        searched = answer.web_sources is not None
+        searched = web_store.has_sources(answer.id)
         return Choice(model_id, answer.thinking, answer.temperature, web_search=searched)
 
     def _new_conversation(
@@ -306,7 +304,7 @@ class ChatService:
             system_prompt=system_prompt,
         )
         if choice.web_search:
-            conversation_store.update_conversation(user_id, conversation.id, web_search=True)
+            web_store.set_switch(user_id, conversation.id, True)
         conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
         return conversation
 
@@ -361,7 +359,8 @@ class ChatService:
             "temperature": choice.temperature,
         }
         if not prefix:
-            reset.update(content="", reasoning="", web_sources=None)
+            reset.update(content="", reasoning="")
+            web_store.save_sources(answer_id, None)  # a new answer reads the web anew
         message_store.save_progress(answer_id, **reset)
         try:
             if model is None:

@@ -24,6 +24,7 @@ from ui.model_picker import Picked, describe_pick, pick_model
 from ui.question_edit import edit_button, edit_form, is_editing
 from ui.web_search import (
     render_sources,
+    stored_sources,
     web_search_switch,
     web_search_wanted,
     web_status_text,
@@ -128,7 +129,7 @@ def choice_from(picked: Picked) -> Choice:
         picked.model.id,
         picked.thinking,
         allow_fallback=state.allow_fallback(),
-        web_search=web_search_wanted(conversation),
+        web_search=web_search_wanted(user.id, conversation),
     )
 
 
@@ -272,8 +273,9 @@ def answer(
             live_controls(message, picked)
             progress = services.worker.progress_of(user.id, message.id)
             return LiveAnswer(t, catalog, progress, st.container(), describe_status=web_status_text)
-        render_answer_body(t, catalog, with_linked_citations(message), lazy=not last)
-        render_sources(t, message)
+        sources = stored_sources(user.id, message)
+        render_answer_body(t, catalog, with_linked_citations(message, sources), lazy=not last)
+        render_sources(t, message, sources)
         answer_actions(message, picked)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             if message.content:

@@ -13,6 +13,7 @@ from core.catalog import CatalogError, SearchSettings, parse_catalog
 from core.chat import ChatService, Choice
 from core.secrets import redact
 from core.store import messages as message_store
+from core.store import web_sources as web_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
 from core.websearch.citations import link_citations
@@ -71,6 +72,10 @@ def two_pages(web: FakeWeb) -> None:
     )
 
 
+def stored_record(user, answer) -> WebSources | None:
+    return WebSources.from_json(web_store.sources_of(user.id, [answer.id]).get(answer.id))
+
+
 def ask(service: ChatService, user, question: str, *, search: bool = True):
     sent = service.send(user.id, None, question, Choice("m", web_search=search))
     snapshot = service.worker.wait(sent.assistant_message_id)
@@ -96,7 +101,7 @@ def test_the_answer_is_grounded_in_fetched_pages_with_numbered_sources(
     assert "Today is" in prompt and "not instructions" in prompt
     assert "Copyright footer" not in prompt  # boilerplate was left out
     assert prompt.rstrip().endswith("Is the harbour bridge open again?")
-    stored = WebSources.from_json(answer.web_sources)
+    stored = stored_record(user, answer)
     assert [s.url for s in stored.sources] == [web.url("/a"), web.url("/b")]
     assert [s.title for s in stored.sources] == ["Harbour bridge reopens", "Ferry timetable"]
     assert stored.sources[0].site == "127.0.0.1"
@@ -106,7 +111,7 @@ def test_citations_render_as_links_to_the_result_pages(make_service, user, serve
     two_pages(web)
     service = make_service()
     *_, answer = ask(service, user, "Bridge news?")
-    stored = WebSources.from_json(answer.web_sources)
+    stored = stored_record(user, answer)
     shown = link_citations("It reopened [citation:1], ferries too [citation:2].", stored)
     assert f"[[1]]({web.url('/a')})" in shown
     assert f"[[2]]({web.url('/b')})" in shown
@@ -120,7 +125,7 @@ def test_with_the_switch_off_nothing_is_searched(make_service, user, server, web
     assert server.requests[-1].body["messages"][-1]["content"] == (
         "Is the harbour bridge open again?"
     )
-    assert answer.web_sources is None
+    assert stored_record(user, answer) is None
 
 
 def test_private_pages_are_skipped_without_the_setting_and_the_answer_says_so(
@@ -131,7 +136,7 @@ def test_private_pages_are_skipped_without_the_setting_and_the_answer_says_so(
     *_, answer = ask(service, user, "Is the harbour bridge open again?")
     # The search API is the administrator's own (trusted); its results are not.
     assert web.paths() == ["/search"]
-    stored = WebSources.from_json(answer.web_sources)
+    stored = stored_record(user, answer)
     assert stored.sources == ()
     assert [s.reason for s in stored.skipped] == ["private", "private"]
     assert server.requests[-1].body["messages"][-1]["content"] == (
@@ -157,7 +162,7 @@ def test_a_rate_limited_search_is_retried_after_retry_after(make_service, user, 
     *_, answer = ask(service, user, "Is the harbour bridge open again?")
     assert len(calls) == 2
     assert 7.0 in clock.sleeps  # waited exactly what the server asked, on the injected clock
-    stored = WebSources.from_json(answer.web_sources)
+    stored = stored_record(user, answer)
     assert len(stored.sources) == 2 and stored.unavailable is None
 
 
@@ -168,7 +173,7 @@ def test_when_search_is_down_the_answer_goes_ahead_without_it(make_service, user
     *_, answer = ask(service, user, "Is the harbour bridge open again?")
     assert [s.path for s in web.seen] == ["/search", "/search"]
     assert answer.status == COMPLETE and answer.content == "Hello world"
-    stored = WebSources.from_json(answer.web_sources)
+    stored = stored_record(user, answer)
     assert stored.unavailable == "overloaded" and stored.sources == ()
     assert server.requests[-1].body["messages"][-1]["content"] == (
         "Is the harbour bridge open again?"
@@ -181,7 +186,7 @@ def test_a_long_wait_asked_by_the_search_api_is_not_waited_for(make_service, use
     service = make_service(clock=clock)
     *_, answer = ask(service, user, "Anything new?")
     assert len(web.seen) == 1 and clock.sleeps.count(3600.0) == 0
-    assert WebSources.from_json(answer.web_sources).unavailable == "rate_limited"
+    assert stored_record(user, answer).unavailable == "rate_limited"
 
 
 def test_pages_are_cut_to_fit_the_tokens_left_in_the_context(make_service, user, server, web):
@@ -194,7 +199,7 @@ def test_pages_are_cut_to_fit_the_tokens_left_in_the_context(make_service, user,
     from core.tokens import count_text
 
     assert 600 < count_text(prompt) <= 1500 + count_text("Harbour notices?")
-    assert WebSources.from_json(answer.web_sources).sources[0].cut
+    assert stored_record(user, answer).sources[0].cut
 
 
 def test_a_page_cannot_forge_its_own_source_block(make_service, user, server, web):
@@ -214,7 +219,7 @@ def test_the_offline_demo_searches_its_bundled_corpus(make_service, user, server
     prompt = server.requests[-1].body["messages"][-1]["content"]
     assert "北京今天天气晴转多云" in prompt and "今天是" in prompt
     assert web.seen == []  # no fetching: the corpus carries its text
-    stored = WebSources.from_json(answer.web_sources)
+    stored = stored_record(user, answer)
     assert stored.sources[0].url.startswith("https://weather.example.org/zh/")
 
 
@@ -338,7 +343,7 @@ def test_a_hosted_search_without_its_key_answers_without_search(make_service, us
         provider="tavily", base_url="https://api.tavily.com/search", api_key_env="TAVILY_API_KEY"
     )
     *_, answer = ask(service, user, "Anything new?")
-    assert WebSources.from_json(answer.web_sources).unavailable == "unavailable"
+    assert stored_record(user, answer).unavailable == "unavailable"
     assert answer.status == COMPLETE
 
 
@@ -364,3 +369,32 @@ def test_sources_are_exported_and_imported_with_the_answer(make_service, user, s
     ]
     assert imported[0]["web_sources"] == exported[0]["web_sources"]
     assert web.paths().count("/a") == 1  # read once; never fetched again
+
+
+def test_sources_and_the_switch_are_their_owners_only_and_go_with_the_conversation(
+    make_service, user, server, web
+):
+    from sqlalchemy import func, select
+
+    from core.errors import RecordNotFound
+    from core.store import erase
+    from core.store.db import session
+    from core.store.models import ConversationWebSearch, MessageWebSources
+
+    two_pages(web)
+    service = make_service()
+    sent, _, answer = ask(service, user, "Bridge?")
+    bob = ensure_user("bob")
+    assert web_store.sources_of(bob.id, [answer.id]) == {}
+    with pytest.raises(RecordNotFound):
+        web_store.switch_of(bob.id, sent.conversation_id)
+    with pytest.raises(RecordNotFound):
+        web_store.set_switch(bob.id, sent.conversation_id, False)
+    assert web_store.switch_of(user.id, sent.conversation_id) is True
+    erase.delete_conversation(user.id, sent.conversation_id)
+    with session() as db:
+        left = [
+            db.scalar(select(func.count()).select_from(table))
+            for table in (MessageWebSources, ConversationWebSearch)
+        ]
+    assert left == [0, 0]

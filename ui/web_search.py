@@ -18,7 +18,7 @@ from core.events import Phase
 from core.i18n import Translator
 from core.markdown import prepare_markdown
 from core.progress import Snapshot
-from core.store import conversations as conversation_store
+from core.store import web_sources as web_store
 from core.store.views import ConversationView, MessageView
 from core.websearch.citations import escape, link_citations, source_line
 from core.websearch.results import WebSources
@@ -32,14 +32,14 @@ def switch_key(conversation: ConversationView | None) -> str:
     return f"web-search-{conversation.id if conversation else 'new'}"
 
 
-def web_search_wanted(conversation: ConversationView | None) -> bool:
+def web_search_wanted(user_id: int, conversation: ConversationView | None) -> bool:
     """The switch's value: as set on this page, else as the conversation remembers it."""
     key = switch_key(conversation)
     if key in st.session_state:
         return bool(st.session_state[key])
     if conversation is None:
         return bool(st.session_state.get(NEW_CHAT, False))
-    return bool(conversation.web_search)
+    return web_store.switch_of(user_id, conversation.id)
 
 
 def web_search_switch(t: Translator, user_id: int, conversation: ConversationView | None) -> bool:
@@ -50,11 +50,11 @@ def web_search_switch(t: Translator, user_id: int, conversation: ConversationVie
         value = bool(st.session_state[key])
         st.session_state[NEW_CHAT] = value
         if conversation is not None:
-            conversation_store.update_conversation(user_id, conversation.id, web_search=value)
+            web_store.set_switch(user_id, conversation.id, value)
 
     return st.toggle(
         t("websearch.switch"),
-        value=web_search_wanted(conversation),
+        value=web_search_wanted(user_id, conversation),
         key=key,
         on_change=remember,
         help=t("websearch.switch_help"),
@@ -74,21 +74,22 @@ def web_status_text(t: Translator, catalog: Catalog, snapshot: Snapshot) -> str:
     return status_text(t, catalog, snapshot)
 
 
-def sources_of(message: MessageView) -> WebSources | None:
-    return WebSources.from_json(message.web_sources)
+def stored_sources(user_id: int, message: MessageView) -> WebSources | None:
+    """What web search read for this answer, as stored with it (None: no search)."""
+    if message.role != "assistant":
+        return None
+    return WebSources.from_json(web_store.sources_of(user_id, [message.id]).get(message.id))
 
 
-def with_linked_citations(message: MessageView) -> MessageView:
+def with_linked_citations(message: MessageView, record: WebSources | None) -> MessageView:
     """The answer as shown: its [citation:X] marks as numbered links to the sources."""
-    sources = sources_of(message)
-    if sources is None or not message.content:
+    if record is None or not message.content:
         return message
-    return replace(message, content=link_citations(message.content, sources))
+    return replace(message, content=link_citations(message.content, record))
 
 
-def render_sources(t: Translator, message: MessageView) -> None:
+def render_sources(t: Translator, message: MessageView, record: WebSources | None) -> None:
     """The Sources panel under an answer that searched (title, site, link)."""
-    record = sources_of(message)
     if record is None:
         return
     query = escape(_short(record.query))

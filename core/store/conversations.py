@@ -113,10 +113,7 @@ def list_conversations(
 
 def update_conversation(user_id: int, conversation_id: int, **fields: object) -> None:
     """Change settings of an owned conversation (model, thinking, pinned…)."""
-    allowed = {
-        *("model_id", "thinking", "temperature", "system_prompt", "pinned", "archived"),
-        "web_search",
-    }
+    allowed = {"model_id", "thinking", "temperature", "system_prompt", "pinned", "archived"}
     if set(fields) - allowed:
         raise ValueError(f"cannot update {set(fields) - allowed}")
     with session() as db:

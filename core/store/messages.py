@@ -50,7 +50,6 @@ WRITABLE = {
     "thinking",
     "temperature",
     "requested_model_id",
-    "web_sources",
 }
 # Text that may come from anywhere: kept storable (no lone surrogates, which
 # UTF-8, and so SQLite, cannot carry; see core.text.clean_text).

@@ -89,7 +89,6 @@ class Conversation(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
-    web_search: Mapped[bool | None] = mapped_column(Boolean)  # the Web search switch (m0007)
 
 
 class Message(Base):
@@ -127,7 +126,6 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
-    web_sources: Mapped[str | None] = mapped_column(Text)  # JSON: core/websearch/results.py
 
 
 class Attempt(Base):
@@ -251,3 +249,25 @@ class BatchCell(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("batch_prompts.id", ondelete="CASCADE"))
     column_id: Mapped[int] = mapped_column(ForeignKey("batch_columns.id", ondelete="CASCADE"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class MessageWebSources(Base):
+    """An answer's web search record (JSON: core/websearch/results.py); migration 0007."""
+
+    __tablename__ = "message_web_sources"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sources: Mapped[str] = mapped_column(Text)
+
+
+class ConversationWebSearch(Base):
+    """A conversation's Web search switch; migration 0007."""
+
+    __tablename__ = "conversation_web_search"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)

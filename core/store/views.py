@@ -48,7 +48,6 @@ class ConversationView:
     archived: bool
     created_at: float
     updated_at: float
-    web_search: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,6 @@ class MessageView:
     attempts: int
     created_at: float
     updated_at: float
-    web_sources: str | None = None  # JSON; read with WebSources.from_json
 
     @property
     def degraded(self) -> bool:

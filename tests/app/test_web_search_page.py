@@ -2,6 +2,7 @@
 
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
+from core.store import web_sources as web_store
 from core.store.users import local_user
 from tests.app.conftest import texts
 
@@ -30,7 +31,7 @@ def test_switch_on_the_answer_cites_numbered_sources_listed_under_it(app):
     assert "(https://weather.example.org/tokyo/today) · weather.example.org" in shown
     assert panel is not None
     conversation, [answer] = answers()
-    assert conversation.web_search is True
+    assert web_store.switch_of(local_user().id, conversation.id) is True
     assert "[citation:1]" in answer.content  # stored as the model wrote it
 
 
@@ -40,7 +41,7 @@ def test_switch_off_no_sources(app):
     assert not app.exception
     assert not [e for e in app.expander if "source" in e.label]
     _conversation, [answer] = answers()
-    assert answer.web_sources is None
+    assert web_store.sources_of(local_user().id, [answer.id]) == {}
 
 
 def test_the_switch_is_remembered_per_conversation(app):
@@ -52,7 +53,7 @@ def test_the_switch_is_remembered_per_conversation(app):
     app.button(key=f"conv-{conversation.id}").click().run()
     assert toggle(app, "Web search").value is True
     toggle(app, "Web search").set_value(False).run()
-    assert conversation_store.get_conversation(local_user().id, conversation.id).web_search is False
+    assert web_store.switch_of(local_user().id, conversation.id) is False
 
 
 def test_chinese_page_says_lianwang_sousuo(app):
