@@ -398,3 +398,23 @@ def test_sources_and_the_switch_are_their_owners_only_and_go_with_the_conversati
             for table in (MessageWebSources, ConversationWebSearch)
         ]
     assert left == [0, 0]
+
+
+def test_every_compare_column_searches_alike_and_follow_ups_keep_it(
+    make_service, user, server, web
+):
+    from core.compare import ColumnSetting, CompareService
+
+    two_pages(web)
+    compare = CompareService(make_service())
+    columns = [ColumnSetting("m", temperature=0.2), ColumnSetting("m", temperature=0.8)]
+    comparison = compare.start(user.id, "Bridge news?", columns, web_search=True)
+    for answer in compare.detail(user.id, comparison.id).latest_answers:
+        compare.chat.worker.wait(answer.id)
+    prompts = [r.body["messages"][-1]["content"] for r in server.requests]
+    assert len(prompts) == 2 and all("[webpage 1 begin]" in p for p in prompts)
+    compare.follow_up(user.id, comparison.id, "And the ferries?")
+    for answer in compare.detail(user.id, comparison.id).latest_answers:
+        compare.chat.worker.wait(answer.id)
+        assert stored_record(user, answer).sources
+    assert [s.path for s in web.seen].count("/search") == 4

@@ -60,3 +60,13 @@ def test_chinese_page_says_lianwang_sousuo(app):
     app.session_state["locale"] = "zh"
     app.run()
     assert any(w.label == "联网搜索" for w in app.toggle), [w.label for w in app.toggle]
+
+
+def test_compare_columns_show_their_sources(app):
+    app.run()
+    app.switch_page("pages/compare.py").run()
+    app.toggle(key="compare-web-search").set_value(True).run()
+    app.chat_input(key="compare-input").set_value("What is the weather in Tokyo today?").run()
+    assert not app.exception
+    assert [e.label for e in app.expander].count("1 source") == 2
+    assert texts(app).count("[[1]](https://weather.example.org/tokyo/today)") == 2
