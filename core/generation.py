@@ -22,6 +22,7 @@ The policy (docs/resilience.md):
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,7 @@ from core.events import (
     RouteStarted,
     Status,
     Usage,
+    WebSearchDone,
 )
 from core.resilience.admission import Admission
 from core.resilience.backoff import backoff_delay
@@ -60,6 +62,9 @@ from core.store import attempts as attempt_outcomes
 
 if TYPE_CHECKING:
     from core.websearch.grounding import SearchAsk, WebGrounding
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,14 @@ class Generation:
         ask = self.request.web_search
         if ask is None or self.runtime.web is None:
             return
-        messages = await self.runtime.web.ground(ask, self.request.messages, self.emit)
+        try:
+            messages = await self.runtime.web.ground(ask, self.request.messages, self.emit)
+        except Exception:  # search must never cost the answer itself
+            log.exception("web search failed unexpectedly")
+            from core.websearch.results import WebSources
+
+            self.emit(WebSearchDone(WebSources(ask.query, unavailable="unexpected")))
+            return
         self.request = replace(self.request, messages=messages)
 
     def _fallback_for(self, model: Model) -> Model | None:

@@ -418,3 +418,13 @@ def test_every_compare_column_searches_alike_and_follow_ups_keep_it(
         compare.chat.worker.wait(answer.id)
         assert stored_record(user, answer).sources
     assert [s.path for s in web.seen].count("/search") == 4
+
+
+def test_a_search_that_breaks_unexpectedly_still_lets_the_answer_through(
+    make_service, user, server
+):
+    # httpx raises InvalidURL (no HTTPError) for a NUL in the host: nothing maps it.
+    service = make_service(base_url="http://exa\x00mple/search")
+    *_, answer = ask(service, user, "Anything new?")
+    assert answer.status == COMPLETE and answer.content == "Hello world"
+    assert stored_record(user, answer).unavailable == "unexpected"

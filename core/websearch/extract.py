@@ -98,6 +98,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+MAX_DEPTH = 128  # open elements tracked; deeper nesting is read as flat text
 MAIN_MIN_CHARS = 200  # a <main> shorter than this is probably not the content
 LINK_HEAVY = 0.6  # a block whose text is mostly links is navigation
 
@@ -122,8 +123,10 @@ class _Collector(HTMLParser):
         self._main_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in VOID_TAGS:
-            if tag == "br":
+        if tag in VOID_TAGS or len(self._open) >= MAX_DEPTH:
+            # Past MAX_DEPTH a crafted page of endless nesting would make every
+            # closing tag a long search: its deeper tags are only block breaks.
+            if tag == "br" or tag in BLOCK_TAGS:
                 self._end_block()
             return
         self._open.append(tag)

@@ -117,7 +117,8 @@ class PageFetcher:
             if not reading.size:
                 raise PageRefused("timeout", url) from None
             return self._page(reading, cut=True)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, UnicodeError) as error:
+            # A broken connection, or a URL or header httpx cannot use: skipped.
             if not reading.size:
                 raise PageRefused("connection", f"{type(error).__name__}") from None
             return self._page(reading, cut=True)

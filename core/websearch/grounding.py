@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import random
 import re
 import tomllib
@@ -38,6 +39,8 @@ from core.websearch.extract import extract
 from core.websearch.fetch import FetchRules, PageFetcher, PageRefused
 from core.websearch.providers import SearchProvider
 from core.websearch.results import SearchResult, Skipped, Source, WebSources
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 SHORT_FOLLOW_UP = 24  # characters: shorter questions borrow the previous one's words
@@ -169,7 +172,11 @@ class WebGrounding:
             page = await fetcher.fetch(result.url)
         except PageRefused as refused:
             return result, "", refused.reason
-        extracted = await asyncio.to_thread(extract, page.body, page.content_type)
+        try:
+            extracted = await asyncio.to_thread(extract, page.body, page.content_type)
+        except Exception:  # a page the parser chokes on is skipped, not fatal
+            log.exception("could not extract %s", result.url)
+            return result, "", "empty"
         if not extracted.text:
             return result, "", "empty"
         title = result.title or extracted.title
@@ -196,7 +203,11 @@ class WebGrounding:
                 continue
             number = len(used) + 1
             head = f"[webpage {number} begin]\nTitle: {_inert(result.title)}\nURL: {result.url}\n"
-            body, cut = truncate_to_tokens(_inert(text), share - count_text(head) - 8)
+            # Characters first (no token is shorter than one), so a 2 MB page is
+            # not tokenized whole to keep a few thousand tokens of it.
+            room = share - count_text(head) - 8
+            body, cut = truncate_to_tokens(_inert(text[: room * 8]), room)
+            cut = cut or len(text) > room * 8
             block = f"{head}{body}\n[webpage {number} end]"
             left -= count_text(block)
             used.append(Source.of(number, result, cut=cut or note == "cut"))
