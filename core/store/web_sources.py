@@ -56,6 +56,8 @@ def set_switch(user_id: int, conversation_id: int, enabled: bool) -> None:
     with session() as db:
         owned(db, user_id, conversation_id)
         row = db.get(ConversationWebSearch, conversation_id)
+        if row is None and not enabled:
+            return  # off is the default: no row for the many conversations never searched
         if row is None:
             db.add(ConversationWebSearch(conversation_id=conversation_id, enabled=enabled))
         else:
