@@ -33,7 +33,7 @@ import httpx2 as httpx
 
 from core.websearch.addresses import IPAddress, is_public
 
-USER_AGENT = "Mozilla/5.0 (compatible; DuetBot/1.0; +https://github.com/duet-chat)"
+USER_AGENT = "Mozilla/5.0 (compatible; DuetBot/1.0; web search for the Duet chat app)"
 READABLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 REDIRECTS = (301, 302, 303, 307, 308)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
