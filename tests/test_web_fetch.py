@@ -167,3 +167,70 @@ def test_endless_nesting_is_extracted_quickly():
     started = time.monotonic()
     assert extract(html).text == "deep text"
     assert time.monotonic() - started < 15  # without the depth cap: hours
+
+
+def tls_web(tmp_path, name: str):
+    """The fake web over HTTPS with a self-signed certificate for `name`, and an
+    SSL context that trusts it (as a browser trusts a real CA)."""
+    import datetime as dt
+    import ssl
+
+    pytest.importorskip("cryptography")  # installed with the app's auth libraries
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
+    client_side = ssl.create_default_context(cafile=str(cert_file))
+    fake = FakeWeb()
+    fake.start()
+    fake._server.socket = server_side.wrap_socket(fake._server.socket, server_side=True)
+    return fake, client_side
+
+
+def test_https_to_the_checked_address_still_checks_the_certificate_against_the_name(tmp_path):
+    """Pinned to an IP, the TLS server name (and so the certificate check) stays the host's."""
+    import httpx2 as httpx
+
+    web, trust = tls_web(tmp_path, "news.test")
+    try:
+        web.page("/page", article("Secure", "served over TLS"))
+        resolver = public_names("news.test", "evil.test")
+        nat = PublicNat(web.port)
+        nat.inner = httpx.AsyncHTTPTransport(verify=trust)
+        page = fetch("https://news.test/page", FetchRules(), resolver=resolver, transport=nat)
+        assert "served over TLS" in extract(page.body).text
+        assert nat.connected == [PUBLIC_IP]
+        # Another name on the same address: the certificate does not match, nothing is read.
+        nat = PublicNat(web.port)
+        nat.inner = httpx.AsyncHTTPTransport(verify=trust)
+        reason = refusal("https://evil.test/page", FetchRules(), resolver=resolver, transport=nat)
+        assert reason == "connection"
+    finally:
+        web.stop()
