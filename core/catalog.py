@@ -5,6 +5,10 @@ what a person picks, each served by one or more routes (provider + upstream
 model name) in priority order. Everything here is a frozen dataclass built
 once at start-up; API keys are read from the environment when needed and are
 never stored on these objects, so no repr or log line can carry one.
+
+Labels and descriptions can be written once for every language (a string) or
+per language (`label = { en = "…", zh = "…" }`); `localized()` gives the
+catalog as a person reading that language sees it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -58,6 +62,7 @@ class Provider:
     stream_usage: bool = True
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     demo: DemoSettings | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
 
     def api_key(self) -> str:
         """The key from the environment at call time ('' when there is none)."""
@@ -106,6 +111,8 @@ class Model:
     price_input: float = 0.0  # USD per million prompt tokens
     price_output: float = 0.0  # USD per million completion tokens
     arena_weight: float = 1.0
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
+    descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def has_thinking_switch(self) -> bool:
@@ -165,6 +172,62 @@ class Catalog:
 
     def primary_provider(self, model: Model) -> Provider:
         return self.providers[model.routes[0].provider]
+
+
+# ---------------------------------------------------------------- languages
+
+_LOCALIZED: dict[tuple[int, str], tuple[Catalog, Catalog]] = {}
+
+
+def localized(catalog: Catalog, locale: str) -> Catalog:
+    """The catalog with labels and descriptions in `locale` where it has them.
+
+    Everything else (ids, routes, keys, prices) is the same; the text written
+    once for every language stays as it is.
+    """
+    kept = _LOCALIZED.get((id(catalog), locale))
+    if kept is not None and kept[0] is catalog:
+        return kept[1]
+    providers = {
+        pid: replace(p, label=p.labels.get(locale, p.label)) for pid, p in catalog.providers.items()
+    }
+    models = {
+        mid: replace(
+            m,
+            label=m.labels.get(locale, m.label),
+            description=m.descriptions.get(locale, m.description),
+        )
+        for mid, m in catalog.models.items()
+    }
+    result = replace(
+        catalog, providers=MappingProxyType(providers), models=MappingProxyType(models)
+    )
+    if len(_LOCALIZED) > 32:  # catalogs are few; tests build many
+        _LOCALIZED.clear()
+    _LOCALIZED[(id(catalog), locale)] = (catalog, result)
+    return result
+
+
+def _text(
+    spec: Mapping[str, Any], name: str, default: str, where: str, source: str
+) -> tuple[str, Mapping[str, str]]:
+    """A label or description: one string, or a table of strings by locale.
+
+    Returns the text shown when a locale has none (English, else the first
+    given) and the table.
+    """
+    value = spec.get(name, default)
+    if isinstance(value, str):
+        return value, MappingProxyType({})
+    if (
+        not isinstance(value, dict)
+        or not value
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
+        raise CatalogError(
+            source, f'{where}: {name} must be a string or a table such as {{ en = "…", zh = "…" }}'
+        )
+    return value.get("en", next(iter(value.values()))), MappingProxyType(dict(value))
 
 
 # ---------------------------------------------------------------- loading
@@ -299,9 +362,11 @@ def _parse_provider(pid: str, spec: Mapping[str, Any], source: str) -> Provider:
             down=bool(spec.get("down", False)),
         )
         key_required = False
+    label, labels = _text(spec, "label", pid, where, source)
     return Provider(
         id=pid,
-        label=str(spec.get("label", pid)),
+        label=label,
+        labels=labels,
         kind=kind,
         base_url=str(base_url),
         api_key_env=str(key_env),
@@ -354,10 +419,14 @@ def _parse_model(
         thinking_switch = ThinkingSwitch(
             MappingProxyType(dict(switch["enabled"])), MappingProxyType(dict(switch["disabled"]))
         )
+    label, labels = _text(spec, "label", mid, where, source)
+    description, descriptions = _text(spec, "description", "", where, source)
     return Model(
         id=mid,
-        label=str(spec.get("label", mid)),
-        description=str(spec.get("description", "")),
+        label=label,
+        labels=labels,
+        description=description,
+        descriptions=descriptions,
         reasoning=bool(spec.get("reasoning", False)),
         routes=tuple(routes),
         thinking_switch=thinking_switch,

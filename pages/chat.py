@@ -40,7 +40,7 @@ EXAMPLES = ("chat.example_1", "chat.example_2", "chat.example_3", "chat.example_
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 chat = services.chat
 user = state.current_user()
 

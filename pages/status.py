@@ -19,7 +19,7 @@ WINDOW_S = 3600
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 
 st.markdown(f"## {t('health.title')}")

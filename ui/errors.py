@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from core.catalog import Catalog
-from core.errors import AppError
+from core.errors import REFUSAL_KINDS, AppError, refusal_reason
 from core.i18n import Translator
+from ui.format import display_name
 
 
 def provider_context(catalog: Catalog, model_id: str | None, provider_id: str | None) -> dict:
@@ -21,16 +24,33 @@ def provider_context(catalog: Catalog, model_id: str | None, provider_id: str | 
 
 
 def describe(t: Translator, kind: str | None, detail: str | None = "", **context: object) -> str:
-    """The sentence for an error kind; unknown kinds fall back to a generic one."""
+    """The sentence for an error kind; unknown kinds fall back to a generic one.
+
+    A provider's refusal quotes the provider's own words; when they are not in
+    the reader's language, an explanation in it follows them.
+    """
     key = f"errors.{kind}" if kind and t.has(f"errors.{kind}") else "errors.unexpected"
     params = {"provider": "", "key_env": "", "detail": detail or "", **context}
-    return t(key, **params)
+    sentence = t(key, **params)
+    if kind in REFUSAL_KINDS and detail and not _in_language(detail, t.locale):
+        reason = refusal_reason(detail) or "other"
+        sentence += "  \n" + t("errors.explained", explanation=t(f"errors.reason.{reason}"))
+    return sentence
+
+
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+
+
+def _in_language(text: str, locale: str) -> bool:
+    """Whether a provider's words are already in the reader's language (roughly:
+    Chinese characters or not; the only two languages of the UI)."""
+    return bool(_CHINESE.search(text)) == (locale == "zh")
 
 
 def describe_error(t: Translator, error: AppError, catalog: Catalog, model_id: str | None) -> str:
     context = provider_context(catalog, model_id, None)
     if error.provider:
-        context["provider"] = error.provider
+        context["provider"] = display_name(catalog, error.provider)
     if error.key_env:
         context["key_env"] = error.key_env
     return describe(t, error.kind, error.detail, **context)

@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import streamlit as st
 
+from core.catalog import Catalog, localized
 from core.i18n import Translator, locale_from
 from core.services import Services, services
 from core.store.views import UserView
@@ -24,6 +25,14 @@ ALLOW_FALLBACK = "allow_fallback"
 
 def svc() -> Services:
     return services()
+
+
+def catalog() -> Catalog:
+    """The model catalog in this session's language (labels, descriptions).
+
+    Core code keeps the catalog as written; pages show this one.
+    """
+    return localized(svc().catalog, t().locale)
 
 
 def t() -> Translator:
