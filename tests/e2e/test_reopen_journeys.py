@@ -68,6 +68,12 @@ def test_a_conversation_from_the_sidebar_survives_reload_and_back(page, app_serv
     page.go_forward()
     wait_idle(page)
     shows_question("Lakes of Africa")(page)
+    page.get_by_role("link", name="Compare").click()  # another page, then Back
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/compare$"))
+    page.go_back()
+    wait_idle(page)
+    shows_question("Lakes of Africa")(page)
 
 
 def test_a_search_result_reopens_at_the_found_message(page, app_server):
