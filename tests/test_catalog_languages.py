@@ -66,3 +66,12 @@ def test_shipped_models_and_providers_read_in_both_languages():
     chinese = localized(catalog, "zh")
     for model in chinese.models.values():
         assert model.description != catalog.models[model.id].description, model.id
+
+
+def test_models_found_on_ollama_read_in_both_languages():
+    from core.ollama import with_ollama_models
+
+    found = with_ollama_models(load_catalog(), "http://127.0.0.1:11434", ["qwen3"])
+    catalog = localized(found, "zh")
+    assert catalog.providers["ollama"].label == "Ollama（本地）"
+    assert catalog.models["ollama/qwen3"].description == "本地"
