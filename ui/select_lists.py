@@ -26,7 +26,10 @@ KEY = "select-lists"
 # A constant (tests/test_no_raw_html.py): a list that opens up to 1000 ms
 # after a press on its box gets the signal.
 _SCRIPT = """
-<style>.st-key-select-lists { display: none; }</style>
+<style>
+/* The script takes no room: neither its block nor the block's wrapper. */
+.st-key-select-lists, :has(> .st-key-select-lists) { display: none; }
+</style>
 <script>
 (() => {
   if (window.__duetSelectLists || !window.visualViewport) return;
