@@ -20,6 +20,7 @@ from ui import auth, state
 from ui.errors import describe
 from ui.message import render_kept_text
 from ui.secrets import load_secrets
+from ui.select_lists import keep_lists_open_while_scrolling
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
 
@@ -30,6 +31,7 @@ install_log_redaction()
 
 st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:")
 apply_theme()
+keep_lists_open_while_scrolling()
 load_secrets()  # before the catalog is read: provider keys may come from secrets.toml
 t = state.t()
 

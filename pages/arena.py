@@ -29,7 +29,7 @@ VOTES = (
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 arena = Arena(services.chat)
 opened = OpenRecord("arena-open", "battle")

@@ -33,7 +33,7 @@ REFRESH_S = 1.0
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 runner = services.batches
 user = state.current_user()
 opened = OpenRecord("batch-open", "batch")

@@ -30,7 +30,7 @@ SHOWN_TURNS = 20
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 compare = CompareService(services.chat)
 opened = OpenRecord("compare-open", "cmp")

@@ -13,7 +13,7 @@ from ui.bootstrap import ensure_run_through_app
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 
 st.markdown(f"## {t('health.title')}")

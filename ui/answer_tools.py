@@ -40,7 +40,7 @@ def regenerate_buttons(t: Translator, user_id: int, message: MessageView) -> Non
     )
     if not popover.open:
         return
-    catalog = services.catalog
+    catalog = state.catalog()  # in the reader's language
     others = [
         model
         for model in catalog.models.values()

@@ -58,7 +58,7 @@ def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) ->
 
 def download_buttons(t: Translator, document: Callable[[], dict], title: str, *, key: str) -> None:
     """Markdown and JSON downloads; each file is made only when its button is clicked."""
-    catalog, zone = state.svc().catalog, state.timezone()
+    catalog, zone = state.catalog(), state.timezone()
     st.download_button(
         t("history.menu.export_markdown"),
         data=lambda: to_markdown(t, document(), lambda m: model_label(catalog, m), zone),

@@ -14,6 +14,15 @@ def model_label(catalog: Catalog, model_id: str | None) -> str:
     return model.label if model else (model_id or "?")
 
 
+def display_name(catalog: Catalog, name: str) -> str:
+    """A provider's or model's label carried by core (errors, live status, which
+    name it in the catalog's default language) in the catalog's language."""
+    for entry in (*catalog.providers.values(), *catalog.models.values()):
+        if name and (name == entry.label or name in entry.labels.values()):
+            return entry.label
+    return name
+
+
 def context_size(tokens: int) -> str:
     if tokens >= 1_000_000:
         return f"{tokens / 1_000_000:g}M"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 
@@ -23,7 +24,7 @@ from core.markdown import prepare_markdown
 from core.progress import GenerationProgress, Snapshot
 from core.streaming import close_open_markup, split_settled
 from ui.errors import describe_error
-from ui.format import model_label
+from ui.format import display_name, model_label
 
 # At least this long between two renders: at most four a second. Each render
 # costs the browser 30-45 ms of main-thread work on a 2-core machine (React,
@@ -201,6 +202,11 @@ def status_text(t: Translator, catalog: Catalog, snapshot: Snapshot) -> str:
         )
     status = snapshot.status
     if status is not None and not snapshot.done:
+        # Core names providers in the catalog's default language.
+        extra = dict(status.extra)
+        if "from" in extra:
+            extra["from"] = display_name(catalog, str(extra["from"]))
+        status = replace(status, provider=display_name(catalog, status.provider), extra=extra)
         parts.append(phase_text(t, status))
     return "  \n".join(p for p in parts if p)
 

@@ -32,8 +32,8 @@ def render_sidebar(chat_page: st.Page) -> None:
             width="stretch",
             key="new-chat",
         ):
-            state.open_conversation(None)
-            st.switch_page(chat_page)
+            clear_focus()
+            state.show_conversation(chat_page, None)
         query = search_box(t)
         if query:
             search_results(t, user.id, query, chat_page)
@@ -91,8 +91,7 @@ def _conversation_button(conversation: ConversationView, chat_page: st.Page, *, 
         width="stretch",
     ):
         clear_focus()
-        state.open_conversation(conversation.id, conversation.public_id)
-        st.switch_page(chat_page)
+        state.show_conversation(chat_page, conversation.id, conversation.public_id)
 
 
 def _settings() -> None:

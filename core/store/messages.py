@@ -113,6 +113,23 @@ def get_message(user_id: int, message_id: int) -> MessageView:
         return view_of(row, MessageView)
 
 
+def find_message(user_id: int, conversation_id: int, public_id: str) -> MessageView:
+    """By the id that appears in URLs (`?m=`); only in that conversation of the user's."""
+    with session() as db:
+        row = db.scalar(
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Message.public_id == public_id,
+                Message.conversation_id == conversation_id,
+                Conversation.user_id == user_id,
+            )
+        )
+        if row is None:
+            raise RecordNotFound(f"message {public_id}")
+        return view_of(row, MessageView)
+
+
 def branch(
     user_id: int, conversation_id: int, leaf_id: int | None = None, *, last: int | None = None
 ) -> list[MessageView]:

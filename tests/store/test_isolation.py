@@ -68,6 +68,9 @@ STORE_CALLS = {
         b, a["conversation"], role="user", content="injected", parent_id=a["answer"]
     ),
     "get_message": lambda b, a: message_store.get_message(b, a["question"]),
+    "find_message": lambda b, a: message_store.find_message(
+        b, a["conversation"], message_store.get_message(a["user"], a["answer"]).public_id
+    ),
     "branch": lambda b, a: message_store.branch(b, a["conversation"]),
     "siblings": lambda b, a: message_store.siblings(b, a["answer"]),
     "newest_leaf_under": lambda b, a: message_store.newest_leaf_under(b, a["question"]),

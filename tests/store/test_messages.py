@@ -111,3 +111,13 @@ def test_deleting_a_conversation_deletes_its_messages(alice, db):
 def test_any_text_round_trips(alice, text):
     conversation = chat(alice, [("user", text)])
     assert message_store.branch(alice.id, conversation.id)[0].content == text
+
+
+def test_a_message_is_found_by_its_public_id_only_in_its_conversation(alice):
+    first = chat(alice, [("user", "q1"), ("assistant", "a1")])
+    other = chat(alice, [("user", "elsewhere")])
+    answer = message_store.branch(alice.id, first.id)[-1]
+    found = message_store.find_message(alice.id, first.id, answer.public_id)
+    assert (found.id, found.content) == (answer.id, "a1")
+    with pytest.raises(RecordNotFound):  # a link's ?m= must belong to its ?c=
+        message_store.find_message(alice.id, other.id, answer.public_id)
