@@ -49,7 +49,7 @@ def _localized(value: Any) -> str | dict[str, str]:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
     ):
         return value
-    raise _rule('must be a string or a table such as { en = "…", zh = "…" }')
+    raise _rule('must be text in quotes or a table such as { en = "…", zh = "…" }')
 
 
 def _flag(value: Any) -> bool:

@@ -48,7 +48,7 @@ def test_a_label_that_is_neither_text_nor_a_table_of_texts_is_refused(tmp_path, 
     text = MINIMAL.replace('label = "Local R1"', f"label = {label}")
     with pytest.raises(CatalogError) as caught:
         load_catalog(write(tmp_path, text))
-    assert "label must be a string or a table" in caught.value.problem
+    assert "label must be text in quotes or a table" in caught.value.problem
 
 
 def test_shipped_models_and_providers_read_in_both_languages():

@@ -54,7 +54,6 @@ OWN_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?P<n>\d+) columns; choose (?P<low>\d+) to (?P<high>\d+)", "columns"),
         (r"(?P<n>\d+) models; choose 1 to (?P<high>\d+)", "models"),
         (r"(?P<tokens>[\d,]+) tokens; (?P<model>.+) accepts (?P<budget>[\d,]+)", "context"),
-        (r"(?P<n>\d+) answers at once; (?P<free>\d+) of (?P<limit>\d+) free now", "at_once"),
         (r"not an arena battle", "not_a_battle"),
         (r"this battle has been judged; start a new one", "judged"),
         (r"the arena needs two models that can answer", "arena_needs_two"),
