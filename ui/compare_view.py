@@ -18,7 +18,6 @@ from core.catalog import Catalog
 from core.compare import ComparisonDetail
 from core.errors import AppError
 from core.i18n import Translator
-from core.markdown import prepare_markdown
 from core.metrics import AnswerMetrics, answer_metrics, winners
 from core.progress import Snapshot
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
@@ -26,7 +25,13 @@ from core.worker import Worker
 from ui.errors import describe
 from ui.format import model_label
 from ui.live import LiveAnswer, phase_text
-from ui.message import degraded_note, render_outcome, render_question, render_reasoning
+from ui.message import (
+    degraded_note,
+    render_outcome,
+    render_question,
+    render_reasoning,
+    render_text,
+)
 
 Retry = Callable[[MessageView], None]
 
@@ -137,7 +142,7 @@ def render_answer(
         st.caption(f":material/swap_horiz: {note}")
     render_reasoning(t, message, lazy=lazy)
     if message.content:
-        st.markdown(prepare_markdown(message.content))
+        render_text(t, message.content, key=f"a-{message.id}")  # the same render budget as chat
     if not blind:
         render_outcome(t, catalog, message)
     elif message.status == STOPPED:
