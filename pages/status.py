@@ -13,6 +13,7 @@ from core.secrets import mask
 from core.store.attempts import recent_attempts, route_stats
 from ui import state
 from ui.bootstrap import ensure_run_through_app
+from ui.format import escape_markdown
 
 WINDOW_S = 3600
 
@@ -94,7 +95,7 @@ if demo_providers:
     for column, provider in zip(columns, demo_providers, strict=True):
         faults = faults_for(provider.id)
         with column.container(border=True, key=f"faults-{provider.id}"):
-            st.markdown(f"**{provider.label}**")
+            st.markdown(f"**{escape_markdown(provider.label)}**")
             busy = st.slider(
                 t("health.demo_busy"),
                 0,

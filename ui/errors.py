@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.catalog import Catalog
 from core.errors import AppError
 from core.i18n import Translator
+from core.markdown import escape_text
 
 
 def provider_context(catalog: Catalog, model_id: str | None, provider_id: str | None) -> dict:
@@ -21,10 +22,14 @@ def provider_context(catalog: Catalog, model_id: str | None, provider_id: str | 
 
 
 def describe(t: Translator, kind: str | None, detail: str | None = "", **context: object) -> str:
-    """The sentence for an error kind; unknown kinds fall back to a generic one."""
+    """The sentence for an error kind, for Markdown; unknown kinds fall back to a generic one.
+
+    Every value is escaped: a provider's error detail, a model id or a name is
+    not our text, and the sentence is shown where Markdown renders.
+    """
     key = f"errors.{kind}" if kind and t.has(f"errors.{kind}") else "errors.unexpected"
     params = {"provider": "", "key_env": "", "detail": detail or "", **context}
-    return t(key, **params)
+    return t(key, **{name: escape_text(str(value)) for name, value in params.items()})
 
 
 def describe_error(t: Translator, error: AppError, catalog: Catalog, model_id: str | None) -> str:

@@ -23,7 +23,7 @@ from core.markdown import prepare_markdown, too_heavy_for_markdown
 from core.progress import GenerationProgress, Snapshot
 from core.streaming import close_open_markup, split_settled
 from ui.errors import describe_error
-from ui.format import model_label
+from ui.format import escape_markdown, model_name
 
 # At least this long between two renders: at most four a second. Each render
 # costs the browser 30-45 ms of main-thread work on a 2-core machine (React,
@@ -207,8 +207,8 @@ def status_text(t: Translator, catalog: Catalog, snapshot: Snapshot) -> str:
             ":material/swap_horiz: "
             + t(
                 "answer.degraded_live",
-                model=model_label(catalog, snapshot.model_id),
-                requested=model_label(catalog, snapshot.requested_model_id),
+                model=model_name(catalog, snapshot.model_id),
+                requested=model_name(catalog, snapshot.requested_model_id),
             )
         )
     status = snapshot.status
@@ -229,7 +229,7 @@ def phase_text(t: Translator, status: Status) -> str:
         remaining = max(0, round((status.until or time.time()) - time.time()))
         return ":material/autorenew: " + t(
             "status.retrying",
-            provider=status.provider,
+            provider=escape_markdown(status.provider or ""),
             reason=reason or t("reason.busy"),
             seconds=remaining,
             attempt=status.attempt,
@@ -238,7 +238,7 @@ def phase_text(t: Translator, status: Status) -> str:
     if status.phase is Phase.FAILING_OVER:
         return ":material/alt_route: " + t(
             "status.failing_over",
-            provider=status.provider,
+            provider=escape_markdown(status.provider or ""),
             previous=status.extra.get("from", ""),
             reason=reason or t("reason.busy"),
         )
