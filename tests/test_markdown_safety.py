@@ -16,6 +16,7 @@ from core.markdown import (
     prepare_markdown,
     too_heavy_for_markdown,
 )
+from core.streaming import close_open_markup, split_settled
 from tests.hostile import HOSTILE, fetching_payloads, live_images, live_unsafe_links
 
 
@@ -202,3 +203,15 @@ def test_a_megabyte_is_escaped_without_parsing():
     prepared = prepare_markdown(text)
     assert time.perf_counter() - started < 5
     assert live_images(prepared[:10_000]) == []
+
+
+@pytest.mark.parametrize("name", fetching_payloads("https://evil.example"))
+def test_every_streamed_block_and_tail_is_inert(name):
+    """While an answer streams, its blocks and tail are shown one by one
+    (ui/live.py); however core/streaming.py cuts the text, each is inert."""
+    text = fetching_payloads("https://evil.example")[name] * 3
+    for end in range(1, len(text) + 1, 7):
+        split = split_settled(text[:end], tail_limit=40)
+        for shown in [*split.settled, close_open_markup(split.tail)]:
+            prepared = prepare_markdown(shown)
+            assert live_images(prepared) == [] and live_unsafe_links(prepared) == [], shown
