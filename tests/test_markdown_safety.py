@@ -5,6 +5,7 @@ would (markdown-it-py: CommonMark + GFM tables): it may hold no image and no
 link to anything but http(s)/mailto. And what normal answers use still renders.
 """
 
+import random
 import time
 
 import pytest
@@ -215,3 +216,26 @@ def test_every_streamed_block_and_tail_is_inert(name):
         for shown in [*split.settled, close_open_markup(split.tail)]:
             prepared = prepare_markdown(shown)
             assert live_images(prepared) == [] and live_unsafe_links(prepared) == [], shown
+
+
+FRAGMENTS = [
+    "![", "[", "]", "(", ")", "<", ">", "`", "``", "```", "~~~", "\n", "\n\n", "\r", " ",
+    "    ", "- ", "1. ", "> ", "|", "\\", "$", "$$", "\\(", "\\)", "\\[", "\\]", "&#33;",
+    "&#x5b;", "&amp;", "http://e/x.png", "data:x", "javascript:x", ":", "*", "_", "!", '"',
+    "a", "\u200b", "<img src=http://e/i>", "[r]: http://e/r.png", "![r]", "[r]", "\t", "#",
+    "---", "===", "<http://e/a>", "| a |\n|---|\n| ", "$x$", "\\href{http://e}", "<!--",
+    "<div>", "~~", "**",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_mixtures_of_syntax_stay_inert(seed):
+    """Payloads nobody listed: random runs of the syntax that matters, prepared
+    once and twice, never hold an image or an unsafe link."""
+    rng = random.Random(seed)
+    for _ in range(1_500):
+        text = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 30)))
+        once = prepare_markdown(text)
+        twice = prepare_markdown(once)
+        for prepared in (once, twice):
+            assert live_images(prepared) == [] and live_unsafe_links(prepared) == [], text
