@@ -20,6 +20,10 @@ from playwright.sync_api import expect
 
 from core.demo.replies import StreamReply, text_stream
 from core.demo.server import ChatRequest, LocalOpenAIServer
+from core.store import conversations as conversation_store
+from core.store import messages as message_store
+from core.store import open_store, reset_for_tests
+from core.store.users import local_user
 from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import go, messages, send, wait_idle
 from tests.hostile import fetching_payloads
@@ -165,3 +169,63 @@ def test_hostile_answers_fetch_nothing_and_links_still_work(browser, hostile):
         assert counter.seen == ["/landing"]
     finally:
         context.close()
+
+
+PER_CONVERSATION = 8  # answers, so that all of a conversation's messages are on the first page
+
+
+def store_one_payload_per_answer(directory, monkeypatch, base: str) -> list[str]:
+    """Conversations whose every answer is one payload, so no payload can hide
+    another (an open fence swallows what follows it)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{directory / 'e2e.db'}")
+    reset_for_tests()
+    open_store()
+    user = local_user()
+    payloads = list(fetching_payloads(base).items())
+    public_ids = []
+    for first in range(0, len(payloads), PER_CONVERSATION):
+        conversation = conversation_store.create_conversation(user.id, "demo-swift", title="P")
+        public_ids.append(conversation.public_id)
+        parent = None
+        for name, text in payloads[first : first + PER_CONVERSATION]:
+            question = message_store.append_message(
+                user.id, conversation.id, role="user", content=name, parent_id=parent
+            )
+            parent = message_store.append_message(
+                user.id,
+                conversation.id,
+                role="assistant",
+                content=text,
+                parent_id=question.id,
+                model_id="demo-swift",
+            ).id
+    reset_for_tests()
+    return public_ids
+
+
+def test_each_stored_payload_fetches_nothing_when_its_conversation_is_opened(
+    browser, tmp_path, monkeypatch
+):
+    counter = CountingServer()
+    public_ids = store_one_payload_per_answer(tmp_path, monkeypatch, counter.base)
+    app = AppServer(tmp_path)
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on(
+        "request", lambda r: requested.append(r.url) if r.url.startswith(counter.base) else None
+    )
+    shown = 0
+    try:
+        for public_id in public_ids:
+            page.goto(f"{app.url}/?c={public_id}")
+            page.get_by_test_id("stChatMessage").first.wait_for(timeout=60_000)
+            wait_idle(page)
+            shown += page.get_by_test_id("stChatMessage").count()
+            assert page.evaluate(INSPECT)["images"] == []
+        page.wait_for_timeout(1_000)  # time for anything that would load to ask
+        assert shown == 2 * len(fetching_payloads(""))  # every payload was on screen
+        assert counter.seen == [] and requested == []
+    finally:
+        page.close()
+        app.stop()
+        counter.stop()
