@@ -26,6 +26,7 @@ from ui.focus import (
     marker_key,
     scroll_once,
 )
+from ui.format import escape_markdown
 from ui.live import LiveAnswer, follow
 from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, render_question
 from ui.model_picker import Picked, describe_pick, pick_model
@@ -107,7 +108,10 @@ def header(conversation: ConversationView | None) -> Picked:
     key = f"picker-{conversation.id if conversation else 'new'}"
     model_id = conversation.model_id if conversation else st.session_state.get("new-chat-model")
     if conversation is not None and conversation.model_id not in catalog.models:
-        st.warning(t("chat.model_removed", model=conversation.model_id), icon=":material/help:")
+        st.warning(
+            t("chat.model_removed", model=escape_markdown(conversation.model_id)),
+            icon=":material/help:",
+        )
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
         picked = pick_model(
@@ -189,7 +193,7 @@ def live_controls(message: MessageView, picked: Picked) -> None:
     progress = services.worker.progress_of(user.id, message.id)
     waiting = progress is not None and progress.snapshot().first_token_s is None
     if waiting and picked.model.id != message.requested_model_id:
-        label = t("answer.use_instead", model=picked.model.label)
+        label = t("answer.use_instead", model=escape_markdown(picked.model.label))
         if columns[1].button(label, key=f"switch-{message.id}", icon=":material/swap_horiz:"):
             act(chat.switch_model, user.id, message.id, choice_from(picked))
 
@@ -234,7 +238,7 @@ def show_earlier(conversation: ConversationView, shown: int, earlier: int, later
 
 def show_later(later: int) -> None:
     if later and st.button(
-        t("history.focus.later", n=later), type="tertiary", icon=":material/expand_more:"
+        t("history.focus.later", n=t.number(later)), type="tertiary", icon=":material/expand_more:"
     ):
         clear_focus()
         st.rerun()

@@ -91,9 +91,9 @@ def test_tail_markup_is_closed_for_display():
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("It costs $5 or $10.", "It costs \\$5 or \\$10."),
-        ("Let $x$ be real.", "Let $x$ be real."),
-        ("Inline \\(a^2\\) and display \\[b\\]", "Inline $a^2$ and display $$b$$"),
+        ("It costs $5 or $10", "It costs \\$5 or \\$10"),
+        ("Let $x$ be real", "Let $x$ be real"),
+        ("Inline \\(a^2\\) and\n\\[\nb\n\\]", "Inline $a^2$ and\n\n$$\nb\n$$"),
         ("```\n$5 \\(k\\)\n```", "```\n$5 \\(k\\)\n```"),
         ("`$5` stays", "`$5` stays"),
     ],

@@ -7,6 +7,7 @@ import re
 from core.catalog import Catalog
 from core.errors import REFUSAL_KINDS, AppError, refusal_reason
 from core.i18n import Translator
+from core.markdown import escape_text
 from ui.format import display_name
 
 
@@ -24,15 +25,17 @@ def provider_context(catalog: Catalog, model_id: str | None, provider_id: str | 
 
 
 def describe(t: Translator, kind: str | None, detail: str | None = "", **context: object) -> str:
-    """The sentence for an error kind; unknown kinds fall back to a generic one.
+    """The sentence for an error kind, for Markdown; unknown kinds fall back to a generic one.
 
     A provider's refusal quotes the provider's own words; when they are not in
-    the reader's language, an explanation in it follows them.
+    the reader's language, an explanation in it follows them. Every value is
+    escaped: a provider's error detail, a model id or a name is not our text,
+    and the sentence is shown where Markdown renders.
     """
     key = f"errors.{kind}" if kind and t.has(f"errors.{kind}") else "errors.unexpected"
     own = own_detail(t, detail or "")
     params = {"provider": "", "key_env": "", "detail": own or detail or "", **context}
-    sentence = t(key, **params)
+    sentence = t(key, **{name: escape_text(str(value)) for name, value in params.items()})
     if kind in REFUSAL_KINDS and detail and not own and not _in_language(detail, t.locale):
         reason = refusal_reason(detail) or "other"
         sentence += "  \n" + t("errors.explained", explanation=t(f"errors.reason.{reason}"))

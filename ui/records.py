@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.errors import AppError
 from core.i18n import Translator
+from ui.format import escape_markdown
 from ui.state import came_back_or_forward
 
 T = TypeVar("T")
@@ -75,7 +76,7 @@ class OpenRecord:
                 return get(record_id)
         except AppError:  # deleted, another user's, or not of this page's kind
             self.open(None)
-            st.toast(not_found, icon=":material/search_off:")
+            st.toast(escape_markdown(not_found), icon=":material/search_off:")
         return None
 
 
@@ -103,6 +104,6 @@ def page_header(
         if not history:
             st.caption(t(f"{prefix}.history_empty"))
         for record, label in history:
-            if st.button(label, key=f"{prefix}-open-{record.id}", width="stretch"):
+            if st.button(escape_markdown(label), key=f"{prefix}-open-{record.id}", width="stretch"):
                 opened.open(record)
                 st.rerun()

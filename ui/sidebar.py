@@ -14,6 +14,7 @@ from core.store import conversations as conversation_store
 from core.store.views import ConversationView
 from ui import state
 from ui.focus import clear_focus
+from ui.format import escape_markdown
 from ui.search import search_box, search_results
 from ui.your_data import your_data
 
@@ -85,7 +86,7 @@ def _conversation_button(conversation: ConversationView, chat_page: st.Page, *, 
     t = state.t()
     current = state.current_conversation_id()
     if st.button(
-        conversation.title or t("sidebar.untitled"),
+        escape_markdown(conversation.title or t("sidebar.untitled")),
         key=key,
         type="primary" if conversation.id == current else "secondary",
         width="stretch",

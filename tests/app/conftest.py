@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,16 @@ def faults():
     clear_faults()
 
 
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown as a reader sees it: without the backslashes that escape punctuation
+    (core/markdown.py escapes every punctuation mark of text that is not ours)."""
+    return _ESCAPE.sub(r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """Everything written as Markdown or captions on the page, joined."""
+    """Everything written as Markdown or captions on the page, joined, as read."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    return "\n".join(parts)
+    return shown("\n".join(parts))

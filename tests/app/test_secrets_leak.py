@@ -11,7 +11,7 @@ from core.i18n import Translator
 from core.secrets import install_log_redaction, mask
 from core.store import transfer
 from core.store.users import local_user
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 from tests.app.scripted import scripted_models_file
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -36,7 +36,7 @@ def everything_on_screen(at) -> str:
     for kind in ("error", "warning", "info", "success", "code", "text", "toast"):
         parts += [str(element.value) for element in getattr(at, kind)]
     parts += [frame.value.to_csv() for frame in at.dataframe]
-    return "\n".join(parts)
+    return shown("\n".join(parts))  # as read: Markdown escapes removed
 
 
 @pytest.fixture
