@@ -8,6 +8,7 @@ import pytest
 from core.catalog import load_catalog, localized
 from core.errors import BadRequest, Overloaded
 from core.i18n import Translator
+from tests.app.conftest import shown
 from ui.errors import OWN_DETAILS, describe, describe_error, own_detail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def test_core_errors_name_the_provider_in_the_readers_language():
     assert describe_error(ZH, error, catalog, "demo-thinker").startswith("演示云·东区（离线）")
     refused = BadRequest("Invalid max_tokens value", provider="Demo Cloud West (offline)")
     text = describe_error(ZH, refused, catalog, "demo-thinker")
-    assert text.startswith("演示云·西区（离线） 拒绝了请求：Invalid max_tokens value")
+    assert shown(text).startswith("演示云·西区（离线） 拒绝了请求：Invalid max_tokens value")
     assert "说明：请求的回答长度超过了这个模型的上限" in text
 
 

@@ -62,6 +62,7 @@ SAFE_FUNCTIONS = {
     "metrics_text": "ui/compare_view.py: i18n with numbers",
     "status_text": "ui/live.py: i18n and model_name",
     "blind_status_text": "ui/compare_view.py: i18n only",
+    "import_message": "ui/your_data.py: i18n with our field names and numbers, not the file's",
 }
 NUMBER_FUNCTIONS = {"len", "int", "round", "min", "max", "number", "seconds"}
 
@@ -72,6 +73,7 @@ REVIEWED = {
     ("ui/live.py", "_show_tail"): "shown is _shown(tail)",
     ("ui/live.py", "_show_status"): "status_text or blind_status_text (both in SAFE_FUNCTIONS)",
     ("ui/compare_view.py", "render_summary"): "names() escapes every column title",
+    ("ui/auth.py", "keep_session_in_browser"): "session_cookie.write is a component, not st.write",
 }
 
 
