@@ -1,4 +1,10 @@
-"""One engine per process: SQLite in WAL mode, or whatever DATABASE_URL names."""
+"""One engine per process: SQLite in WAL mode, or PostgreSQL through psycopg 3.
+
+DATABASE_URL names the database: unset, a SQLite file under data/ (nothing to
+set up); `postgresql+psycopg://user:password@host/dbname` for a server that
+several processes share. `postgresql://` and `postgres://` mean the same
+(SQLAlchemy would otherwise look for psycopg2, which is not installed).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,11 @@ _factories: dict[str, sessionmaker[Session]] = {}
 
 
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url.removeprefix(bare)
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -21,6 +21,10 @@ from core.store import reset_for_tests
 from core.store.db import engine
 from core.store.users import local_user
 
+# Corrupt, read-only and full files are SQLite's failures; on PostgreSQL the server
+# owns the files.
+pytestmark = pytest.mark.sqlite_only
+
 PRECIOUS = "my precious words, typed for an hour " * 50
 
 

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import pytest
 from sqlalchemy import inspect
 
 from core.store import open_store, reset_for_tests
@@ -42,6 +43,7 @@ def test_migrating_twice_changes_nothing(db):
     assert migrate(engine()) == []
 
 
+@pytest.mark.sqlite_only  # compares sqlite_master
 def test_upgrading_step_by_step_equals_a_blank_install(tmp_path, monkeypatch):
     """A database made at every older version ends up identical to a fresh one."""
     fresh, stepped = tmp_path / "fresh.db", tmp_path / "stepped.db"
@@ -56,6 +58,7 @@ def test_upgrading_step_by_step_equals_a_blank_install(tmp_path, monkeypatch):
     assert schema_of(fresh) == schema_of(stepped)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(db):
     with engine().connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import text
 
 from core.store import conversations as conversation_store
@@ -11,6 +12,8 @@ from core.store.db import engine
 from core.store.migrations import migrate
 from core.store.search import search
 from core.store.views import INTERRUPTED, STREAMING
+
+pytestmark = pytest.mark.sqlite_only  # FTS5 tables added to an old SQLite file
 
 
 def test_upgrade_from_version_1_keeps_everything_and_indexes_it(tmp_path, monkeypatch):
