@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from core.errors import StorageError
 from core.store import index_upkeep
 from core.store.db import database_url, dispose_all, engine, session
+from core.store.errors import storage_error
 from core.store.messages import interrupt_unfinished
 from core.store.migrations import migrate
 from core.store.search import has_search_index
@@ -38,8 +38,8 @@ def open_store() -> None:
                 indexed = has_search_index(db)
             if indexed:
                 index_upkeep.keep_merged(url)
-        except (OperationalError, DatabaseError) as exc:
-            raise StorageError(str(exc.orig or exc)) from exc
+        except DBAPIError as exc:
+            raise storage_error(exc) from exc
         interrupt_unfinished()
         _opened.add(url)
 
