@@ -366,6 +366,12 @@ class StorageRefused(StorageError):
     kind = "storage_refused"
 
 
+class SchemaTooNew(StorageError):
+    """The database was upgraded by a newer version of the app than this one."""
+
+    kind = "storage_too_new"
+
+
 class ImportRejected(AppError):
     """A file offered for import is not a conversation export we can read."""
 

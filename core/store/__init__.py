@@ -14,7 +14,7 @@ from core.store import index_upkeep
 from core.store.db import database_url, dispose_all, engine, session
 from core.store.errors import storage_error
 from core.store.messages import interrupt_unfinished
-from core.store.migrations import migrate
+from core.store.schema import upgrade
 from core.store.search import has_search_index
 
 _opened: set[str] = set()
@@ -33,7 +33,7 @@ def open_store() -> None:
         if url in _opened:
             return
         try:
-            migrate(engine(url))
+            upgrade(engine(url))
             with session(url) as db:
                 indexed = has_search_index(db)
             if indexed:

@@ -216,6 +216,8 @@ UNSCOPED = {
     "users.*": "users are looked up by sign-in, not by a page",
     "login_attempts.*": "sign-in throttling",
     "db.*": "the engine",
+    "errors.*": "maps database errors onto StorageError kinds",
+    "schema.*": "the schema's version: Alembic, the migration lock",
     "views.*": "data classes",
     "models.*": "the ORM",
 }

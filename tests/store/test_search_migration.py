@@ -9,7 +9,7 @@ from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store import open_store, reset_for_tests
 from core.store.db import engine
-from core.store.migrations import migrate
+from core.store.migrations import build_before_alembic
 from core.store.search import search
 from core.store.views import INTERRUPTED, STREAMING
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.sqlite_only  # FTS5 tables added to an old SQLite file
 def test_upgrade_from_version_1_keeps_everything_and_indexes_it(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'old.db'}")
     reset_for_tests()
-    assert migrate(engine(), up_to=1) == [1]
+    assert build_before_alembic(engine(), up_to=1) == [1]
     with engine().connect() as conn:
         tables = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
     assert "messages_fts" not in tables  # really the old schema
