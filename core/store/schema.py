@@ -16,7 +16,9 @@ refused with a clear message rather than used.
 from __future__ import annotations
 
 import fcntl
+import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,9 @@ from core.errors import SchemaTooNew
 ALEMBIC_DIR = Path(__file__).parent / "alembic"
 # Any fixed 64-bit number; it names this app's migration lock on the server.
 ADVISORY_LOCK_KEY = 0x44756574_4D696772  # "DuetMigr"
+LOCK_POLL_S = 0.2
+
+log = logging.getLogger(__name__)
 
 # Kept by the database itself, not described by the models: SQLite's FTS5
 # search tables (their shadow tables share the prefix) and PostgreSQL's
@@ -70,7 +75,7 @@ def current_revision(conn: Connection) -> str | None:
 
 def upgrade(engine: Engine) -> list[str]:
     """Bring the schema to head, one process at a time; return the revisions applied."""
-    with migration_lock(engine) as conn:
+    with migration_lock(engine), engine.connect() as conn:
         before = current_revision(conn)
         conn.commit()
         _refuse_newer(before)
@@ -92,21 +97,36 @@ def differences(engine: Engine) -> list:
 
 
 @contextmanager
-def migration_lock(engine: Engine) -> Iterator[Connection]:
-    """A connection, held while no other process migrates this database."""
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Held while no other process migrates this database."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine):
+            yield
+    else:
+        with _file_lock(_lock_path(engine)):
+            yield
+
+
+@contextmanager
+def _advisory_lock(engine: Engine) -> Iterator[None]:
+    # A session lock on a connection of its own, outside any transaction, taken
+    # by polling: a waiter blocked inside pg_advisory_lock() would hold a
+    # snapshot, and CREATE INDEX CONCURRENTLY in the holder's migration waits
+    # for every older snapshot to go: the two would wait for each other.
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})")
-            conn.commit()  # a session lock: it outlives transactions, not the connection
-            try:
-                yield conn
-            finally:
-                conn.rollback()
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
-                conn.commit()
-        else:
-            with _file_lock(_lock_path(engine)):
-                yield conn
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        waited = 0.0
+        while not conn.exec_driver_sql(
+            f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"
+        ).scalar():
+            if waited % 30 < LOCK_POLL_S:
+                log.info("waiting for another process to finish migrating the database")
+            time.sleep(LOCK_POLL_S)
+            waited += LOCK_POLL_S
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
 
 
 def _lock_path(engine: Engine) -> Path | None:
