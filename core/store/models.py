@@ -120,6 +120,9 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+    # The process writing this answer while it is queued or streaming
+    # (core/store/processes.py): recovery interrupts only a dead owner's answers.
+    owner_process: Mapped[str | None] = mapped_column(String(32))
 
 
 class Attempt(Base):
@@ -254,3 +257,15 @@ class BatchCell(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("batch_prompts.id", ondelete="CASCADE"))
     column_id: Mapped[int] = mapped_column(ForeignKey("batch_columns.id", ondelete="CASCADE"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class Process(Base):
+    """A running app process: who it is, and when it last said it was alive."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)
+    heartbeat_at: Mapped[float] = mapped_column(Float)

@@ -14,7 +14,7 @@ from core.errors import SchemaTooNew
 from core.i18n import Translator
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
-from core.store import open_store, reset_for_tests
+from core.store import open_store, processes, reset_for_tests
 from core.store.db import engine
 from core.store.migrations import BASELINE, build_before_alembic
 from core.store.models import BatchCell, LoginAttempt, Vote
@@ -89,6 +89,7 @@ def test_a_file_made_before_alembic_is_upgraded_without_loss(tmp_path, monkeypat
     open_store()
     assert revision() == head_revision()
     assert differences(engine()) == []
+    processes.recover_orphans()  # what the app's start does next
 
     alice = ensure_user("alice")
     [chat] = conversation_store.list_conversations(alice.id)
