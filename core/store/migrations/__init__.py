@@ -5,7 +5,7 @@ They are frozen: Alembic's baseline revision (core/store/alembic/versions/
 old `schema_migrations` table, so a blank database and a file made by any
 earlier version reach the same baseline. New schema changes are Alembic
 revisions (docs/architecture.md, "Changing the schema"); a module added here
-is not run.
+is refused, loudly, until it is converted.
 
 Each module `mNNNN_<name>.py` defines `upgrade(conn)` and describes its own
 tables with SQLAlchemy Core (never the ORM classes, which follow the latest
@@ -49,7 +49,13 @@ def all_migrations() -> list[Migration]:
     found = []
     for info in pkgutil.iter_modules(__path__):
         match = _NAME.match(info.name)
-        if match and int(match.group(1)) <= BASELINE:
+        if match and int(match.group(1)) > BASELINE:
+            raise RuntimeError(
+                f"core/store/migrations/{info.name}.py: numbered migrations end at "
+                f"{BASELINE:04d}; make it an Alembic revision in core/store/alembic/versions "
+                '(docs/architecture.md, "Changing the schema")'
+            )
+        if match:
             module = importlib.import_module(f"{__name__}.{info.name}")
             found.append(Migration(int(match.group(1)), match.group(2), module.upgrade))
     found.sort(key=lambda m: m.version)
