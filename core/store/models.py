@@ -269,3 +269,14 @@ class Process(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[float] = mapped_column(Float)
     heartbeat_at: Mapped[float] = mapped_column(Float)
+
+
+class StopRequest(Base):
+    """Stop pressed for an answer another process may be writing (core/store/stops.py)."""
+
+    __tablename__ = "stop_requests"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[float] = mapped_column(Float)

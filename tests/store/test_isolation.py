@@ -199,6 +199,7 @@ UNSCOPED = {
     "messages.finish": "worker writes to a message an owner's request created",
     "messages.unfinished_message_ids": "start-up recovery",
     "processes.*": "process identity, heartbeats, recovery after a crash",
+    "stops.stop_requested": "the writing worker reads the request for its own answer",
     "attempts.record_attempt": "operational metrics, no text",
     "attempts.route_stats": "admin status page: aggregated metrics, no text",
     "attempts.recent_attempts": "admin status page: metrics, no text",
