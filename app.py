@@ -65,9 +65,8 @@ except CatalogError as problem:
     )
     st.stop()
 except StorageError as problem:
-    st.error(
-        t("app.storage_error", detail=escape_markdown(problem.detail)), icon=":material/database:"
-    )
+    reason = describe(t, problem.kind, problem.detail)
+    st.error(t("app.storage_error", reason=reason), icon=":material/database:")
     st.stop()
 except AuthRefused as refused:  # an identity provider's answer we cannot use
     st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
@@ -103,9 +102,7 @@ try:
     render_sidebar(chat_page)
     navigation.run()
 except StorageError as problem:  # the database broke while the app runs
-    st.error(
-        t("errors.storage", detail=escape_markdown(problem.detail)), icon=":material/database:"
-    )
+    st.error(describe(t, problem.kind, problem.detail), icon=":material/database:")
     typed = st.session_state.get("chat-input")
     if typed:  # what was just sent must not be lost with the database
         st.caption(t("chat.unsent"))

@@ -371,9 +371,56 @@ class RecordNotFound(AppError):
 
 
 class StorageError(AppError):
-    """The database cannot be read or written (corrupt, read-only, disk full)."""
+    """The database cannot be read or written; the subclasses name why.
+
+    core/store/errors.py decides which one a database's own error is, so the
+    person is told the real cause (and not to free disk space when the disk
+    is fine).
+    """
 
     kind = "storage"
+
+
+class StorageFull(StorageError):
+    """No space left: the disk, SQLite's size cap, or the database server's."""
+
+    kind = "storage_full"
+
+
+class StorageReadOnly(StorageError):
+    """The file or the server accepts no writes (permissions, a standby server)."""
+
+    kind = "storage_read_only"
+
+
+class StorageCorrupt(StorageError):
+    """The file is not a database, or is damaged."""
+
+    kind = "storage_corrupt"
+
+
+class StorageBusy(StorageError):
+    """Another writer held a lock longer than we wait, or a deadlock was broken."""
+
+    kind = "storage_busy"
+
+
+class StorageUnreachable(StorageError):
+    """The database server cannot be reached or refuses our credentials."""
+
+    kind = "storage_unreachable"
+
+
+class StorageRefused(StorageError):
+    """The database refused a value (too long for its column, a broken rule)."""
+
+    kind = "storage_refused"
+
+
+class SchemaTooNew(StorageError):
+    """The database was upgraded by a newer version of the app than this one."""
+
+    kind = "storage_too_new"
 
 
 class ImportRejected(AppError):

@@ -113,7 +113,8 @@ def test_blank_and_lone_surrogates():
     assert is_blank(" \n\t\u200b") and not is_blank(" a ")
     assert clean_text("ok \ud800 end") == "ok \ufffd end"
     assert clean_text("pair \ud83d\ude00") == "pair 😀"
-    assert clean_text("NUL\x00 kept") == "NUL\x00 kept"
+    assert clean_text("NUL\x00 as CommonMark shows it") == "NUL\ufffd as CommonMark shows it"
+    assert clean_text("bell\x07 escape\x1b kept") == "bell\x07 escape\x1b kept"
 
 
 def test_history_trimming_drops_oldest_and_keeps_the_question():

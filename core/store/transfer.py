@@ -59,7 +59,15 @@ ROLES = ("user", "assistant", "system")
 KINDS = ("chat", "compare", "arena", "batch")  # what pages list conversations as
 
 # Columns that are the database's own business, not the conversation's.
-_INTERNAL = {"id", "public_id", "user_id", "conversation_id", "parent_id", "depth"}
+_INTERNAL = {
+    "id",
+    "public_id",
+    "user_id",
+    "conversation_id",
+    "parent_id",
+    "depth",
+    "owner_process",
+}
 CONVERSATION_FIELDS = tuple(
     c.name
     for c in Conversation.__table__.columns

@@ -37,8 +37,8 @@ def navigation_not_pages_directory(monkeypatch):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+def app(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url("app"))
     monkeypatch.setenv("DEMO_SPEED", "40")
     reset_services()
     reset_for_tests()

@@ -2,6 +2,7 @@
 provider echoes it back in its error messages."""
 
 import logging
+import os
 
 import pytest
 
@@ -13,6 +14,7 @@ from core.store import transfer
 from core.store.users import local_user
 from tests.app.conftest import shown, texts
 from tests.app.scripted import scripted_models_file
+from tests.databases import stored_bytes
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 TELLTALE = "SECRET-0123456789abcdef"  # any recognisable part of it counts as a leak
@@ -67,7 +69,7 @@ def test_key_echoed_by_the_provider_is_kept_out_of_db_logs_and_screen(
     screen = everything_on_screen(app)
     assert mask(KEY) == "…cdef" and "…cdef" in screen and TELLTALE not in screen
 
-    stored = b"".join(path.read_bytes() for path in tmp_path.glob("app.db*"))
+    stored = stored_bytes(os.environ["DATABASE_URL"])
     assert b"[redacted]" in stored
     assert TELLTALE.encode() not in stored
     assert TELLTALE.encode("utf-16-le") not in stored
