@@ -22,6 +22,7 @@ from core.store.schema import current_revision, differences, head_revision, upgr
 from core.store.search import search
 from core.store.users import ensure_user
 from core.store.views import INTERRUPTED
+from tests.app.conftest import shown
 from tests.databases import on_sqlite
 from ui.errors import describe
 
@@ -133,7 +134,7 @@ def test_a_database_newer_than_the_code_is_refused_untouched(db, monkeypatch):
     reset_for_tests()
     with pytest.raises(SchemaTooNew) as refused:
         open_store()
-    message = describe(Translator("en"), refused.value.kind, refused.value.detail)
+    message = shown(describe(Translator("en"), refused.value.kind, refused.value.detail))
     assert "newer version of this app" in message and "9999_from_the_future" in message
     assert revision() == "9999_from_the_future"
 
