@@ -5,6 +5,10 @@ what a person picks, each served by one or more routes (provider + upstream
 model name) in priority order. Everything here is a frozen dataclass built
 once at start-up; API keys are read from the environment when needed and are
 never stored on these objects, so no repr or log line can carry one.
+
+Labels and descriptions can be written once for every language (a string) or
+per language (`label = { en = "…", zh = "…" }`); `localized()` gives the
+catalog as a person reading that language sees it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -68,6 +72,7 @@ class Provider:
     stream_usage: bool = True
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     demo: DemoSettings | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
 
     def api_key(self) -> str:
         """The key from the environment at call time ('' when there is none)."""
@@ -116,6 +121,8 @@ class Model:
     price_input: float = 0.0  # USD per million prompt tokens
     price_output: float = 0.0  # USD per million completion tokens
     arena_weight: float = 1.0
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
+    descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def has_thinking_switch(self) -> bool:
@@ -210,6 +217,51 @@ class Catalog:
 
     def primary_provider(self, model: Model) -> Provider:
         return self.providers[model.routes[0].provider]
+
+
+# ---------------------------------------------------------------- languages
+
+_LOCALIZED: dict[tuple[int, str], tuple[Catalog, Catalog]] = {}
+
+
+def localized(catalog: Catalog, locale: str) -> Catalog:
+    """The catalog with labels and descriptions in `locale` where it has them.
+
+    Everything else (ids, routes, keys, prices) is the same; the text written
+    once for every language stays as it is.
+    """
+    kept = _LOCALIZED.get((id(catalog), locale))
+    if kept is not None and kept[0] is catalog:
+        return kept[1]
+    providers = {
+        pid: replace(p, label=p.labels.get(locale, p.label)) for pid, p in catalog.providers.items()
+    }
+    models = {
+        mid: replace(
+            m,
+            label=m.labels.get(locale, m.label),
+            description=m.descriptions.get(locale, m.description),
+        )
+        for mid, m in catalog.models.items()
+    }
+    result = replace(
+        catalog, providers=MappingProxyType(providers), models=MappingProxyType(models)
+    )
+    if len(_LOCALIZED) > 32:  # catalogs are few; tests build many
+        _LOCALIZED.clear()
+    _LOCALIZED[(id(catalog), locale)] = (catalog, result)
+    return result
+
+
+def _text(value: str | Mapping[str, str] | None, default: str) -> tuple[str, Mapping[str, str]]:
+    """A label or description: one string, or a table of strings by locale.
+
+    Returns the text shown when a locale has none (English, else the first
+    given) and the table.
+    """
+    if value is None or isinstance(value, str):
+        return value or default, MappingProxyType({})
+    return value.get("en", next(iter(value.values()))), MappingProxyType(dict(value))
 
 
 # ---------------------------------------------------------------- loading
@@ -317,9 +369,11 @@ def _provider(pid: str, spec: ProviderSpec) -> Provider:
     if spec.kind == "demo":
         demo = DemoSettings(spec.speed, spec.busy_rate, spec.retry_after, spec.down)
         key_required = False
+    label, labels = _text(spec.label, pid)
     return Provider(
         id=pid,
-        label=spec.label or pid,
+        label=label,
+        labels=labels,
         kind=spec.kind,
         base_url=spec.base_url,
         api_key_env=spec.api_key_env,
@@ -352,10 +406,14 @@ def _model(mid: str, spec: ModelSpec, providers: Mapping[str, Provider], source:
     if len(set(keys)) != len(keys):
         raise CatalogError(source, f"model '{mid}': the same route is listed twice")
     switch = spec.thinking_switch
+    label, labels = _text(spec.label, mid)
+    description, descriptions = _text(spec.description, "")
     return Model(
         id=mid,
-        label=spec.label or mid,
-        description=spec.description,
+        label=label,
+        labels=labels,
+        description=description,
+        descriptions=descriptions,
         reasoning=spec.reasoning,
         routes=tuple(routes),
         thinking_switch=ThinkingSwitch(

@@ -39,6 +39,19 @@ def _text(value: Any) -> str:
     return value
 
 
+def _localized(value: Any) -> str | dict[str, str]:
+    """One text for every language, or a table of texts by locale."""
+    if isinstance(value, str):
+        return value
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
+        return value
+    raise _rule('must be text in quotes or a table such as { en = "…", zh = "…" }')
+
+
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _rule("must be true or false")
@@ -67,6 +80,7 @@ NonNegative = Annotated[float, BeforeValidator(_non_negative)]
 AtLeastOne = Annotated[int, BeforeValidator(_at_least_one)]
 Text = Annotated[str, BeforeValidator(_text)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
+Localized = Annotated[str | dict[str, str], BeforeValidator(_localized)]
 Table = Annotated[dict[str, Any], BeforeValidator(_table)]
 
 
@@ -75,7 +89,7 @@ class _Spec(BaseModel):
 
 
 class ProviderSpec(_Spec):
-    label: Text | None = None
+    label: Localized | None = None
     kind: Annotated[Literal["openai", "demo"], BeforeValidator(_kind)] = "openai"
     base_url: Text = ""
     api_key_env: Text = ""
@@ -105,8 +119,8 @@ class ThinkingSwitchSpec(_Spec):
 
 
 class ModelSpec(_Spec):
-    label: Text | None = None
-    description: Text = ""
+    label: Localized | None = None
+    description: Localized = ""
     reasoning: Flag = False
     routes: Annotated[list[RouteSpec], BeforeValidator(_routes)]
     thinking_switch: ThinkingSwitchSpec | None = None

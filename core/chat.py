@@ -31,6 +31,7 @@ from core.limits import RateLimiter, UsageCaps
 from core.store import conversations as conversation_store
 from core.store import erase
 from core.store import messages as message_store
+from core.store import stops as stop_store
 from core.store import web_sources as web_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
@@ -200,8 +201,9 @@ class ChatService:
         return self.retry(user_id, answer_id, choice)
 
     def stop(self, user_id: int, answer_id: int) -> bool:
+        """Stop an answer being written, here or by another process (replica)."""
         message_store.get_message(user_id, answer_id)  # ownership check
-        return self.worker.cancel(answer_id)
+        return self.worker.cancel(answer_id) or stop_store.request_stop(user_id, answer_id)
 
     def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
         """The model and settings `answer` was asked with (Regenerate's default)."""

@@ -35,7 +35,11 @@ HOSTILE = WebSources(
 def test_citations_link_to_sources_and_unknown_or_unsafe_ones_stay_text():
     shown = link_citations("A [citation:1], B [citation:2], C [citation:9].", HOSTILE)
     assert shown == "A [[1]](https://a.example/x%281%29%20y), B [2], C [9]."
-    assert prepare_markdown(shown) == shown  # nothing for the inert renderer to defuse
+    # The inert renderer keeps the link to the source (showing its host, as it
+    # does for every link) and leaves the others as text.
+    assert prepare_markdown(shown) == (
+        r"A [\[1\]](<https://a.example/x%281%29%20y>) \(a\.example\)\, B \[2\]\, C \[9\]\."
+    )
 
 
 def test_citations_inside_code_blocks_are_left_alone():
@@ -48,7 +52,9 @@ def test_a_page_title_cannot_become_markdown():
     label = line[line.index("[") + 1 : line.index("](https://a.example")]
     for marker in "[]()!<>$\\":
         assert marker not in label, marker
-    assert line.endswith("(https://a.example/x%281%29%20y) · a.example")
+    assert line.endswith("(https://a.example/x%281%29%20y)")
+    # The renderer names the site after the link: it is not said twice.
+    assert prepare_markdown(line).endswith(r"(<https://a.example/x%281%29%20y>) \(a\.example\)")
     assert source_line(HOSTILE.sources[1]) == "2. bad link · x"  # no link at all
     third = source_line(HOSTILE.sources[2])
     assert "\\[" not in third and "$" not in third and "<b>" not in third

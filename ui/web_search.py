@@ -1,9 +1,10 @@
 """Web search on the chat page: the switch, the live status, the Sources panel.
 
-Everything shown here that came from the web or from the user (page titles,
-the query) goes through the app's one inert rendering (core/markdown.py),
-after its Markdown markers are escaped, so a page title can never become a
-link, an image or a heading. Stored sources are shown as they were saved:
+Everything shown here that came from the web or from the user is made inert
+(core/markdown.py): a one-line text (the query, a reason) is escaped whole with
+`escape_text`; the Sources list goes through `prepare_markdown` after its
+titles' markers are written as character references, so a page title can
+never become a link, an image or a heading. Stored sources are shown as they were saved:
 nothing is fetched again when a conversation is reopened.
 """
 
@@ -16,7 +17,7 @@ import streamlit as st
 from core.catalog import Catalog
 from core.events import Phase
 from core.i18n import Translator
-from core.markdown import prepare_markdown
+from core.markdown import escape_text, prepare_markdown
 from core.progress import Snapshot
 from core.store import web_sources as web_store
 from core.store.views import ConversationView, MessageView
@@ -66,7 +67,7 @@ def web_status_text(t: Translator, catalog: Catalog, snapshot: Snapshot) -> str:
     status = snapshot.status
     if status is not None and not snapshot.done:
         if status.phase is Phase.SEARCHING:
-            query = escape(_short(status.detail))
+            query = escape_text(_short(status.detail))
             return ":material/travel_explore: " + t("websearch.searching", query=query)
         if status.phase is Phase.READING:
             pages = int(status.extra.get("pages", 0))
@@ -92,11 +93,11 @@ def render_sources(t: Translator, message: MessageView, record: WebSources | Non
     """The Sources panel under an answer that searched (title, site, link)."""
     if record is None:
         return
-    query = escape(_short(record.query))
+    query = escape_text(_short(record.query))
     if record.unavailable:
         why_key = f"websearch.why.{record.unavailable}"
         reason = t(why_key) if t.has(why_key) else record.unavailable
-        st.caption(":material/cloud_off: " + t("websearch.unavailable", reason=escape(reason)))
+        st.caption(":material/cloud_off: " + t("websearch.unavailable", reason=escape_text(reason)))
         return
     if not record.sources:
         st.caption(":material/search_off: " + t("websearch.no_results", query=query))

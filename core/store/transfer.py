@@ -59,7 +59,15 @@ ROLES = ("user", "assistant", "system")
 KINDS = ("chat", "compare", "arena", "batch")  # what pages list conversations as
 
 # Columns that are the database's own business, not the conversation's.
-_INTERNAL = {"id", "public_id", "user_id", "conversation_id", "parent_id", "depth"}
+_INTERNAL = {
+    "id",
+    "public_id",
+    "user_id",
+    "conversation_id",
+    "parent_id",
+    "depth",
+    "owner_process",
+}
 CONVERSATION_FIELDS = tuple(
     c.name
     for c in Conversation.__table__.columns
@@ -122,7 +130,7 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
 
 
 def _web_sources(db: Session, message_ids: list[int]) -> dict[int, str]:
-    """The web search records of these messages (migration 0007's table)."""
+    """The web search records of these messages (Alembic revision 0006's table)."""
     if not message_ids:
         return {}
     rows = db.execute(
@@ -305,7 +313,7 @@ class _Where:
 
 
 def _checked_web_sources(raw: dict, where: _Where) -> str | None:
-    """A message's web search record, if it has one (files from before 0007 do not).
+    """A message's web search record, if it has one (files from before 0006 do not).
     Only its type is checked here; it is read defensively when shown."""
     if raw.get("web_sources") is None:
         return None

@@ -1,6 +1,6 @@
 """What web search read for an answer, and each conversation's Web search switch.
 
-Kept in two tables of their own (migration 0007). Every read filters on the
+Kept in two tables of their own (Alembic revision 0006). Every read filters on the
 user through the message's or conversation's owner, like the rest of the
 store; the worker's write is by message id (it writes only its own answer).
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from core.websearch.results import Source, WebSources
+from core.websearch.results import Source, WebSources, site_of
 
 _CITATION = re.compile(r"\[citation:\s*(\d{1,3})\s*\]", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -64,8 +64,13 @@ def link_citations(text: str, sources: WebSources | None) -> str:
 
 
 def source_line(source: Source) -> str:
-    """One entry of the Sources panel (a Markdown list item): "1. [Title](link) · site"."""
+    """One entry of the Sources panel (a Markdown list item): "1. [Title](link)",
+    or "1. Title · site" when the address is not one a link may go to."""
     title = escape(source.title[:MAX_TITLE]) or escape(source.site)
     target = safe_link(source.url)
-    shown = f"[{title}]({target})" if target else title
-    return f"{source.number}. {shown} · {escape(source.site)}"
+    if target is None:
+        return f"{source.number}. {title} · {escape(source.site)}"
+    # The renderer shows a link's host after it (core/markdown.py), so the site
+    # is added only when it says something else.
+    site = "" if source.site == site_of(source.url) else f" · {escape(source.site)}"
+    return f"{source.number}. [{title}]({target}){site}"

@@ -2,7 +2,7 @@
 
 Two tables of their own rather than columns on `messages` and `conversations`,
 so code that writes those rows is unchanged and a database made before web
-search keeps working with every older migration's test:
+search keeps working:
 
 - `message_web_sources`: an answer's web search record as JSON (the query,
   the numbered sources given to the model, the pages skipped, or that search
@@ -11,33 +11,45 @@ search keeps working with every older migration's test:
 - `conversation_web_search`: the conversation's Web search switch.
 
 Both go with their message or conversation (ON DELETE CASCADE).
+
+Revision ID: 0006
+Revises: 0005
 """
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, Table, Text
-from sqlalchemy.engine import Connection
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
 
 
-def upgrade(conn: Connection) -> None:
-    meta = MetaData()
-    Table("messages", meta, Column("id", Integer, primary_key=True))
-    Table("conversations", meta, Column("id", Integer, primary_key=True))
-    Table(
+def upgrade() -> None:
+    op.create_table(
         "message_web_sources",
-        meta,
-        Column(
+        sa.Column(
             "message_id",
-            ForeignKey("messages.id", ondelete="CASCADE"),
+            sa.Integer,
+            sa.ForeignKey("messages.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        Column("sources", Text, nullable=False),
-    ).create(conn)
-    Table(
+        sa.Column("sources", sa.Text, nullable=False),
+    )
+    op.create_table(
         "conversation_web_search",
-        meta,
-        Column(
+        sa.Column(
             "conversation_id",
-            ForeignKey("conversations.id", ondelete="CASCADE"),
+            sa.Integer,
+            sa.ForeignKey("conversations.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        Column("enabled", Boolean, nullable=False),
-    ).create(conn)
+        sa.Column("enabled", sa.Boolean, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("conversation_web_search")
+    op.drop_table("message_web_sources")
