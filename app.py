@@ -18,8 +18,10 @@ from core.errors import StorageError
 from core.secrets import install_log_redaction
 from ui import auth, state
 from ui.errors import describe
+from ui.format import escape_markdown
 from ui.message import render_kept_text
 from ui.secrets import load_secrets
+from ui.select_lists import keep_lists_open_while_scrolling
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
 
@@ -30,6 +32,7 @@ install_log_redaction()
 
 st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:")
 apply_theme()
+keep_lists_open_while_scrolling()
 load_secrets()  # before the catalog is read: provider keys may come from secrets.toml
 t = state.t()
 
@@ -42,17 +45,30 @@ try:
     user = auth.signed_in_user(auth_settings)
 except AuthConfigError as problem:
     st.error(
-        t("auth.config_error", name=problem.name, value=problem.value, expected=problem.expected),
+        t(
+            "auth.config_error",
+            name=escape_markdown(problem.name),
+            value=escape_markdown(str(problem.value)),
+            expected=escape_markdown(problem.expected),
+        ),
         icon=":material/settings:",
     )
     st.stop()
 except CatalogError as problem:
     st.error(
-        t("app.catalog_error", file=problem.path, problem=problem.problem), icon=":material/error:"
+        t(
+            "app.catalog_error",
+            file=escape_markdown(str(problem.path)),
+            problem=escape_markdown(problem.problem),
+        ),
+        icon=":material/error:",
     )
     st.stop()
 except StorageError as problem:
-    st.error(t("app.storage_error", detail=problem.detail), icon=":material/database:")
+    st.error(
+        t("app.storage_error", reason=describe(t, problem.kind, problem.detail)),
+        icon=":material/database:",
+    )
     st.stop()
 except AuthRefused as refused:  # an identity provider's answer we cannot use
     st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
@@ -88,7 +104,7 @@ try:
     render_sidebar(chat_page)
     navigation.run()
 except StorageError as problem:  # the database broke while the app runs
-    st.error(t("errors.storage", detail=problem.detail), icon=":material/database:")
+    st.error(describe(t, problem.kind, problem.detail), icon=":material/database:")
     typed = st.session_state.get("chat-input")
     typed = getattr(typed, "text", typed)  # the chat input takes files: its value has .text
     if typed:  # what was just sent must not be lost with the database

@@ -5,6 +5,10 @@ what a person picks, each served by one or more routes (provider + upstream
 model name) in priority order. Everything here is a frozen dataclass built
 once at start-up; API keys are read from the environment when needed and are
 never stored on these objects, so no repr or log line can carry one.
+
+Labels and descriptions can be written once for every language (a string) or
+per language (`label = { en = "…", zh = "…" }`); `localized()` gives the
+catalog as a person reading that language sees it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -21,7 +25,14 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from core.catalog_schema import CatalogSpec, ModelSpec, PolicySpec, ProviderSpec, problem_of
+from core.catalog_schema import (
+    CatalogSpec,
+    ModelSpec,
+    PolicySpec,
+    ProviderSpec,
+    SearchSpec,
+    problem_of,
+)
 from core.secrets import register_environment_secrets, register_secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +72,7 @@ class Provider:
     stream_usage: bool = True
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     demo: DemoSettings | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
 
     def api_key(self) -> str:
         """The key from the environment at call time ('' when there is none)."""
@@ -111,6 +123,8 @@ class Model:
     arena_weight: float = 1.0
     vision: bool = False  # accepts image_url content parts
     describe_images_with: str | None = None  # a vision model's id, for a text-only model
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
+    descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def has_thinking_switch(self) -> bool:
@@ -145,6 +159,37 @@ class Policy:
     max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
 
 
+# The hosted search APIs' endpoints and key variables, when [search] names none.
+SEARCH_DEFAULTS = {
+    "tavily": ("https://api.tavily.com/search", "TAVILY_API_KEY"),
+    "brave": ("https://api.search.brave.com/res/v1/web/search", "BRAVE_API_KEY"),
+    "bocha": ("https://api.bochaai.com/v1/web-search", "BOCHA_API_KEY"),
+}
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """[search] in models.toml: who searches, and the rules pages are fetched by."""
+
+    provider: str = "demo"  # demo | searxng | tavily | brave | bocha
+    base_url: str = ""
+    api_key_env: str = ""
+    allow_private_urls: bool = False
+    max_results: int = 8
+    pages_to_read: int = 5
+    page_max_bytes: int = 2_048 * 1024
+    page_timeout_s: float = 8.0
+    search_timeout_s: float = 15.0
+    max_redirects: int = 5
+    max_context_tokens: int = 8_000
+    max_attempts: int = 3
+    max_wait_s: float = 30.0
+
+    def api_key(self) -> str:
+        """The key from the environment at call time ('' when there is none)."""
+        return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+
+
 @dataclass(frozen=True)
 class Catalog:
     providers: Mapping[str, Provider]
@@ -152,6 +197,7 @@ class Catalog:
     policy: Policy
     default_model: str
     source: str = ""
+    search: SearchSettings = field(default_factory=SearchSettings)
 
     def model(self, model_id: str) -> Model | None:
         return self.models.get(model_id)
@@ -173,6 +219,51 @@ class Catalog:
 
     def primary_provider(self, model: Model) -> Provider:
         return self.providers[model.routes[0].provider]
+
+
+# ---------------------------------------------------------------- languages
+
+_LOCALIZED: dict[tuple[int, str], tuple[Catalog, Catalog]] = {}
+
+
+def localized(catalog: Catalog, locale: str) -> Catalog:
+    """The catalog with labels and descriptions in `locale` where it has them.
+
+    Everything else (ids, routes, keys, prices) is the same; the text written
+    once for every language stays as it is.
+    """
+    kept = _LOCALIZED.get((id(catalog), locale))
+    if kept is not None and kept[0] is catalog:
+        return kept[1]
+    providers = {
+        pid: replace(p, label=p.labels.get(locale, p.label)) for pid, p in catalog.providers.items()
+    }
+    models = {
+        mid: replace(
+            m,
+            label=m.labels.get(locale, m.label),
+            description=m.descriptions.get(locale, m.description),
+        )
+        for mid, m in catalog.models.items()
+    }
+    result = replace(
+        catalog, providers=MappingProxyType(providers), models=MappingProxyType(models)
+    )
+    if len(_LOCALIZED) > 32:  # catalogs are few; tests build many
+        _LOCALIZED.clear()
+    _LOCALIZED[(id(catalog), locale)] = (catalog, result)
+    return result
+
+
+def _text(value: str | Mapping[str, str] | None, default: str) -> tuple[str, Mapping[str, str]]:
+    """A label or description: one string, or a table of strings by locale.
+
+    Returns the text shown when a locale has none (English, else the first
+    given) and the table.
+    """
+    if value is None or isinstance(value, str):
+        return value or default, MappingProxyType({})
+    return value.get("en", next(iter(value.values()))), MappingProxyType(dict(value))
 
 
 # ---------------------------------------------------------------- loading
@@ -236,7 +327,35 @@ def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Ca
         register_secret(provider.api_key())
     register_environment_secrets()  # keys of providers not (or no longer) in the catalog
     policy = _policy(spec.policy)
-    return Catalog(MappingProxyType(providers), MappingProxyType(models), policy, default, source)
+    search = _search(spec.search or SearchSpec(), source)
+    register_secret(search.api_key())
+    return Catalog(
+        MappingProxyType(providers), MappingProxyType(models), policy, default, source, search
+    )
+
+
+def _search(spec: SearchSpec, source: str) -> SearchSettings:
+    base_url, key_env = SEARCH_DEFAULTS.get(spec.provider, ("", ""))
+    base_url = spec.base_url or base_url
+    if spec.provider != "demo" and not base_url.startswith(("http://", "https://")):
+        raise CatalogError(
+            source, f"[search]: provider '{spec.provider}' needs an http(s) base_url"
+        )
+    return SearchSettings(
+        provider=spec.provider,
+        base_url=base_url,
+        api_key_env=spec.api_key_env or key_env,
+        allow_private_urls=spec.allow_private_urls,
+        max_results=spec.max_results,
+        pages_to_read=spec.pages_to_read,
+        page_max_bytes=spec.page_max_kb * 1024,
+        page_timeout_s=spec.page_timeout_s,
+        search_timeout_s=spec.search_timeout_s,
+        max_redirects=int(spec.max_redirects),
+        max_context_tokens=spec.max_context_tokens,
+        max_attempts=spec.max_attempts,
+        max_wait_s=spec.max_wait_s,
+    )
 
 
 def _is_local(url: str) -> bool:
@@ -259,9 +378,11 @@ def _provider(pid: str, spec: ProviderSpec) -> Provider:
     if spec.kind == "demo":
         demo = DemoSettings(spec.speed, spec.busy_rate, spec.retry_after, spec.down)
         key_required = False
+    label, labels = _text(spec.label, pid)
     return Provider(
         id=pid,
-        label=spec.label or pid,
+        label=label,
+        labels=labels,
         kind=spec.kind,
         base_url=spec.base_url,
         api_key_env=spec.api_key_env,
@@ -294,10 +415,14 @@ def _model(mid: str, spec: ModelSpec, providers: Mapping[str, Provider], source:
     if len(set(keys)) != len(keys):
         raise CatalogError(source, f"model '{mid}': the same route is listed twice")
     switch = spec.thinking_switch
+    label, labels = _text(spec.label, mid)
+    description, descriptions = _text(spec.description, "")
     return Model(
         id=mid,
-        label=spec.label or mid,
-        description=spec.description,
+        label=label,
+        labels=labels,
+        description=description,
+        descriptions=descriptions,
         reasoning=spec.reasoning,
         routes=tuple(routes),
         thinking_switch=ThinkingSwitch(

@@ -39,6 +39,19 @@ def _text(value: Any) -> str:
     return value
 
 
+def _localized(value: Any) -> str | dict[str, str]:
+    """One text for every language, or a table of texts by locale."""
+    if isinstance(value, str):
+        return value
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
+        return value
+    raise _rule('must be text in quotes or a table such as { en = "…", zh = "…" }')
+
+
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _rule("must be true or false")
@@ -67,6 +80,7 @@ NonNegative = Annotated[float, BeforeValidator(_non_negative)]
 AtLeastOne = Annotated[int, BeforeValidator(_at_least_one)]
 Text = Annotated[str, BeforeValidator(_text)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
+Localized = Annotated[str | dict[str, str], BeforeValidator(_localized)]
 Table = Annotated[dict[str, Any], BeforeValidator(_table)]
 
 
@@ -75,7 +89,7 @@ class _Spec(BaseModel):
 
 
 class ProviderSpec(_Spec):
-    label: Text | None = None
+    label: Localized | None = None
     kind: Annotated[Literal["openai", "demo"], BeforeValidator(_kind)] = "openai"
     base_url: Text = ""
     api_key_env: Text = ""
@@ -105,8 +119,8 @@ class ThinkingSwitchSpec(_Spec):
 
 
 class ModelSpec(_Spec):
-    label: Text | None = None
-    description: Text = ""
+    label: Localized | None = None
+    description: Localized = ""
     reasoning: Flag = False
     routes: Annotated[list[RouteSpec], BeforeValidator(_routes)]
     thinking_switch: ThinkingSwitchSpec | None = None
@@ -139,12 +153,41 @@ class PolicySpec(_Spec):
     max_cost_usd_per_day: NonNegative | None = None
 
 
+def _search_provider(value: Any) -> str:
+    if value not in SEARCH_PROVIDERS:
+        raise _rule(f"must be one of {', '.join(SEARCH_PROVIDERS)}, not '{value}'")
+    return value
+
+
+SEARCH_PROVIDERS = ("demo", "searxng", "tavily", "brave", "bocha")
+
+
+class SearchSpec(_Spec):
+    """[search]: the web search provider and the rules for fetching pages
+    (docs/web-search.md)."""
+
+    provider: Annotated[str, BeforeValidator(_search_provider)] = "demo"
+    base_url: Text = ""  # searxng: required; hosted APIs: their public endpoint when empty
+    api_key_env: Text = ""  # hosted APIs: TAVILY_API_KEY, BRAVE_API_KEY, BOCHA_API_KEY when empty
+    allow_private_urls: Flag = False  # fetch intranet / loopback pages (self-hosted, tests)
+    max_results: AtLeastOne = 8
+    pages_to_read: AtLeastOne = 5
+    page_max_kb: AtLeastOne = 2_048
+    page_timeout_s: NonNegative = 8.0
+    search_timeout_s: NonNegative = 15.0
+    max_redirects: NonNegative = 5
+    max_context_tokens: AtLeastOne = 8_000
+    max_attempts: AtLeastOne = 3
+    max_wait_s: NonNegative = 30.0  # longest Retry-After honoured before answering without
+
+
 class CatalogSpec(_Spec):
     providers: Annotated[dict[str, ProviderSpec], BeforeValidator(_table)] = Field(
         default_factory=dict
     )
     models: Annotated[dict[str, ModelSpec], BeforeValidator(_table)] = Field(default_factory=dict)
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    search: SearchSpec | None = None
     default_model: Text | None = None
 
 
@@ -178,8 +221,8 @@ def problem_of(error: ValidationError) -> str:
 def _where(loc: tuple) -> tuple[str, str | None]:
     """(the place a person finds in the file, the field, if the error is about one)."""
     section = str(loc[0]) if loc else ""
-    if section == "policy":
-        return "[policy]", _field(loc, 1)
+    if section in ("policy", "search"):
+        return f"[{section}]", _field(loc, 1)
     if section not in ("providers", "models"):
         return section, None
     if len(loc) == 1:

@@ -28,6 +28,8 @@ from core.progress import GenerationProgress, Snapshot
 from core.secrets import redact
 from core.store import attempts as attempt_store
 from core.store import messages as message_store
+from core.store import stops as stop_store
+from core.store import web_sources as web_store
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, STREAMING
 from core.tokens import count_text
 
@@ -259,9 +261,13 @@ class Worker:
 
     async def _save_periodically(self, job: Job, progress: GenerationProgress) -> None:
         saved_version = -1
+        started = self.clock.wall()
         while True:
             await self.clock.sleep(self.save_interval_s)
-            if progress.version == saved_version or not self.persist:
+            if not self.persist:
+                continue
+            await self._stop_if_requested_elsewhere(job.message_id, started)
+            if progress.version == saved_version:
                 continue
             snapshot = progress.snapshot()
             saved_version = snapshot.version
@@ -272,6 +278,18 @@ class Worker:
             except StorageError as exc:
                 log.warning("could not save progress of %s: %s", job.message_id, exc)
 
+    async def _stop_if_requested_elsewhere(self, message_id: int, since: float) -> None:
+        """Stop pressed on another process (core/store/stops.py) stops this generation."""
+        try:
+            requested = await asyncio.get_running_loop().run_in_executor(
+                self._writer, stop_store.stop_requested, message_id, since
+            )
+        except StorageError as exc:
+            log.warning("could not read stop requests of %s: %s", message_id, exc)
+            return
+        if requested:
+            self.cancel(message_id)
+
     async def _save_final(
         self, job: Job, snapshot: Snapshot, outcome: str, error: AppError | None
     ) -> None:
@@ -280,6 +298,7 @@ class Worker:
 
         def write() -> None:  # token counting happens off the event loop too
             message_store.finish(job.message_id, **final_fields(job, snapshot, outcome, error))
+            save_web_sources(job.message_id, snapshot)
 
         for delay in (*FINAL_SAVE_RETRIES_S, None):
             try:
@@ -333,3 +352,9 @@ def final_fields(job: Job, snapshot: Snapshot, outcome: str, error: AppError | N
         "duration_ms": ms(snapshot.elapsed_s),
         "attempts": snapshot.attempts,
     }
+
+
+def save_web_sources(message_id: int, snapshot: Snapshot) -> None:
+    """The web search record of an answer that searched, stored with it."""
+    if snapshot.web_sources is not None:
+        web_store.save_sources(message_id, snapshot.web_sources.to_json())

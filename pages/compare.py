@@ -31,18 +31,20 @@ from ui.compare_view import (
     unsent_notice,
 )
 from ui.errors import describe
+from ui.format import escape_markdown
 from ui.live import follow
 from ui.model_picker import pick_model
 from ui.records import OpenRecord, page_header
 
 UNSENT = "compare-unsent"
 UNSENT_FILES = "compare-unsent-files"
+WEB_SEARCH = "compare-web-search"  # one switch: every column searches alike
 SHOWN_TURNS = 20
 
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 compare = CompareService(services.chat)
 opened = OpenRecord("compare-open", "cmp")
@@ -87,7 +89,10 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
             temperature = temperature_input(t, key=f"compare-temp-{index}")
             if not picked.available:
                 st.warning(
-                    t("model.enable_hint", key_env=" / ".join(catalog.missing_keys(picked.model))),
+                    t(
+                        "model.enable_hint",
+                        key_env=escape_markdown(" / ".join(catalog.missing_keys(picked.model))),
+                    ),
                     icon=":material/key:",
                 )
                 ready = False
@@ -102,7 +107,14 @@ def send(
     fallback = state.allow_fallback()
     try:
         if comparison is None:
-            started = compare.start(user.id, text, settings, allow_fallback=fallback, files=files)
+            started = compare.start(
+                user.id,
+                text,
+                settings,
+                allow_fallback=fallback,
+                files=files,
+                web_search=bool(st.session_state.get(WEB_SEARCH)),
+            )
             opened.open(started)
         else:
             compare.follow_up(user.id, comparison.id, text, allow_fallback=fallback, files=files)
@@ -174,6 +186,7 @@ if comparison is None:
     comparison_slot.empty()
     with setup_slot.container():
         st.caption(t("compare.intro"))
+        st.toggle(t("websearch.switch"), key=WEB_SEARCH, help=t("websearch.switch_help"))
         settings, ready = column_setup()
 else:
     setup_slot.empty()

@@ -32,7 +32,7 @@ from ui.format import model_label
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 
 

@@ -10,6 +10,7 @@ from core.store.views import UserView
 from ui import auth, state
 from ui.bootstrap import ensure_run_through_app
 from ui.errors import describe
+from ui.format import escape_markdown
 
 ensure_run_through_app()
 t = state.t()
@@ -78,7 +79,7 @@ def single_sign_on() -> None:
     for provider in providers:
         name = (provider or t("auth.sso_default")).replace("_", " ").title()
         if st.button(
-            t("auth.sign_in_with", provider=name),
+            t("auth.sign_in_with", provider=escape_markdown(name)),
             key=f"sso-{provider or 'default'}",
             type="primary",
             width="stretch",

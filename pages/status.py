@@ -9,11 +9,12 @@ from core.demo.faults import faults_for, set_faults
 from core.health import status_report
 from ui import state
 from ui.bootstrap import ensure_run_through_app
+from ui.format import escape_markdown
 
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 
 st.markdown(f"## {t('health.title')}")
@@ -73,7 +74,7 @@ if demo_providers:
     for column, provider in zip(columns, demo_providers, strict=True):
         faults = faults_for(provider.id)
         with column.container(border=True, key=f"faults-{provider.id}"):
-            st.markdown(f"**{provider.label}**")
+            st.markdown(f"**{escape_markdown(provider.label)}**")
             busy = st.slider(
                 t("health.demo_busy"),
                 0,

@@ -1,9 +1,9 @@
 """Accounts kept by the app, single sign-on identities, and sign-in throttling."""
 
-import sqlite3
 import time
 
 import pytest
+from sqlalchemy import text
 
 from core.auth import passwords
 from core.auth.accounts import (
@@ -22,6 +22,7 @@ from core.auth.accounts import (
     throttle_wait,
 )
 from core.auth.settings import AuthConfigError, AuthMode, AuthSettings, auth_settings
+from core.store.db import engine
 from core.store.users import local_user
 from tests.auth_helpers import fast_hashing  # noqa: F401 (a fixture)
 
@@ -31,10 +32,10 @@ PASSWORD = "correct horse battery"
 
 
 def stored_hash(db_url, username):
-    with sqlite3.connect(db_url.split("///", 1)[1]) as conn:
+    with engine(db_url).connect() as conn:
         return conn.execute(
-            "SELECT password_hash FROM users WHERE username = ?", (username,)
-        ).fetchone()[0]
+            text("SELECT password_hash FROM users WHERE username = :name"), {"name": username}
+        ).scalar_one()
 
 
 def test_production_hashing_is_memory_hard():

@@ -38,6 +38,7 @@ from core.store.users import ensure_user
 from core.store.views import COMPLETE, ERROR
 from core.text import MAX_MESSAGE_CHARS
 from core.worker import Worker
+from tests.app.conftest import shown as as_read
 from ui.errors import describe
 
 TWO = [ColumnSetting("m"), ColumnSetting("m", temperature=0.5)]
@@ -336,6 +337,6 @@ def test_a_refused_batch_never_reaches_the_model_or_the_database(make_chat, user
 )
 def test_each_cap_has_a_plain_sentence_in_each_language(locale, error, shown):
     assert isinstance(error, UserLimitReached)
-    sentence = describe(Translator(locale), error.kind, error.detail)
+    sentence = as_read(describe(Translator(locale), error.kind, error.detail))
     assert shown in sentence and "{" not in sentence
     assert sentence != describe(Translator(locale), "no-such-kind", "")

@@ -37,6 +37,7 @@ from core.errors import (
 from core.events import Answer, Phase, RouteStarted, Status
 from core.generation import Generation, GenerationRequest, Runtime
 from core.i18n import Translator
+from tests.app.conftest import shown
 from tests.conftest import local_catalog
 from tests.fake_time import FakeClock
 from ui.errors import describe_error
@@ -153,7 +154,7 @@ def test_permanent_error_is_never_retried_and_says_what_to_do(server):
     _, error = generate(catalog)
     assert isinstance(error, AuthFailed)
     assert len(server.requests) == 1
-    message = describe_error(Translator("en"), error, catalog, "m")
+    message = shown(describe_error(Translator("en"), error, catalog, "m"))
     assert message == "Cloud 1 rejected the API key: check CLOUD_KEY."
 
 

@@ -3,7 +3,7 @@ attached, the refusals, and the chips on a question.
 
 File names are untrusted text (a name can hold Markdown, a link, bidi
 controls): they are cleaned when read (core/attachments/read.py) and shown
-as inline code through the project's Markdown preparation, so no name can
+through `escape_markdown`, every punctuation mark escaped, so no name can
 become a link, an image or formatting.
 """
 
@@ -18,8 +18,8 @@ from core.attachments.for_model import DESCRIBED_BY, describer_for
 from core.attachments.read import NO_TEXT_LAYER
 from core.catalog import Catalog, Model
 from core.i18n import Translator
-from core.markdown import prepare_markdown
 from core.tokens import input_budget
+from ui.format import escape_markdown
 
 # What the clip button offers. The type is still decided from the bytes:
 # this list only spares people picking a file the app cannot read.
@@ -33,9 +33,12 @@ FILE_TYPES = [
 MAX_UPLOAD_MB = limits.MAX_FILE_BYTES // (1024 * 1024)
 
 
+MAX_FILES = limits.MAX_FILES
+
+
 def limit_caption(t: Translator) -> None:
     st.caption(
-        f":material/attach_file: {t('attachments.limit', files=limits.MAX_FILES, mb=MAX_UPLOAD_MB)}"
+        f":material/attach_file: {t('attachments.limit', files=MAX_FILES, mb=MAX_UPLOAD_MB)}"
     )
 
 
@@ -43,17 +46,30 @@ def context_caption(t: Translator, tokens: int, model: Model) -> None:
     """How much of the model's context the conversation fills, before sending:
     nothing is left out without the person having been told."""
     budget = input_budget(model.context_window, model.max_output_tokens)
-    params = {"tokens": t.number(tokens), "budget": t.number(budget), "model": model.label}
+    used = t.number(tokens)
+    room = t.number(budget)
+    name = escape_markdown(model.label)
     if tokens > budget:
-        st.warning(t("attachments.context_over", **params), icon=":material/data_usage:")
+        st.warning(
+            t("attachments.context_over", tokens=used, budget=room, model=name),
+            icon=":material/data_usage:",
+        )
     elif tokens:
-        st.caption(f":material/data_usage: {t('attachments.context_use', **params)}")
+        st.caption(
+            ":material/data_usage: "
+            + t("attachments.context_use", tokens=used, budget=room, model=name)
+        )
 
 
 def refusal_text(t: Translator, refused: AttachmentRefused) -> str:
-    """The sentence for a refused file, its name shown inertly."""
-    name = inert_name(refused.name)
-    return t(f"attachments.refused.{refused.reason}", name=name, **refused.reason_params)
+    """The sentence for a refused file, for Markdown: its name and the model
+    names in it escaped, numbers as they are."""
+    params = {
+        key: value if isinstance(value, int | float) else escape_markdown(str(value))
+        for key, value in refused.reason_params.items()
+    }
+    name = escape_markdown(refused.name)
+    return t(f"attachments.refused.{refused.reason}", name=name, **params)
 
 
 def read_uploads(t: Translator, uploads: Sequence) -> tuple[list[Attachment], list[str]]:
@@ -94,20 +110,6 @@ def show_refusals(t: Translator, refusals: Sequence[str]) -> None:
         st.warning(f"**{t('attachments.refused_title')}**\n\n{body}", icon=":material/block:")
 
 
-def inert_name(name: str) -> str:
-    """A file name as inline code: literal text, never a link or formatting."""
-    fence = "`" * (_longest_backtick_run(name) + 1)
-    return prepare_markdown(f"{fence} {name} {fence}")
-
-
-def _longest_backtick_run(text: str) -> int:
-    longest = run = 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    return longest
-
-
 def human_size(t: Translator, size: int) -> str:
     if size >= 1024 * 1024:
         return f"{t.number(size / (1024 * 1024), 1)} MB"
@@ -119,7 +121,8 @@ def human_size(t: Translator, size: int) -> str:
 def chips(t: Translator, files: Sequence[Attachment], label_of: Callable[[str], str] = str) -> None:
     """One line per file: name, size, and the tokens it takes (or "image")."""
     for file in files:
-        name, size = inert_name(file.name), human_size(t, file.size)
+        name = escape_markdown(file.name)
+        size = human_size(t, file.size)
         if file.kind == "image" or file.format in ("png", "jpeg", "gif", "webp"):
             line = t("attachments.chip_image", name=name, size=size)
         else:
@@ -128,5 +131,5 @@ def chips(t: Translator, files: Sequence[Attachment], label_of: Callable[[str], 
         if file.note == NO_TEXT_LAYER:
             st.caption(f":material/warning: {t('attachments.no_text_layer', name=name)}")
         elif file.note.startswith(DESCRIBED_BY):
-            model = label_of(file.note.removeprefix(DESCRIBED_BY))
+            model = escape_markdown(label_of(file.note.removeprefix(DESCRIBED_BY)))
             st.caption(f":material/visibility: {t('attachments.described', model=model)}")

@@ -18,15 +18,21 @@ from core.catalog import Catalog
 from core.compare import ComparisonDetail
 from core.errors import AppError
 from core.i18n import Translator
-from core.markdown import prepare_markdown
 from core.metrics import AnswerMetrics, answer_metrics, winners
 from core.progress import Snapshot
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from core.worker import Worker
 from ui.errors import describe
-from ui.format import model_label
+from ui.format import escape_markdown, model_label
 from ui.live import LiveAnswer, phase_text
-from ui.message import degraded_note, render_outcome, render_question, render_reasoning
+from ui.message import (
+    degraded_note,
+    render_outcome,
+    render_question,
+    render_reasoning,
+    render_text,
+)
+from ui.web_search import render_sources, stored_sources, web_status_text, with_linked_citations
 
 Retry = Callable[[MessageView], None]
 
@@ -83,7 +89,7 @@ def render_turns(
     `question_footer` draws under each question (its attached files)."""
     header = st.columns(len(titles))
     for column, title in zip(header, titles, strict=True):
-        column.markdown(f"**{title}**")
+        column.markdown(f"**{escape_markdown(title)}**")
     live: list[LiveAnswer] = []
     for index, turn in enumerate(detail.turns):
         newest = index == len(detail.turns) - 1
@@ -115,9 +121,11 @@ def _render_cell(
         return None
     progress = worker.progress_of(user_id, answer.id)
     if progress is not None and (answer.unfinished or not progress.done):
-        describe_status = blind_status_text if blind else None
+        describe_status = blind_status_text if blind else web_status_text
         return LiveAnswer(t, catalog, progress, st.container(), describe_status=describe_status)
-    render_answer(t, catalog, answer, blind=blind, lazy=not newest)
+    sources = None if blind else stored_sources(user_id, answer)
+    render_answer(t, catalog, with_linked_citations(answer, sources), blind=blind, lazy=not newest)
+    render_sources(t, answer, sources)
     if not blind:
         st.caption(metrics_text(t, catalog, answer_metrics(answer, catalog.model(answer.model_id))))
     failed = answer.status in (ERROR, STOPPED, INTERRUPTED)
@@ -140,7 +148,7 @@ def render_answer(
         st.caption(f":material/swap_horiz: {note}")
     render_reasoning(t, message, lazy=lazy)
     if message.content:
-        st.markdown(prepare_markdown(message.content))
+        render_text(t, message.content, key=f"a-{message.id}")  # the same render budget as chat
     if not blind:
         render_outcome(t, catalog, message)
     elif message.status == STOPPED:
@@ -195,7 +203,11 @@ def render_summary(
     best = winners(metrics)
 
     def names(indices: tuple[int, ...]) -> str:
-        return "  \n".join(titles[i] for i in indices) if indices else t("compare.no_difference")
+        return (
+            "  \n".join(escape_markdown(titles[i]) for i in indices)
+            if indices
+            else t("compare.no_difference")
+        )
 
     with st.container(border=True, key="comparison-summary"):
         fastest, first, cheapest = st.columns(3)

@@ -16,6 +16,7 @@ from ui import state
 from ui.conversation_menu import download_buttons
 from ui.errors import describe
 from ui.focus import clear_focus
+from ui.format import escape_markdown
 from ui.search import forget_results
 
 _NOTICE = "your_data_notice"  # (succeeded, what the last import or deletion did), shown once
@@ -30,9 +31,10 @@ def your_data(t: Translator, user_id: int) -> None:
     with panel:
         notice = st.session_state.pop(_NOTICE, None)
         if notice and notice[0]:
-            st.success(notice[1], icon=":material/check_circle:")
+            # kept across a rerun in session state: escaped again, as it is shown
+            st.success(escape_markdown(notice[1]), icon=":material/check_circle:")
         elif notice:
-            st.error(notice[1], icon=":material/error:")
+            st.error(escape_markdown(notice[1]), icon=":material/error:")
         download_buttons(
             t,
             lambda: transfer.export_conversations(user_id),

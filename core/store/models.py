@@ -74,6 +74,11 @@ class SignInSession(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_user_kind_updated", "user_id", "kind", "updated_at"),
+        # The sidebar: a user's chats, not archived, pinned first, newest first
+        Index("ix_conversations_sidebar", "user_id", "kind", "archived", "pinned", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -94,6 +99,11 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_parent", "parent_id"),
+        Index("ix_messages_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -127,10 +137,13 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+    # The process writing this answer while it is queued or streaming
+    # (core/store/processes.py): recovery interrupts only a dead owner's answers.
+    owner_process: Mapped[str | None] = mapped_column(String(32))
 
 
 class AttachmentRow(Base):
-    """A file attached to a question (migration 0006); see core/attachments."""
+    """A file attached to a question (Alembic revision 0007); see core/attachments."""
 
     __tablename__ = "attachments"
     __table_args__ = (Index("ix_attachments_message", "message_id", "position"),)
@@ -157,6 +170,11 @@ class Attempt(Base):
     """
 
     __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_provider_started", "provider_id", "started_at"),
+        Index("ix_attempts_started", "started_at"),
+        Index("ix_attempts_message", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
@@ -179,6 +197,7 @@ class Comparison(Base):
     """Several conversations asked the same prompts: a comparison or an arena battle."""
 
     __tablename__ = "comparisons"
+    __table_args__ = (Index("ix_comparisons_user_mode_updated", "user_id", "mode", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -192,6 +211,7 @@ class Comparison(Base):
 class ComparisonColumn(Base):
     __tablename__ = "comparison_columns"
     __table_args__ = (
+        Index("ix_comparison_columns_conversation", "conversation_id"),
         UniqueConstraint("comparison_id", "position", name="uq_comparison_columns_position"),
     )
 
@@ -205,6 +225,7 @@ class Vote(Base):
     """A judgement of two exact answers; outlives the battle for the leaderboard."""
 
     __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_user", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -223,6 +244,7 @@ class Batch(Base):
     """A prompt set run on several model settings."""
 
     __tablename__ = "batches"
+    __table_args__ = (Index("ix_batches_user_updated", "user_id", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -262,6 +284,8 @@ class BatchCell(Base):
 
     __tablename__ = "batch_cells"
     __table_args__ = (
+        Index("ix_batch_cells_batch", "batch_id", "id"),
+        Index("ix_batch_cells_message", "message_id"),
         UniqueConstraint("prompt_id", "column_id", name="uq_batch_cells_prompt_column"),
     )
 
@@ -270,3 +294,48 @@ class BatchCell(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("batch_prompts.id", ondelete="CASCADE"))
     column_id: Mapped[int] = mapped_column(ForeignKey("batch_columns.id", ondelete="CASCADE"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class Process(Base):
+    """A running app process: who it is, and when it last said it was alive."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)
+    heartbeat_at: Mapped[float] = mapped_column(Float)
+
+
+class StopRequest(Base):
+    """Stop pressed for an answer another process may be writing (core/store/stops.py)."""
+
+    __tablename__ = "stop_requests"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[float] = mapped_column(Float)
+
+
+class MessageWebSources(Base):
+    """An answer's web search record (JSON: core/websearch/results.py); Alembic 0006."""
+
+    __tablename__ = "message_web_sources"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sources: Mapped[str] = mapped_column(Text)
+
+
+class ConversationWebSearch(Base):
+    """A conversation's Web search switch; Alembic 0006."""
+
+    __tablename__ = "conversation_web_search"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)

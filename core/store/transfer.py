@@ -55,7 +55,7 @@ from core.store.attachment_documents import (
     stored_bytes,
 )
 from core.store.db import session
-from core.store.models import Conversation, Message
+from core.store.models import Conversation, Message, MessageWebSources
 from core.store.views import FINAL, INTERRUPTED, UNFINISHED
 from core.text import clean_text
 
@@ -65,7 +65,15 @@ ROLES = ("user", "assistant", "system")
 KINDS = ("chat", "compare", "arena", "batch")  # what pages list conversations as
 
 # Columns that are the database's own business, not the conversation's.
-_INTERNAL = {"id", "public_id", "user_id", "conversation_id", "parent_id", "depth"}
+_INTERNAL = {
+    "id",
+    "public_id",
+    "user_id",
+    "conversation_id",
+    "parent_id",
+    "depth",
+    "owner_process",
+}
 CONVERSATION_FIELDS = tuple(
     c.name
     for c in Conversation.__table__.columns
@@ -112,6 +120,7 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
     )
     public = {m.id: m.public_id for m in messages}
     files = attachments_by_message(db, [m.id for m in messages if m.role == "user"])
+    searched = _web_sources(db, [m.id for m in messages])
     document: dict[str, Any] = {"id": conversation.public_id}
     document.update({name: getattr(conversation, name) for name in CONVERSATION_FIELDS})
     document["current_leaf"] = public.get(conversation.current_leaf_id)
@@ -121,10 +130,23 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
             "parent": public.get(m.parent_id),
             **{name: getattr(m, name) for name in MESSAGE_FIELDS},
             **({"attachments": files[m.id]} if m.id in files else {}),
+            "web_sources": searched.get(m.id),
         }
         for m in messages
     ]
     return document
+
+
+def _web_sources(db: Session, message_ids: list[int]) -> dict[int, str]:
+    """The web search records of these messages (Alembic revision 0006's table)."""
+    if not message_ids:
+        return {}
+    rows = db.execute(
+        select(MessageWebSources.message_id, MessageWebSources.sources).where(
+            MessageWebSources.message_id.in_(message_ids)
+        )
+    )
+    return {message_id: sources for message_id, sources in rows}
 
 
 # ---------------------------------------------------------------- import
@@ -266,6 +288,7 @@ def _checked_message(raw: object, where: _Where, seen: set[str]) -> dict:
         raise where.rejected("comes before its parent", reason="order")
     for name in MESSAGE_FIELDS:
         checked[name] = _checked_value(Message, name, raw, where)
+    checked["web_sources"] = _checked_web_sources(raw, where)
     if checked["role"] not in ROLES:
         raise where.rejected("has an unknown role", reason="bad_value", field="role")
     if checked["status"] not in FINAL + UNFINISHED:
@@ -299,6 +322,14 @@ class _Where:
             conversation=self.conversation,
             message=self.message,
         )
+
+
+def _checked_web_sources(raw: dict, where: _Where) -> str | None:
+    """A message's web search record, if it has one (files from before 0006 do not).
+    Only its type is checked here; it is read defensively when shown."""
+    if raw.get("web_sources") is None:
+        return None
+    return _checked_value(MessageWebSources, "sources", {"sources": raw["web_sources"]}, where)
 
 
 def _checked_id(value: object, where: _Where) -> str:
@@ -457,6 +488,8 @@ def _write_messages(
         db.add(stored)
         db.flush()
         add_rows(db, stored.id, message["attachments"])
+        if message["web_sources"] is not None:
+            db.add(MessageWebSources(message_id=stored.id, sources=message["web_sources"]))
         written[message_id] = (stored.id, stored.depth)
     existing.update(written)
     return len(written)

@@ -1,11 +1,13 @@
 """Attaching files on the chat page, through Streamlit's AppTest (1.67 stages
 files on the chat input with `upload`)."""
 
+from markdown_it import MarkdownIt
+
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import local_user
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 from tests.attachments import files
 
 
@@ -29,7 +31,7 @@ def test_a_pdf_is_read_sent_and_shown_as_a_chip(app):
     stored = attachment_store.of_messages(user.id, [question.id])[question.id]
     assert [(f.name, f.format) for f in stored] == [("report.pdf", "pdf")]
     assert "Quarterly revenue rose" in stored[0].text
-    captions = [c.value for c in app.caption]
+    captions = [shown(c.value) for c in app.caption]
     assert any("report.pdf" in c and "tokens" in c for c in captions), captions
     # The demo model names what it was sent, and does not pretend to have read it.
     assert "I received these attachments" in texts(app)
@@ -40,7 +42,7 @@ def test_a_refused_file_is_listed_and_the_question_still_goes(app):
     bomb = files.zip_bomb_docx(120)
     app.chat_input[0].upload("plan.docx", bomb).set_value("What is in it?").run()
     assert not app.exception
-    warnings = " ".join(w.value for w in app.warning)
+    warnings = shown(" ".join(w.value for w in app.warning))
     assert "plan.docx" in warnings and "zip bomb" in warnings
     user = local_user()
     question = question_of(user)
@@ -88,10 +90,11 @@ def test_a_hostile_file_name_is_shown_as_literal_text(app):
     app.chat_input[0].upload(name, b"hello", "text/plain").set_value("Read").run()
     assert not app.exception
     chip = next(c.value for c in app.caption if "tokens" in c.value and "evil" in c.value)
-    # Inline code (a fence longer than any backtick run inside): the browser shows
-    # these characters, it does not fetch or link them.
-    assert chip.startswith(":material/attach_file: `` ![x](https:evil.example) [click]")
-    assert "**bold** `x`.txt `` · 5 B" in chip
+    # Every Markdown character escaped: the browser shows the name as it was
+    # written, with no image, link, bold or code in it.
+    assert shown(chip).startswith(f":material/attach_file: {name} · 5 B")
+    [inline] = [token for token in MarkdownIt("commonmark").parse(chip) if token.type == "inline"]
+    assert [child.type for child in inline.children] == ["text"]
 
 
 def test_compare_gives_the_file_to_every_column(app):
@@ -110,4 +113,4 @@ def test_compare_gives_the_file_to_every_column(app):
         (stored,) = attachment_store.of_messages(user.id, [question.id])[question.id]
         assert "| tea | 3 |" in stored.text
     assert texts(app).count("I received these attachments") == 2
-    assert any("prices.xlsx" in c.value and "tokens" in c.value for c in app.caption)
+    assert any("prices.xlsx" in shown(c.value) and "tokens" in c.value for c in app.caption)

@@ -14,7 +14,7 @@ from core.services import services
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import local_user, login_of
-from tests.app.conftest import APP, TIMEOUT, texts
+from tests.app.conftest import APP, TIMEOUT, shown, texts
 from tests.app.scripted import scripted_models_file
 from tests.auth_helpers import (
     fast_hashing,  # noqa: F401 (a fixture)
@@ -87,7 +87,7 @@ def test_a_cap_reached_is_said_plainly_and_nothing_is_stored(app, server, tmp_pa
     app.chat_input[0].set_value("x" * 150).run()  # 150 bytes; the cap is 100
     assert not app.exception
     [error] = [e.value for e in app.error]
-    assert error.startswith("Your conversations take up 0.0001 MB, the most this app keeps")
+    assert shown(error).startswith("Your conversations take up 0.0001 MB, the most this app keeps")
     assert any(b.label == "Send again" for b in app.button)
     assert conversation_store.list_conversations(local_user().id) == []
     assert server.requests == []

@@ -2,6 +2,7 @@
 provider echoes it back in its error messages."""
 
 import logging
+import os
 
 import pytest
 
@@ -11,8 +12,9 @@ from core.i18n import Translator
 from core.secrets import install_log_redaction, mask
 from core.store import transfer
 from core.store.users import local_user
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 from tests.app.scripted import scripted_models_file
+from tests.databases import stored_bytes
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 TELLTALE = "SECRET-0123456789abcdef"  # any recognisable part of it counts as a leak
@@ -36,7 +38,7 @@ def everything_on_screen(at) -> str:
     for kind in ("error", "warning", "info", "success", "code", "text", "toast"):
         parts += [str(element.value) for element in getattr(at, kind)]
     parts += [frame.value.to_csv() for frame in at.dataframe]
-    return "\n".join(parts)
+    return shown("\n".join(parts))  # as read: Markdown escapes removed
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ def test_key_echoed_by_the_provider_is_kept_out_of_db_logs_and_screen(
     screen = everything_on_screen(app)
     assert mask(KEY) == "…cdef" and "…cdef" in screen and TELLTALE not in screen
 
-    stored = b"".join(path.read_bytes() for path in tmp_path.glob("app.db*"))
+    stored = stored_bytes(os.environ["DATABASE_URL"])
     assert b"[redacted]" in stored
     assert TELLTALE.encode() not in stored
     assert TELLTALE.encode("utf-16-le") not in stored

@@ -68,6 +68,9 @@ STORE_CALLS = {
         b, a["conversation"], role="user", content="injected", parent_id=a["answer"]
     ),
     "get_message": lambda b, a: message_store.get_message(b, a["question"]),
+    "find_message": lambda b, a: message_store.find_message(
+        b, a["conversation"], message_store.get_message(a["user"], a["answer"]).public_id
+    ),
     "branch": lambda b, a: message_store.branch(b, a["conversation"]),
     "siblings": lambda b, a: message_store.siblings(b, a["answer"]),
     "newest_leaf_under": lambda b, a: message_store.newest_leaf_under(b, a["question"]),
@@ -178,7 +181,8 @@ UNSCOPED = {
     "messages.save_progress": "worker writes to a message an owner's request created",
     "messages.finish": "worker writes to a message an owner's request created",
     "messages.unfinished_message_ids": "start-up recovery",
-    "messages.interrupt_unfinished": "start-up recovery",
+    "processes.*": "process identity, heartbeats, recovery after a crash",
+    "stops.stop_requested": "the writing worker reads the request for its own answer",
     "attempts.record_route_attempt": "operational metrics, no text",
     "attempts.recent_attempts": "admin status page: metrics, no text",
     "votes.vote_stamp": "leaderboard: counts of all votes, no user, no text",
@@ -193,6 +197,7 @@ UNSCOPED = {
     "search.match_expression": "pure: terms -> FTS expression",
     "search.make_snippet": "pure: text -> snippet",
     "search.has_search_index": "schema check",
+    "search.has_trigram_index": "schema check",
     "transfer.read_document": "pure: parses an uploaded file",
     "attachment_documents.*": "export/import of files: called by transfer inside its "
     "owner-checked transactions, on rows it already scoped to the user",
@@ -200,7 +205,11 @@ UNSCOPED = {
     "login_attempts.*": "sign-in throttling",
     "sign_in_sessions.*": "sign-in sessions: found by a token's hash, before anyone is known",
     "write_lock.*": "serialises a decision inside a caller's transaction",
+    "web_sources.save_sources": "the worker storing what its own answer read",
+    "web_sources.has_sources": "an answer already read through its owner (Regenerate)",
     "db.*": "the engine",
+    "errors.*": "maps database errors onto StorageError kinds",
+    "schema.*": "the schema's version: Alembic, the migration lock",
     "views.*": "data classes",
     "models.*": "the ORM",
 }
