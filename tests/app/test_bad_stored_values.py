@@ -19,9 +19,17 @@ def send(at, words):
 
 
 def corrupt_every_timestamp():
+    # Infinity from a parameter: SQLite keeps 9e999 as inf, PostgreSQL refuses the
+    # literal but stores the float; both end up with the same impossible dates.
     with session() as db:
-        db.execute(text("UPDATE conversations SET updated_at = 1e20, created_at = 9e999"))
-        db.execute(text("UPDATE messages SET created_at = -1e300, updated_at = 9e999"))
+        db.execute(
+            text("UPDATE conversations SET updated_at = 1e20, created_at = :inf"),
+            {"inf": float("inf")},
+        )
+        db.execute(
+            text("UPDATE messages SET created_at = -1e300, updated_at = :inf"),
+            {"inf": float("inf")},
+        )
 
 
 def test_impossible_dates_in_the_database_break_no_page(app):

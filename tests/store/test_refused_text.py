@@ -28,6 +28,7 @@ from core.store.models import User
 from core.store.search import search
 from core.store.transfer import export_conversations, import_conversations
 from core.store.users import ensure_user, get_user
+from tests.app.conftest import shown
 from tests.databases import on_sqlite
 from ui.errors import describe
 
@@ -85,7 +86,7 @@ def test_a_name_from_a_sign_on_provider_with_nul_is_stored(db):
 def test_a_value_the_server_refuses_is_named_as_such(db):
     with pytest.raises(StorageRefused) as refused, session() as s:
         s.execute(insert(User).values(username="x" * 65, created_at=0))
-    message = describe(Translator("en"), refused.value.kind, refused.value.detail)
+    message = shown(describe(Translator("en"), refused.value.kind, refused.value.detail))
     assert "refused" in message and "value too long" in message
     assert "disk space" not in message
 
@@ -96,7 +97,7 @@ def test_an_unreachable_server_is_named_as_such(monkeypatch, tmp_path):
     reset_for_tests()
     with pytest.raises(StorageUnreachable) as unreachable:
         open_store()
-    message = describe(Translator("en"), unreachable.value.kind, unreachable.value.detail)
+    message = shown(describe(Translator("en"), unreachable.value.kind, unreachable.value.detail))
     assert "cannot be reached" in message and str(tmp_path) in message
     assert "disk space" not in message
     reset_for_tests()
