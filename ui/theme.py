@@ -40,6 +40,53 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
 /* A paragraph being written arrives in pieces (ui/live.py): show them as one. */
 [class*="st-key-flow-"] { display: block !important; }
 [class*="st-key-flow-"] div, [class*="st-key-flow-"] p { display: inline !important; }
+
+/* Accessibility (docs/accessibility.md; tests/e2e/test_accessibility*.py). */
+/* A focus ring that is always visible from the keyboard, in both themes: the
+   primary colour has 3:1 or more against both backgrounds (WCAG 2.4.7, 1.4.11). */
+:focus-visible {
+  outline: 3px solid #4A63E0 !important;
+  outline-offset: 2px !important;
+}
+/* Code wraps instead of scrolling sideways: readable at 320 px and at 200%
+   zoom (WCAG 1.4.10), and no scrolling box a keyboard cannot reach. */
+[data-testid="stMarkdownContainer"] pre,
+[data-testid="stMarkdownContainer"] pre code {
+  white-space: pre-wrap !important;
+  overflow-wrap: anywhere;
+}
+/* Streamlit colours code with a fixed palette whose blues and greens read at
+   only 2.9-3.8:1 on the light code background. Darker tones of the same hues
+   (4.8:1 or more); the dark theme's palette passes on its code background
+   (.streamlit/config.toml). The theme follows the system's colour scheme. */
+@media (prefers-color-scheme: light) {
+  pre .token.comment, pre .token.prolog, pre .token.doctype, pre .token.cdata,
+  pre .token.punctuation, pre .token.unchanged { color: #5F6368 !important; }
+  pre .token.keyword, pre .token.tag, pre .token.function, pre .token.class-name,
+  pre .token.selector { color: #0B5FB0 !important; }
+  pre .token.string, pre .token.char, pre .token.attr-value, pre .token.boolean,
+  pre .token.constant, pre .token.symbol, pre .token.inserted { color: #0A7A33 !important; }
+  pre .token.number, pre .token.regex { color: #0E7490 !important; }
+  pre .token.operator, pre .token.entity, pre .token.decorator,
+  pre .token.atrule { color: #A34A00 !important; }
+  pre .token.url { color: #7A3EB5 !important; }
+  pre .token.attr-name, pre .token.property, pre .token.variable { color: #0B6BA8 !important; }
+  pre .token.important, pre .token.deleted { color: #C0262D !important; }
+}
+/* Motion only for those who have not asked for less (WCAG 2.3.3). */
+@media (prefers-reduced-motion: reduce) {
+  *, *::before, *::after {
+    animation-duration: 0.01ms !important;
+    animation-iteration-count: 1 !important;
+    transition-duration: 0.01ms !important;
+    scroll-behavior: auto !important;
+  }
+}
+/* Text for screen readers only: off-screen, still in the accessibility tree. */
+.st-key-a11y-announcer {
+  position: absolute !important; width: 1px !important; height: 1px !important;
+  overflow: hidden !important; clip: rect(0 0 0 0) !important; white-space: nowrap;
+}
 </style>
 """
 
