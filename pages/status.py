@@ -13,6 +13,7 @@ from core.secrets import mask
 from core.store.attempts import recent_attempts, route_stats
 from ui import state
 from ui.bootstrap import ensure_run_through_app
+from ui.status_charts import show_latency_chart, show_requests_chart
 
 WINDOW_S = 3600
 
@@ -76,13 +77,13 @@ if attempts:
     counts = frame.pivot_table(
         index="minute", columns="outcome", values="route", aggfunc="count", fill_value=0
     )
-    st.bar_chart(counts, height=220)
+    show_requests_chart(t, counts)
     latency = frame[frame["outcome"] == "ok"].pivot_table(
         index="minute", columns="route", values="duration_ms", aggfunc="median"
     )
     if not latency.empty:
         st.caption(t("health.latency_caption"))
-        st.line_chart(latency / 1000, height=220)
+        show_latency_chart(t, latency / 1000, frame)
 else:
     st.caption(t("health.no_requests"))
 
