@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.announce import install_live_region
+from ui.keyboard import install_focus_return
+
 _CSS = """
 <style>
 /* The reasoning panel is quieter than the answer: smaller, softer text. */
@@ -82,14 +85,14 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
     scroll-behavior: auto !important;
   }
 }
-/* Text for screen readers only: off-screen, still in the accessibility tree. */
-.st-key-a11y-announcer {
-  position: absolute !important; width: 1px !important; height: 1px !important;
-  overflow: hidden !important; clip: rect(0 0 0 0) !important; white-space: nowrap;
-}
+/* The sources of screen-reader announcements (ui/announce.py): never shown,
+   and out of the accessibility tree; their text reaches the live region. */
+[class*="st-key-a11y-announcer-"] { display: none !important; }
 </style>
 """
 
 
 def apply_theme() -> None:
     st.html(_CSS)
+    install_live_region()
+    install_focus_return()
