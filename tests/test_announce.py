@@ -1,4 +1,8 @@
-"""The text a screen reader is given for a block of an answer (ui/announce.py)."""
+"""What a screen reader is given while an answer streams (ui/announce.py)."""
+
+import base64
+
+from streamlit.testing.v1 import AppTest
 
 from ui.announce import plain_text
 
@@ -25,3 +29,42 @@ def test_a_link_is_announced_by_its_text():
 
 def test_nothing_to_say_is_empty():
     assert plain_text("   \n\n") == ""
+
+
+def announce_script():
+    """A page that follows an answer whose busy phases come back (a failover, a fallback)."""
+    import streamlit as st
+
+    from core.events import Phase, Status
+    from core.i18n import Translator
+    from core.progress import Snapshot
+    from ui.announce import Announcer
+
+    def snapshot(status, answer="", outcome=None):
+        return Snapshot(
+            message_id=7, version=0, reasoning="", answer=answer, status=status,
+            model_id="demo-swift", requested_model_id="demo-thinker", provider_id="demo-east",
+            upstream_model="m", degraded_reason=None, attempts=1, started_at=0.0,
+            queue_s=None, first_token_s=None, first_answer_s=None, reasoning_s=None,
+            elapsed_s=0.0, usage=None, outcome=outcome, error=None, finish_reason=None,
+        )  # fmt: skip
+
+    connecting = Status(Phase.CONNECTING, provider="demo-east", attempt=1)
+    retrying = Status(Phase.RETRYING, provider="demo-east", attempt=1)
+    announcer = Announcer(Translator("en"), st.container(), 7)
+    for status, text in [
+        (connecting, "Waiting"),
+        (retrying, "Retrying in 3 s"),
+        (retrying, "Retrying in 2 s"),  # the countdown ticks: not news
+        (connecting, "Waiting"),  # the same phase again, after the retry
+    ]:
+        announcer.follow(snapshot(status), text)
+    announcer.follow(snapshot(None, "First block.\n\nSecond", outcome="complete"), "")
+
+
+def test_busy_phases_are_said_once_each_and_a_phase_may_come_back():
+    at = AppTest.from_function(announce_script).run()
+    assert not at.exception, at.exception  # a key used twice in one run would be an error
+    said = [base64.b64decode(text.value).decode() for text in at.text]
+    assert said == ["Waiting", "Retrying in 3 s", "Waiting", "First block.", "Second",
+                    "Answer complete."]  # fmt: skip

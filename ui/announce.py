@@ -24,6 +24,7 @@ rerun that renders the same answer again announces nothing twice.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 
 import streamlit as st
@@ -156,6 +157,7 @@ class Announcer:
         self._phase: Phase | None = None
         self._thinking = False
         self._ended = False
+        self._keys: set[str] = set()  # the keys used in this run
 
     def follow(self, snapshot: Snapshot, status_text: str) -> None:
         """Announce what changed since the last render: new blocks, a new busy state, the end."""
@@ -174,8 +176,12 @@ class Announcer:
             return  # a countdown ticking is not news
         self._phase = phase
         if phase is not None and status_text:
-            attempt = snapshot.status.attempt if snapshot.status else 0
-            self._say(f"busy-{phase}-{attempt}", _ICON.sub("", status_text))
+            # The same phase comes back after a failover or a fallback: the route
+            # and the model tell those apart (hashed: keys become class names).
+            status = snapshot.status
+            where = f"{snapshot.model_id}|{status.provider}|{status.attempt}"
+            digest = hashlib.blake2s(where.encode(), digest_size=4).hexdigest()
+            self._say(f"busy-{phase}-{digest}", _ICON.sub("", status_text))
 
     def _answer(self, snapshot: Snapshot) -> None:
         split = split_settled(snapshot.answer)
@@ -196,4 +202,8 @@ class Announcer:
     def _say(self, what: str, markdown: str) -> None:
         """Announce `markdown` as `what` of this answer: the same `what` is heard once,
         however many runs of the page render it."""
-        _say(self._holder, f"{_KEY}-{self._id}-{what}", markdown)
+        key = f"{_KEY}-{self._id}-{what}"
+        if key in self._keys:  # said already in this run: a key may appear only once
+            key = f"{key}-{len(self._keys)}"
+        self._keys.add(key)
+        _say(self._holder, key, markdown)

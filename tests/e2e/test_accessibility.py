@@ -91,14 +91,16 @@ def test_chat_has_no_serious_violations(browser, app_server, scheme, locale, vie
     page.context.close()
 
 
-def set_every_cloud(page: Page, url: str, *, busy: bool, down: bool) -> None:
-    """Every demo cloud all busy (retry after 3 s) or not, down or not, from the Status page.
+def set_every_cloud(
+    page: Page, url: str, *, busy: bool, down: bool, clouds: tuple[str, ...] = CLOUDS
+) -> None:
+    """Demo clouds all busy (retry after 3 s) or not, down or not, from the Status page.
 
     End and Home move a slider to its ends in one key press (a person's keyboard
     shortcut too), which keeps this quick.
     """
     go(page, url, "status")
-    for cloud in CLOUDS:
+    for cloud in clouds:
         card = page.locator(f".st-key-faults-{cloud}")
         slider = card.get_by_role("slider")
         if (slider.input_value() == "100") != busy:
@@ -117,7 +119,8 @@ def set_every_cloud(page: Page, url: str, *, busy: bool, down: bool) -> None:
 
 
 def test_busy_and_failed_answers_have_no_serious_violations(page, app_server):
-    """The retry countdown and an error, as the status line and the error box show them."""
+    """The retry countdown, an error and the queue, as the status line and the error box
+    show them."""
     url = app_server.url
     set_every_cloud(page, url, busy=True, down=False)
     go(page, url)
@@ -132,6 +135,20 @@ def test_busy_and_failed_answers_have_no_serious_violations(page, app_server):
     wait_idle(page, timeout=60_000)
     expect(last_answer(page).get_by_test_id("stAlert")).to_be_visible()
     assert_accessible(page, "chat, failed answer")
+    # In line: each demo cloud takes two answers at a time; with the second cloud
+    # down, two long answers fill the first and a third waits, counting down.
+    set_every_cloud(page, url, busy=False, down=False, clouds=CLOUDS[:1])
+    tabs = [page.context.new_page() for _ in range(2)]
+    for number, tab in enumerate(tabs):
+        go(tab, url)
+        send(tab, f"A long detailed essay number {number}")
+        expect(tab.get_by_text("Thinking…")).to_be_visible()
+    go(page, url)
+    send(page, "Me too, please")
+    expect(page.get_by_text(re.compile(r"You are #1 in line, about"))).to_be_visible()
+    assert_accessible(page, "chat, queued with a countdown")
+    for tab in tabs:
+        tab.close()  # their answers finish on their own in the worker
     set_every_cloud(page, url, busy=False, down=False)
 
 
