@@ -88,11 +88,18 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
 /* The sources of screen-reader announcements (ui/announce.py): never shown,
    and out of the accessibility tree; their text reaches the live region. */
 [class*="st-key-a11y-announcer-"] { display: none !important; }
+/* Streamlit wraps each container in an element of the page's column, which
+   would still take a gap: hide a wrapper that holds nothing else. */
+:has(> [class*="st-key-a11y-announcer-"]):not(:has(> :not([class*="st-key-a11y-announcer-"]))) {
+  display: none !important;
+}
 </style>
 """
 
 
 def apply_theme() -> None:
     st.html(_CSS)
-    install_live_region()
-    install_focus_return()
+    # Hidden (see above): the scripts' elements would each add a gap at the top.
+    with st.container(key="a11y-announcer-page"):
+        install_live_region()
+        install_focus_return()
