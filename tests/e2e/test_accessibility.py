@@ -62,6 +62,9 @@ def tour(page: Page, url: str, label: str) -> None:
     assert_accessible(page, f"{label} arena, after the vote")
     for path in ("leaderboard", "batch", "status", "account"):
         go(page, url, path)
+        if path == "status":  # its chart, told in words too
+            summary = re.compile(r"In the last hour: \d+ requests|最近一小时：共 \d+ 个请求")
+            expect(page.get_by_text(summary)).to_be_visible()
         assert_accessible(page, f"{label} {path}")
 
 
