@@ -11,42 +11,62 @@ import logging
 import streamlit as st
 
 from core.auth.accounts import AuthRefused
-from core.auth.settings import AuthConfigError
+from core.auth.settings import AuthConfigError, AuthMode
 from core.catalog import CatalogError
+from core.env_file import load_env_file
 from core.errors import StorageError
 from core.secrets import install_log_redaction
 from ui import auth, state
 from ui.errors import describe
+from ui.format import escape_markdown
 from ui.message import render_kept_text
 from ui.secrets import load_secrets
+from ui.select_lists import keep_lists_open_while_scrolling
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
 
+# First: every setting is read from the environment (no import reads one).
+load_env_file()
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 install_log_redaction()
 
 st.set_page_config(page_title="Duet", page_icon=":material/auto_awesome:")
 apply_theme()
+keep_lists_open_while_scrolling()
 load_secrets()  # before the catalog is read: provider keys may come from secrets.toml
 t = state.t()
 
 try:
     auth_settings = auth.settings()
+    if auth_settings.mode is AuthMode.OIDC and auth.weak_cookie_secret():
+        st.error(t("auth.weak_cookie_secret"), icon=":material/settings:")
+        st.stop()
     state.svc()
     user = auth.signed_in_user(auth_settings)
 except AuthConfigError as problem:
     st.error(
-        t("auth.config_error", name=problem.name, value=problem.value, expected=problem.expected),
+        t(
+            "auth.config_error",
+            name=escape_markdown(problem.name),
+            value=escape_markdown(str(problem.value)),
+            expected=escape_markdown(problem.expected),
+        ),
         icon=":material/settings:",
     )
     st.stop()
 except CatalogError as problem:
     st.error(
-        t("app.catalog_error", file=problem.path, problem=problem.problem), icon=":material/error:"
+        t(
+            "app.catalog_error",
+            file=escape_markdown(str(problem.path)),
+            problem=escape_markdown(problem.problem),
+        ),
+        icon=":material/error:",
     )
     st.stop()
 except StorageError as problem:
-    st.error(t("app.storage_error", detail=problem.detail), icon=":material/database:")
+    reason = describe(t, problem.kind, problem.detail)
+    st.error(t("app.storage_error", reason=reason), icon=":material/database:")
     st.stop()
 except AuthRefused as refused:  # an identity provider's answer we cannot use
     st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
@@ -56,6 +76,8 @@ except AuthRefused as refused:  # an identity provider's answer we cannot use
 
 if user is None:
     # Nobody signed in yet: the sign-in page is the only page there is.
+    if auth_settings.mode is AuthMode.ACCOUNTS:
+        auth.drop_dead_cookie()
     st.navigation([st.Page("pages/login.py", title=t("nav.sign_in"))], position="hidden").run()
     st.stop()
 
@@ -75,11 +97,12 @@ navigation = st.navigation(pages, position="top")
 # Side-by-side pages need the width; set once per run, before the page draws.
 wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
 st.set_page_config(layout="wide" if wide else "centered")
+auth.keep_session_in_browser()  # a new sign-in's token, to the browser's cookie
 try:
     render_sidebar(chat_page)
     navigation.run()
 except StorageError as problem:  # the database broke while the app runs
-    st.error(t("errors.storage", detail=problem.detail), icon=":material/database:")
+    st.error(describe(t, problem.kind, problem.detail), icon=":material/database:")
     typed = st.session_state.get("chat-input")
     if typed:  # what was just sent must not be lost with the database
         st.caption(t("chat.unsent"))

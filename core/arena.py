@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from core.catalog import Catalog, Model
 from core.chat import ChatService
 from core.compare import ColumnSetting, CompareService, ComparisonDetail
+from core.csv_export import to_csv
 from core.errors import InputRejected, VoteRefused
 from core.ratings import OUTCOMES
 from core.resilience.breaker import BreakerState, BreakerView
@@ -176,6 +177,4 @@ def battles_csv(history: Sequence[tuple[ComparisonView, VoteView | None]]) -> st
             judged = [vote.outcome, vote.model_a, vote.model_b]
             judged += [vote.message_a_id, vote.message_b_id, vote.created_at]
         rows.append([battle.public_id, battle.created_at, battle.title, *judged])
-    import pandas as pd  # here, not at the top: importing it takes half a second at start-up
-
-    return pd.DataFrame(rows, columns=BATTLE_COLUMNS).to_csv(index=False)
+    return to_csv(BATTLE_COLUMNS, rows)

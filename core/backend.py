@@ -37,6 +37,8 @@ class CallSpec:
     max_tokens: int | None = None
     temperature: float | None = None
     extra_body: Mapping[str, Any] = field(default_factory=dict)
+    # The model thinks: leading content without <think> is provisional reasoning.
+    expects_reasoning: bool = False
 
 
 def base_url_of(provider: Provider) -> str:
@@ -123,7 +125,7 @@ async def stream_route(pool: ClientPool, spec: CallSpec) -> AsyncIterator[Event]
         stream = await client.chat.completions.create(**kwargs)
     except Exception as exc:
         raise classify(exc, **where) from exc
-    normalizer = ReasoningNormalizer()
+    normalizer = ReasoningNormalizer(expects_reasoning=spec.expects_reasoning)
     finish_reason = None
     try:
         async for chunk in stream:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from core.catalog import Catalog
 from core.chat import ChatService, Choice
 from core.compare import MAX_COLUMNS, ColumnSetting
+from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
 from core.metrics import answer_metrics
 from core.store import batches as batch_store
@@ -134,9 +135,7 @@ def result_rows(
 
 
 def results_csv(rows: Sequence[dict]) -> str:
-    import pandas as pd  # here, not at the top: importing it takes half a second at start-up
-
-    return pd.DataFrame(list(rows), columns=RESULT_COLUMNS).to_csv(index=False)
+    return dicts_to_csv(RESULT_COLUMNS, rows)
 
 
 @dataclass
@@ -173,6 +172,14 @@ class BatchRunner:
             raise InputRejected(f"{len(settings)} models; choose 1 to {MAX_COLUMNS}")
         if not prompts:
             raise InputRejected("no prompts")
+        # The caps on stored text, tokens and cost, before anything is stored:
+        # every prompt is kept once per column.
+        prompt_bytes = sum(
+            len(p.prompt.encode("utf-8", "surrogatepass"))
+            + len((p.system_prompt or "").encode("utf-8", "surrogatepass"))
+            for p in prompts
+        )
+        self.chat.admit(user_id, lane=BATCH_LANE, adding_bytes=prompt_bytes * len(settings))
         columns = [NewColumn(s.model_id, s.thinking, s.temperature) for s in settings]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
         batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)

@@ -5,6 +5,10 @@ what a person picks, each served by one or more routes (provider + upstream
 model name) in priority order. Everything here is a frozen dataclass built
 once at start-up; API keys are read from the environment when needed and are
 never stored on these objects, so no repr or log line can carry one.
+
+Labels and descriptions can be written once for every language (a string) or
+per language (`label = { en = "…", zh = "…" }`); `localized()` gives the
+catalog as a person reading that language sees it.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
 
-from core.secrets import register_secret
+from pydantic import ValidationError
+
+from core.catalog_schema import CatalogSpec, ModelSpec, PolicySpec, ProviderSpec, problem_of
+from core.secrets import register_environment_secrets, register_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = ROOT / "models.toml"
@@ -58,6 +65,7 @@ class Provider:
     stream_usage: bool = True
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     demo: DemoSettings | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
 
     def api_key(self) -> str:
         """The key from the environment at call time ('' when there is none)."""
@@ -106,6 +114,8 @@ class Model:
     price_input: float = 0.0  # USD per million prompt tokens
     price_output: float = 0.0  # USD per million completion tokens
     arena_weight: float = 1.0
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
+    descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def has_thinking_switch(self) -> bool:
@@ -132,6 +142,12 @@ class Policy:
     total_deadline_s: float = 900.0
     per_user_generations: int = 4
     messages_per_minute: int = 20
+    # Per-user caps on what a person keeps and spends (0 switches one off);
+    # see docs/security.md, "Abuse limits".
+    max_stored_mb: float = 500.0  # text kept in their conversations
+    max_import_mb: float = 20.0  # one import file
+    max_tokens_per_day: int = 2_000_000  # prompt + completion, last 24 hours
+    max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
 
 
 @dataclass(frozen=True)
@@ -144,9 +160,6 @@ class Catalog:
 
     def model(self, model_id: str) -> Model | None:
         return self.models.get(model_id)
-
-    def provider_of(self, route: Route) -> Provider:
-        return self.providers[route.provider]
 
     def available_routes(self, model: Model) -> list[Route]:
         return [r for r in model.routes if self.providers[r.provider].available]
@@ -167,39 +180,52 @@ class Catalog:
         return self.providers[model.routes[0].provider]
 
 
-# ---------------------------------------------------------------- loading
+# ---------------------------------------------------------------- languages
 
-_PROVIDER_FIELDS = {
-    "label",
-    "kind",
-    "base_url",
-    "api_key_env",
-    "key_required",
-    "max_concurrency",
-    "first_token_timeout",
-    "stall_timeout",
-    "stream_usage",
-    "headers",
-    "speed",
-    "busy_rate",
-    "retry_after",
-    "down",
-}
-_MODEL_FIELDS = {
-    "label",
-    "description",
-    "reasoning",
-    "routes",
-    "fallback",
-    "context_window",
-    "max_output_tokens",
-    "price_input",
-    "price_output",
-    "arena_weight",
-    "thinking_switch",
-}
-_ROUTE_FIELDS = {"provider", "model", "extra_body", "max_concurrency"}
-_POLICY_FIELDS = set(Policy.__dataclass_fields__)
+_LOCALIZED: dict[tuple[int, str], tuple[Catalog, Catalog]] = {}
+
+
+def localized(catalog: Catalog, locale: str) -> Catalog:
+    """The catalog with labels and descriptions in `locale` where it has them.
+
+    Everything else (ids, routes, keys, prices) is the same; the text written
+    once for every language stays as it is.
+    """
+    kept = _LOCALIZED.get((id(catalog), locale))
+    if kept is not None and kept[0] is catalog:
+        return kept[1]
+    providers = {
+        pid: replace(p, label=p.labels.get(locale, p.label)) for pid, p in catalog.providers.items()
+    }
+    models = {
+        mid: replace(
+            m,
+            label=m.labels.get(locale, m.label),
+            description=m.descriptions.get(locale, m.description),
+        )
+        for mid, m in catalog.models.items()
+    }
+    result = replace(
+        catalog, providers=MappingProxyType(providers), models=MappingProxyType(models)
+    )
+    if len(_LOCALIZED) > 32:  # catalogs are few; tests build many
+        _LOCALIZED.clear()
+    _LOCALIZED[(id(catalog), locale)] = (catalog, result)
+    return result
+
+
+def _text(value: str | Mapping[str, str] | None, default: str) -> tuple[str, Mapping[str, str]]:
+    """A label or description: one string, or a table of strings by locale.
+
+    Returns the text shown when a locale has none (English, else the first
+    given) and the table.
+    """
+    if value is None or isinstance(value, str):
+        return value or default, MappingProxyType({})
+    return value.get("en", next(iter(value.values()))), MappingProxyType(dict(value))
+
+
+# ---------------------------------------------------------------- loading
 
 
 def catalog_path() -> Path:
@@ -223,16 +249,20 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
 
 
 def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Catalog:
-    unknown = set(data) - {"providers", "models", "policy", "default_model"}
-    if unknown:
-        raise CatalogError(source, f"unknown top-level section(s): {', '.join(sorted(unknown))}")
-    providers = {
-        pid: _parse_provider(pid, spec, source)
-        for pid, spec in _table(data, "providers", source).items()
-    }
-    models: dict[str, Model] = {}
-    for mid, spec in _table(data, "models", source).items():
-        models[mid] = _parse_model(mid, spec, providers, source)
+    """Build the catalog from parsed TOML; raise `CatalogError` naming the problem.
+
+    The shape (fields, types, ranges) is checked by core/catalog_schema.py;
+    what refers to what (providers, fallbacks, the default model) here.
+    """
+    try:
+        spec = CatalogSpec.model_validate(dict(data))
+    except ValidationError as error:
+        raise CatalogError(source, problem_of(error)) from None
+    providers = {pid: _provider(pid, provider) for pid, provider in spec.providers.items()}
+    for pid, provider in providers.items():
+        if provider.kind == "openai" and not provider.base_url.startswith(("http://", "https://")):
+            raise CatalogError(source, f"provider '{pid}': base_url must be an http(s) URL")
+    models = {mid: _model(mid, model, providers, source) for mid, model in spec.models.items()}
     if not models:
         raise CatalogError(source, "no [models.<id>] defined")
     for model in models.values():
@@ -242,29 +272,14 @@ def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Ca
             )
         if model.fallback == model.id:
             raise CatalogError(source, f"model '{model.id}': cannot fall back to itself")
-    policy = _parse_policy(data.get("policy", {}), source)
-    default = data.get("default_model") or next(iter(models))
+    default = spec.default_model or next(iter(models))
     if default not in models:
         raise CatalogError(source, f"default_model '{default}' is not a model id")
     for provider in providers.values():
         register_secret(provider.api_key())
+    register_environment_secrets()  # keys of providers not (or no longer) in the catalog
+    policy = _policy(spec.policy)
     return Catalog(MappingProxyType(providers), MappingProxyType(models), policy, default, source)
-
-
-def _table(data: Mapping[str, Any], name: str, source: str) -> Mapping[str, Any]:
-    table = data.get(name, {})
-    if not isinstance(table, dict):
-        raise CatalogError(source, f"[{name}] must be a table")
-    for key, value in table.items():
-        if not isinstance(value, dict):
-            raise CatalogError(source, f"[{name}.{key}] must be a table")
-    return table
-
-
-def _check_fields(spec: Mapping[str, Any], allowed: set[str], where: str, source: str) -> None:
-    unknown = set(spec) - allowed
-    if unknown:
-        raise CatalogError(source, f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
 
 
 def _is_local(url: str) -> bool:
@@ -278,123 +293,81 @@ def _is_local(url: str) -> bool:
     return address.is_loopback or address.is_private
 
 
-def _parse_provider(pid: str, spec: Mapping[str, Any], source: str) -> Provider:
-    where = f"provider '{pid}'"
-    _check_fields(spec, _PROVIDER_FIELDS, where, source)
-    kind = spec.get("kind", "openai")
-    if kind not in ("openai", "demo"):
-        raise CatalogError(source, f"{where}: kind must be 'openai' or 'demo', not '{kind}'")
-    base_url = spec.get("base_url", "")
-    if kind == "openai" and not str(base_url).startswith(("http://", "https://")):
-        raise CatalogError(source, f"{where}: base_url must be an http(s) URL")
-    key_env = spec.get("api_key_env", "")
-    # Local servers (Ollama, vLLM on a laptop) need no key; clouds do.
-    key_required = spec.get("key_required", bool(key_env) and not _is_local(base_url))
+def _provider(pid: str, spec: ProviderSpec) -> Provider:
     demo = None
-    if kind == "demo":
-        demo = DemoSettings(
-            speed=_number(spec, "speed", 1.0, where, source),
-            busy_rate=_number(spec, "busy_rate", 0.0, where, source),
-            retry_after=_number(spec, "retry_after", 0.0, where, source),
-            down=bool(spec.get("down", False)),
-        )
+    # Local servers (Ollama, vLLM on a laptop) need no key; clouds do.
+    key_required = spec.key_required
+    if key_required is None:
+        key_required = bool(spec.api_key_env) and not _is_local(spec.base_url)
+    if spec.kind == "demo":
+        demo = DemoSettings(spec.speed, spec.busy_rate, spec.retry_after, spec.down)
         key_required = False
+    label, labels = _text(spec.label, pid)
     return Provider(
         id=pid,
-        label=str(spec.get("label", pid)),
-        kind=kind,
-        base_url=str(base_url),
-        api_key_env=str(key_env),
-        key_required=bool(key_required),
-        max_concurrency=_optional_int(spec, "max_concurrency", where, source),
-        first_token_timeout=_number(spec, "first_token_timeout", 120.0, where, source),
-        stall_timeout=_number(spec, "stall_timeout", 60.0, where, source),
-        stream_usage=bool(spec.get("stream_usage", True)),
-        headers=MappingProxyType(dict(spec.get("headers", {}))),
+        label=label,
+        labels=labels,
+        kind=spec.kind,
+        base_url=spec.base_url,
+        api_key_env=spec.api_key_env,
+        key_required=key_required,
+        max_concurrency=spec.max_concurrency,
+        first_token_timeout=spec.first_token_timeout,
+        stall_timeout=spec.stall_timeout,
+        stream_usage=spec.stream_usage,
+        headers=MappingProxyType(dict(spec.headers)),
         demo=demo,
     )
 
 
-def _parse_model(
-    mid: str, spec: Mapping[str, Any], providers: Mapping[str, Provider], source: str
-) -> Model:
-    where = f"model '{mid}'"
-    _check_fields(spec, _MODEL_FIELDS, where, source)
-    raw_routes = spec.get("routes")
-    if not isinstance(raw_routes, list) or not raw_routes:
-        raise CatalogError(source, f'{where}: needs routes = [{{ provider = "…", model = "…" }}]')
+def _model(mid: str, spec: ModelSpec, providers: Mapping[str, Provider], source: str) -> Model:
     routes = []
-    for index, raw in enumerate(raw_routes, start=1):
-        route_where = f"{where}, route {index}"
-        if not isinstance(raw, dict):
-            raise CatalogError(source, f"{route_where}: must be an inline table")
-        _check_fields(raw, _ROUTE_FIELDS, route_where, source)
-        provider = raw.get("provider")
-        if provider not in providers:
-            raise CatalogError(source, f"{route_where}: unknown provider '{provider}'")
-        upstream = raw.get("model") or mid
+    for index, route in enumerate(spec.routes, start=1):
+        if route.provider not in providers:
+            raise CatalogError(
+                source, f"model '{mid}', route {index}: unknown provider '{route.provider}'"
+            )
         routes.append(
             Route(
-                provider=provider,
-                model=str(upstream),
-                extra_body=MappingProxyType(dict(raw.get("extra_body", {}))),
-                max_concurrency=_optional_int(raw, "max_concurrency", route_where, source),
+                provider=route.provider,
+                model=route.model or mid,
+                extra_body=MappingProxyType(dict(route.extra_body)),
+                max_concurrency=route.max_concurrency,
             )
         )
     keys = [r.key for r in routes]
     if len(set(keys)) != len(keys):
-        raise CatalogError(source, f"{where}: the same route is listed twice")
-    switch = spec.get("thinking_switch")
-    thinking_switch = None
-    if switch is not None:
-        if not isinstance(switch, dict) or set(switch) != {"enabled", "disabled"}:
-            raise CatalogError(
-                source, f"{where}: thinking_switch needs 'enabled' and 'disabled' tables"
-            )
-        thinking_switch = ThinkingSwitch(
-            MappingProxyType(dict(switch["enabled"])), MappingProxyType(dict(switch["disabled"]))
-        )
+        raise CatalogError(source, f"model '{mid}': the same route is listed twice")
+    switch = spec.thinking_switch
+    label, labels = _text(spec.label, mid)
+    description, descriptions = _text(spec.description, "")
     return Model(
         id=mid,
-        label=str(spec.get("label", mid)),
-        description=str(spec.get("description", "")),
-        reasoning=bool(spec.get("reasoning", False)),
+        label=label,
+        labels=labels,
+        description=description,
+        descriptions=descriptions,
+        reasoning=spec.reasoning,
         routes=tuple(routes),
-        thinking_switch=thinking_switch,
-        fallback=spec.get("fallback"),
-        context_window=int(_number(spec, "context_window", 32_768, where, source)),
-        max_output_tokens=int(_number(spec, "max_output_tokens", 4_096, where, source)),
-        price_input=_number(spec, "price_input", 0.0, where, source),
-        price_output=_number(spec, "price_output", 0.0, where, source),
-        arena_weight=_number(spec, "arena_weight", 1.0, where, source),
+        thinking_switch=ThinkingSwitch(
+            MappingProxyType(dict(switch.enabled)), MappingProxyType(dict(switch.disabled))
+        )
+        if switch is not None
+        else None,
+        fallback=spec.fallback,
+        context_window=int(spec.context_window),
+        max_output_tokens=int(spec.max_output_tokens),
+        price_input=spec.price_input,
+        price_output=spec.price_output,
+        arena_weight=spec.arena_weight,
     )
 
 
-def _parse_policy(spec: Any, source: str) -> Policy:
-    if not isinstance(spec, dict):
-        raise CatalogError(source, "[policy] must be a table")
-    _check_fields(spec, _POLICY_FIELDS, "[policy]", source)
+def _policy(spec: PolicySpec) -> Policy:
+    """The policy's values, each of its default's type (max_attempts = 5.0 is 5)."""
     defaults = Policy()
     values = {
-        name: type(getattr(defaults, name))(
-            _number(spec, name, getattr(defaults, name), "[policy]", source)
-        )
-        for name in spec
+        name: type(getattr(defaults, name))(value)
+        for name, value in spec.model_dump(exclude_none=True).items()
     }
     return Policy(**values)
-
-
-def _number(spec: Mapping[str, Any], name: str, default: float, where: str, source: str) -> float:
-    value = spec.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise CatalogError(source, f"{where}: {name} must be a non-negative number")
-    return float(value)
-
-
-def _optional_int(spec: Mapping[str, Any], name: str, where: str, source: str) -> int | None:
-    if name not in spec:
-        return None
-    value = spec[name]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise CatalogError(source, f"{where}: {name} must be a whole number ≥ 1")
-    return value

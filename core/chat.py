@@ -1,9 +1,13 @@
 """What a page asks for: send, regenerate, edit, retry, continue, stop.
 
-Every action stores what the user wrote before anything is sent, then hands
-the answer to the worker. A request that cannot be sent (too long for the
-model, a limit reached) still keeps the user's text and records why on the
-answer, which offers Retry: nothing a person typed is ever dropped.
+Every action first asks `admit`: the per-user limits (sends per minute,
+message size, answers at once, stored text, tokens and cost per day) are
+checked before anything is stored or sent, so a refused request leaves no
+trace in the database; it raises, and the page keeps the typed text on
+screen with "Send again". Then the action stores what the user wrote and
+hands the answer to the worker. A request that cannot be sent to the model
+(too long for its context, a model gone) keeps the user's text and records
+why on the answer, which offers Retry: nothing a person typed is ever dropped.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from core.errors import (
     TooManyMessages,
 )
 from core.generation import GenerationRequest
-from core.limits import RateLimiter
+from core.limits import RateLimiter, UsageCaps
 from core.store import conversations as conversation_store
+from core.store import erase
 from core.store import messages as message_store
+from core.store import stops as stop_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
@@ -57,6 +63,7 @@ class ChatService:
         self.catalog = catalog
         self.worker = worker
         self.rate = RateLimiter(catalog.policy.messages_per_minute)
+        self.caps = UsageCaps(catalog)
 
     # ------------------------------------------------------------ actions
 
@@ -68,9 +75,16 @@ class ChatService:
         choice: Choice,
         *,
         kind: str = "chat",
+        admitted: bool = False,
     ) -> Sent:
-        """Store the question, then start the answer. `InputRejected` if blank."""
+        """Store the question, then start the answer. `InputRejected` if blank,
+        a `UserLimitReached` if a limit is reached (nothing stored). `admitted`:
+        the caller already asked `admit` for this send (a comparison's columns)."""
         text = self._checked(text)
+        if conversation_id is not None:
+            conversation_store.get_conversation(user_id, conversation_id)  # ownership first
+        if not admitted:
+            self.admit(user_id, text)
         if conversation_id is None:
             conversation = self._new_conversation(user_id, text, choice, kind)
         else:
@@ -83,7 +97,7 @@ class ChatService:
         except StorageError:
             if conversation_id is None:  # no empty conversation left behind (a full disk)
                 with suppress(StorageError):
-                    conversation_store.delete_conversation(user_id, conversation.id)
+                    erase.delete_conversation(user_id, conversation.id)
             raise
         return self._answer(user_id, conversation, question, choice)
 
@@ -95,6 +109,7 @@ class ChatService:
         `generate` starts the answer later (a batch run, when a slot frees).
         """
         text = self._checked(text)
+        _check_size(text)
         conversation = self._new_conversation(user_id, text, choice, kind, system_prompt)
         question = self._ask(user_id, conversation, text)
         answer = self._append_answer(user_id, conversation, question, choice)
@@ -105,6 +120,7 @@ class ChatService:
         answer = self._owned_answer(user_id, answer_id)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
+        self.admit(user_id)
         return self._answer(user_id, conversation, question, choice)
 
     def edit(self, user_id: int, question_id: int, text: str, choice: Choice) -> Sent:
@@ -114,6 +130,7 @@ class ChatService:
         if old.role != "user":
             raise RecordNotFound(f"question {question_id}")
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
+        self.admit(user_id, text)
         question = self._store_question(user_id, conversation, text, old.parent_id)
         return self._answer(user_id, conversation, question, choice)
 
@@ -132,13 +149,24 @@ class ChatService:
     ) -> int:
         """(Re)generate a stored answer in place, for its question.
 
-        In the chat lane the per-user limits of a person's own messages apply;
-        another lane (a batch run) is bounded by `user_limit` in that lane
-        and does not count against the user's chat.
+        In the chat lane the per-user limits of a person's own messages apply,
+        before anything is reset or sent (a refused Retry keeps the old text);
+        another lane (a batch run) is bounded by `user_limit` in that lane and
+        does not count against the user's chat, but the caps on stored text,
+        tokens and cost do apply: a cell refused by them says so on its answer.
         """
         answer = self._owned_answer(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
+        try:
+            self.admit(user_id, lane=lane)
+        except AppError as refused:
+            if lane == CHAT_LANE:
+                raise
+            message_store.finish(
+                answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
+            )
+            return answer.id
         choice = choice or self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
@@ -155,6 +183,7 @@ class ChatService:
         choice = self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
+        self.admit(user_id)
         extra = [Turn.of("assistant", answer.content), Turn.of("user", CONTINUE_PROMPT)]
         self._start(
             user_id, conversation, question, answer.id, choice, extra=extra, prefix=answer.content
@@ -168,8 +197,9 @@ class ChatService:
         return self.retry(user_id, answer_id, choice)
 
     def stop(self, user_id: int, answer_id: int) -> bool:
+        """Stop an answer being written, here or by another process (replica)."""
         message_store.get_message(user_id, answer_id)  # ownership check
-        return self.worker.cancel(answer_id)
+        return self.worker.cancel(answer_id) or stop_store.request_stop(user_id, answer_id)
 
     def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
         """The model and settings `answer` was asked with (Regenerate's default)."""
@@ -182,6 +212,41 @@ class ChatService:
             self.worker.cancel(message_id)
             for message_id in message_store.unfinished_message_ids(user_id, conversation_id)
         )
+
+    def admit(
+        self,
+        user_id: int,
+        text: str = "",
+        *,
+        answers: int = 1,
+        lane: str = CHAT_LANE,
+        adding_bytes: int | None = None,
+    ) -> None:
+        """Every per-user limit, checked before anything is stored or sent;
+        raises the first one reached (`TooManyMessages`, `InputRejected`,
+        `TooManyAtOnce`, `StorageQuotaReached`, `TokenQuotaReached`,
+        `CostQuotaReached`).
+
+        In the chat lane `answers` sends are counted first, all or none, so an
+        oversized or otherwise refused send counts too (40 refused 1.9 MB
+        sends used to cost nothing); then the size of `text`, and whether
+        `answers` more may be written at once. In every lane the caps on
+        stored text (`text` once per answer, or `adding_bytes`), tokens and
+        cost per day. Counted by the process-wide rate limiter and worker and
+        read from the database, so they hold across every tab and session.
+        """
+        if lane == CHAT_LANE:
+            wait = self.rate.try_acquire(user_id, answers)
+            if wait:
+                raise TooManyMessages(str(max(1, math.ceil(wait))))
+        _check_size(text)
+        if lane == CHAT_LANE:
+            limit = self.catalog.policy.per_user_generations
+            if self.worker.active_count(user_id) + answers > limit:
+                raise TooManyAtOnce(str(limit))
+        if adding_bytes is None:
+            adding_bytes = answers * len(text.encode("utf-8", "surrogatepass"))
+        self.caps.check(user_id, adding_bytes=adding_bytes)
 
     # ------------------------------------------------------------ internals
 
@@ -208,10 +273,10 @@ class ChatService:
         )
 
     def _checked(self, text: str) -> str:
+        """The text as it will be stored; `InputRejected` if there is nothing to send.
+        Its size is a limit, checked by `admit` (so an oversized send counts)."""
         if is_blank(text):
             raise InputRejected("empty")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise InputRejected(f"{len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         return clean_text(text)
 
     def _choice_of(self, answer: MessageView) -> Choice:
@@ -295,8 +360,6 @@ class ChatService:
                 raise RecordNotFound(choice.model_id)
             fitted = self._fit(user_id, conversation, question, model, extra or [])
             message_store.save_progress(answer_id, context_dropped=fitted.dropped)
-            if lane == CHAT_LANE:
-                self._admit(user_id)
             request = GenerationRequest(
                 model_id=model.id,
                 messages=fitted.as_messages(),
@@ -314,16 +377,6 @@ class ChatService:
                 answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
             )
             return 0
-
-    def _admit(self, user_id: int) -> None:
-        """Per-user limits, counted by the process-wide worker and rate limiter, so
-        they hold across every tab and session of the user."""
-        limit = self.catalog.policy.per_user_generations
-        if self.worker.active_count(user_id) >= limit:
-            raise TooManyAtOnce(str(limit))
-        wait = self.rate.try_acquire(user_id)
-        if wait:
-            raise TooManyMessages(str(max(1, math.ceil(wait))))
 
     def _fit(
         self,
@@ -344,6 +397,11 @@ class ChatService:
                 f"{fitted.prompt_tokens:,} tokens; {model.label} accepts {budget:,}"
             )
         return fitted
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InputRejected(f"{len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
 
 
 def history_turns(messages: list[MessageView]) -> list[Turn]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.chat import ChatService, Choice
-from core.errors import InputRejected, UserLimitReached
+from core.errors import InputRejected
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
@@ -77,8 +77,9 @@ class CompareService:
         allow_fallback: bool = True,
     ) -> ComparisonView:
         """Ask every column the first prompt; `AppError` before anything is stored
-        when the prompt is blank, the columns are too few or too many, or the
-        user has not enough free generation slots for all of them."""
+        when the prompt is blank, the columns are too few or too many, or a
+        per-user limit cannot take all of them (`ChatService.admit`: sends per
+        minute, answers at once, size, stored text, tokens and cost)."""
         if not MIN_COLUMNS <= len(settings) <= MAX_COLUMNS:
             raise InputRejected(f"{len(settings)} columns; choose {MIN_COLUMNS} to {MAX_COLUMNS}")
         self._check_sendable(user_id, text, len(settings))
@@ -90,7 +91,7 @@ class CompareService:
                 setting.temperature,
                 allow_fallback=allow_fallback,
             )
-            sent = self.chat.send(user_id, None, text, choice, kind=self.kind)
+            sent = self.chat.send(user_id, None, text, choice, kind=self.kind, admitted=True)
             conversation_ids.append(sent.conversation_id)
         return comparison_store.create_comparison(
             user_id, self.kind, conversation_ids, title=auto_title(text)
@@ -105,7 +106,7 @@ class CompareService:
         for conversation_id in comparison.conversation_ids:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             choice = column_choice(conversation, allow_fallback=allow_fallback)
-            self.chat.send(user_id, conversation_id, text, choice, kind=self.kind)
+            self.chat.send(user_id, conversation_id, text, choice, kind=self.kind, admitted=True)
         comparison_store.touch_comparison(user_id, comparison_id)
 
     def retry(
@@ -143,16 +144,11 @@ class CompareService:
         return ComparisonDetail(comparison, columns, align_turns(branches))
 
     def _check_sendable(self, user_id: int, text: str, columns: int) -> None:
+        """All columns or none: a comparison with a missing column says nothing,
+        so every limit is asked for all of them at once, before anything is stored."""
         if is_blank(text):
             raise InputRejected("empty")
-        policy = self.chat.catalog.policy
-        free = policy.per_user_generations - self.chat.worker.active_count(user_id)
-        if columns > free:
-            # All columns or none: a comparison with a missing column says nothing.
-            raise UserLimitReached(
-                f"{columns} answers at once; {max(free, 0)} of "
-                f"{policy.per_user_generations} free now"
-            )
+        self.chat.admit(user_id, text, answers=columns)
 
 
 def align_turns(branches: Sequence[list[MessageView]]) -> tuple[ComparisonTurn, ...]:

@@ -195,6 +195,57 @@ _STATUS_KINDS: dict[int, type[AppError]] = {
 }
 
 
+# What a provider's refusal says, by the words it uses, so that a person reading
+# another language gets an explanation beside the provider's own words. First
+# match wins; the reason names the translation `errors.reason.<reason>`.
+_REFUSAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "content_filter",
+        re.compile(
+            r"content.{0,20}(filter|policy|moderation|risk|safety|inspection)|"
+            r"data_inspection_failed|inappropriate|sensitive|safety system|"
+            r"违规|敏感|审核|不安全",
+            re.I,
+        ),
+    ),
+    (
+        "model_missing",
+        re.compile(
+            r"model.{0,40}(not exist|not found|does not exist|unknown|invalid|not available)|"
+            r"no such model|模型不存在",
+            re.I,
+        ),
+    ),
+    ("access", re.compile(r"not have access|permission|forbidden|not allowed|region|无权", re.I)),
+    ("key", re.compile(r"api.?key|authenticat|unauthori[sz]ed|token is invalid|密钥", re.I)),
+    (
+        "max_tokens",
+        re.compile(r"max_tokens|max_completion_tokens|maximum.{0,20}(output|completion)", re.I),
+    ),
+    (
+        "parameter",
+        re.compile(
+            r"invalid.{0,20}(param|argument|value|field)|unsupported|not supported|"
+            r"unknown (param|field|argument)|extra inputs|must be|参数",
+            re.I,
+        ),
+    ),
+    (
+        "messages",
+        re.compile(r"messages?.{0,40}(invalid|must|required|empty|format|role)|role", re.I),
+    ),
+)
+REFUSAL_KINDS = frozenset({"permanent", "bad_request"})  # whose sentence quotes the provider
+
+
+def refusal_reason(detail: str) -> str | None:
+    """Why a provider refused, read from its own words ('content_filter', …), if known."""
+    for reason, pattern in _REFUSAL_REASONS:
+        if pattern.search(detail or ""):
+            return reason
+    return None
+
+
 def body_text(body: object) -> str:
     """A provider error body (dict, list or text) as one searchable string."""
     if body is None:
@@ -320,12 +371,100 @@ class RecordNotFound(AppError):
 
 
 class StorageError(AppError):
-    """The database cannot be read or written (corrupt, read-only, disk full)."""
+    """The database cannot be read or written; the subclasses name why.
+
+    core/store/errors.py decides which one a database's own error is, so the
+    person is told the real cause (and not to free disk space when the disk
+    is fine).
+    """
 
     kind = "storage"
 
 
+class StorageFull(StorageError):
+    """No space left: the disk, SQLite's size cap, or the database server's."""
+
+    kind = "storage_full"
+
+
+class StorageReadOnly(StorageError):
+    """The file or the server accepts no writes (permissions, a standby server)."""
+
+    kind = "storage_read_only"
+
+
+class StorageCorrupt(StorageError):
+    """The file is not a database, or is damaged."""
+
+    kind = "storage_corrupt"
+
+
+class StorageBusy(StorageError):
+    """Another writer held a lock longer than we wait, or a deadlock was broken."""
+
+    kind = "storage_busy"
+
+
+class StorageUnreachable(StorageError):
+    """The database server cannot be reached or refuses our credentials."""
+
+    kind = "storage_unreachable"
+
+
+class StorageRefused(StorageError):
+    """The database refused a value (too long for its column, a broken rule)."""
+
+    kind = "storage_refused"
+
+
+class SchemaTooNew(StorageError):
+    """The database was upgraded by a newer version of the app than this one."""
+
+    kind = "storage_too_new"
+
+
 class ImportRejected(AppError):
-    """A file offered for import is not a conversation export we can read."""
+    """A file offered for import is not a conversation export we can read.
+
+    `detail` says why in English (logs, tests); `reason` names the sentence a
+    person reads (`import.<reason>` in the locales), with where in the file
+    (1-based conversation and message numbers) and the field or limit. No value
+    from the file is echoed: it is nobody's to render.
+    """
 
     kind = "import_rejected"
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        reason: str = "structure",
+        field: str = "",
+        conversation: int | None = None,
+        message: int | None = None,
+        limit: float | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.field = field
+        self.conversation = conversation
+        self.message = message
+        self.limit = limit
+
+
+class StorageQuotaReached(UserLimitReached):
+    """The user's stored conversations reached `[policy] max_stored_mb`; `detail` is the cap."""
+
+    kind = "quota_storage"
+
+
+class TokenQuotaReached(UserLimitReached):
+    """The user's tokens in the last 24 hours reached `[policy] max_tokens_per_day`."""
+
+    kind = "quota_tokens"
+
+
+class CostQuotaReached(UserLimitReached):
+    """The user's list-price cost in the last 24 hours reached `[policy] max_cost_usd_per_day`."""
+
+    kind = "quota_cost"

@@ -13,9 +13,15 @@ from enum import StrEnum
 
 @dataclass(frozen=True, slots=True)
 class Reasoning:
-    """A piece of the model's reasoning trace."""
+    """A piece of the model's reasoning trace.
+
+    `provisional`: leading text of a reasoning model served with inline tags
+    but without the opening `<think>`; shown as reasoning until a
+    `ReasoningConfirmed` or a `ReasoningWasAnswer` settles it.
+    """
 
     text: str
+    provisional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,20 @@ class AnswerWasReasoning:
 
     Some R1 deployments omit the opening `<think>` tag; we only learn that the
     text was reasoning when the closing `</think>` arrives.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningConfirmed:
+    """The provisional reasoning so far was reasoning: a `</think>` closed it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningWasAnswer:
+    """Everything emitted as provisional reasoning so far was in fact the answer.
+
+    A reasoning model's stream ended (or stopped, or broke) with no `</think>`:
+    it simply answered, so its text moves back to the answer.
     """
 
 
@@ -91,4 +111,14 @@ class RouteStarted:
     attempt: int
 
 
-Event = Reasoning | Answer | AnswerWasReasoning | Usage | Finished | Status | RouteStarted
+Event = (
+    Reasoning
+    | Answer
+    | AnswerWasReasoning
+    | ReasoningConfirmed
+    | ReasoningWasAnswer
+    | Usage
+    | Finished
+    | Status
+    | RouteStarted
+)

@@ -18,12 +18,26 @@ def to_json(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1)
 
 
-def parse_json(data: bytes | str) -> object:
-    """The document in an uploaded file; `ImportRejected` if it is not JSON."""
+def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> object:
+    """The document in an uploaded file; `ImportRejected` if it is not JSON
+    (`NaN` and `Infinity` are not JSON either), nests deeper than Python can
+    follow, or is larger than `max_bytes` (checked before it is read)."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ImportRejected(
+            f"{len(data)} bytes; the limit is {max_bytes}",
+            reason="too_large",
+            limit=round(max_bytes / 1_000_000, 1),
+        )
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as bad:
-        raise ImportRejected(f"not JSON: {bad}") from bad
+        return json.loads(data, parse_constant=_no_constant)
+    except RecursionError as deep:
+        raise ImportRejected("not JSON: nested too deeply", reason="too_deep") from deep
+    except (UnicodeDecodeError, ValueError) as bad:  # JSONDecodeError; a 5,000-digit number
+        raise ImportRejected(f"not JSON: {bad}"[:200], reason="not_json") from bad
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def file_name(title: str, extension: str) -> str:

@@ -22,13 +22,14 @@ The policy (docs/resilience.md):
 from __future__ import annotations
 
 import asyncio
-import time
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.backend import CallSpec, ClientPool, stream_route
 from core.catalog import Catalog, Model, Route
+from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import (
     AppError,
     BadRequest,
@@ -41,7 +42,17 @@ from core.errors import (
     RateLimited,
     StreamInterrupted,
 )
-from core.events import Answer, Event, Phase, Reasoning, RouteStarted, Status, Usage
+from core.events import (
+    Answer,
+    Event,
+    Phase,
+    Reasoning,
+    ReasoningConfirmed,
+    ReasoningWasAnswer,
+    RouteStarted,
+    Status,
+    Usage,
+)
 from core.resilience.admission import Admission
 from core.resilience.backoff import backoff_delay
 from core.resilience.breaker import BreakerBoard
@@ -82,10 +93,12 @@ class Runtime:
     """Process-wide state every generation shares."""
 
     catalog: Catalog
+    clock: Clock = SYSTEM_CLOCK
+    jitter: random.Random = field(default_factory=random.Random)  # backoff's randomness
     pool: ClientPool = field(default_factory=ClientPool)
     breakers: BreakerBoard = None  # type: ignore[assignment]
     admission: Admission = None  # type: ignore[assignment]
-    record_attempt: Callable[[AttemptRecord], Awaitable[None]] | None = None
+    record_route_attempt: Callable[[AttemptRecord], Awaitable[None]] | None = None
     _background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coroutine: Awaitable[None]) -> None:
@@ -94,10 +107,17 @@ class Runtime:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    async def settle(self) -> None:
+        """Wait for the side tasks started so far (tests; a clean shutdown)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
     def __post_init__(self) -> None:
         policy = self.catalog.policy
         if self.breakers is None:
-            self.breakers = BreakerBoard(policy.breaker_failures, policy.breaker_cooldown_s)
+            self.breakers = BreakerBoard(
+                policy.breaker_failures, policy.breaker_cooldown_s, self.clock.monotonic
+            )
         if self.admission is None:
             self.admission = Admission(self.catalog)
 
@@ -112,6 +132,7 @@ class Generation:
         self.policy = runtime.catalog.policy
         self.request = request
         self.emit = emit
+        self.clock = runtime.clock
         self._loop_deadline = 0.0
         self._budget_end = 0.0
 
@@ -119,7 +140,7 @@ class Generation:
         """Stream the answer into `emit`; raise an `AppError` if there is none."""
         loop = asyncio.get_running_loop()
         self._loop_deadline = loop.time() + self.policy.total_deadline_s
-        self._budget_end = time.monotonic() + self.policy.retry_budget_s
+        self._budget_end = self.clock.monotonic() + self.policy.retry_budget_s
         model = self.catalog.model(self.request.model_id)
         if model is None:
             raise ProviderUnavailable(f"model '{self.request.model_id}' is not in the catalog")
@@ -223,11 +244,12 @@ class Generation:
             base=self.policy.base_delay_s,
             cap=self.policy.max_delay_s,
             retry_after=last_busy.retry_after if last_busy else None,
+            rng=self.runtime.jitter,
         )
         if tried == 0:  # every breaker open: wait for the first one to allow a trial
             soonest = min(self.runtime.breakers[r.key].seconds_until_trial() for r in routes)
             delay = max(delay, soonest)
-        if time.monotonic() + delay > self._budget_end:
+        if self.clock.monotonic() + delay > self._budget_end:
             raise last_busy or Overloaded("every route is paused", provider=model.label)
         self.emit(
             Status(
@@ -237,10 +259,10 @@ class Generation:
                 detail=last_busy.kind if last_busy else "paused",
                 attempt=attempt + 1,
                 max_attempts=self.policy.max_attempts,
-                until=time.time() + delay,
+                until=self.clock.wall() + delay,
             )
         )
-        await asyncio.sleep(delay)
+        await self.clock.sleep(delay)
 
     # ------------------------------------------------------------ one attempt
 
@@ -253,9 +275,9 @@ class Generation:
             "provider_id": provider.id,
             "upstream_model": route.model,
             "attempt_no": attempt_no,
-            "started_at": time.time(),
+            "started_at": self.clock.wall(),
         }
-        queued = time.monotonic()
+        queued = self.clock.monotonic()
         if gate is not None:
 
             def on_position(position: int, eta_s: float) -> None:
@@ -264,7 +286,7 @@ class Generation:
                 )
 
             await gate.acquire(self.request.ticket, on_position)
-        started = time.monotonic()
+        started = self.clock.monotonic()
         record["queue_ms"] = int((started - queued) * 1000)
         self.emit(RouteStarted(model.id, provider.id, route.model, attempt_no))
         meter = _Meter(started)
@@ -284,8 +306,13 @@ class Generation:
             breaker.record_success()
             self._record(record, meter, attempt_outcomes.OK, None)
         finally:
+            if meter.provisional:
+                # Stopped, broken or timed out before a </think> settled it: as
+                # at a normal end with no </think>, the text is kept as the
+                # answer (the part a user can read, copy and Continue from).
+                self.emit(ReasoningWasAnswer())
             if gate is not None:
-                gate.release(time.monotonic() - started)
+                gate.release(self.clock.monotonic() - started)
 
     async def _stream(self, model: Model, route: Route, meter: _Meter) -> None:
         provider = self.catalog.providers[route.provider]
@@ -297,15 +324,15 @@ class Generation:
             messages=self.request.messages,
             temperature=self.request.temperature,
             extra_body=self._extra_body(model, route),
+            expects_reasoning=model.thinks(self.request.thinking),
         )
         try:
             async with asyncio.timeout_at(first_token_deadline) as scope:
                 async for event in stream_route(self.runtime.pool, spec):
                     if isinstance(event, Reasoning | Answer) and meter.first_token is None:
-                        meter.first_token = time.monotonic()
+                        meter.first_token = self.clock.monotonic()
                         scope.reschedule(self._loop_deadline)
-                    if isinstance(event, Usage):
-                        meter.usage = event
+                    meter.observe(event)
                     self.emit(event)
         except TimeoutError:
             if meter.first_token is None:
@@ -328,9 +355,9 @@ class Generation:
         return body
 
     def _record(self, record: dict, meter: _Meter, outcome: str, error: AppError | None) -> None:
-        if self.runtime.record_attempt is None:
+        if self.runtime.record_route_attempt is None:
             return
-        now = time.monotonic()
+        now = self.clock.monotonic()
         usage = meter.usage
         attempt = AttemptRecord(
             message_id=self.request.message_id,
@@ -344,7 +371,7 @@ class Generation:
             **record,
         )
         # Recording must never delay or break the answer: fire and forget.
-        self.runtime.spawn(self.runtime.record_attempt(attempt))
+        self.runtime.spawn(self.runtime.record_route_attempt(attempt))
 
 
 def _outcome_of(error: BaseException) -> str:
@@ -363,3 +390,12 @@ class _Meter:
     started: float
     first_token: float | None = None
     usage: Usage | None = None
+    provisional: bool = False  # provisional reasoning not yet settled
+
+    def observe(self, event: Event) -> None:
+        if isinstance(event, Usage):
+            self.usage = event
+        elif isinstance(event, Reasoning) and event.provisional:
+            self.provisional = True
+        elif isinstance(event, ReasoningConfirmed | ReasoningWasAnswer):
+            self.provisional = False

@@ -5,6 +5,11 @@ so features can be added without touching each other's files), as nested
 tables flattened to dotted keys: `[chat] send = "…"` is `chat.send`.
 tests/test_i18n.py checks that both languages have the same keys and the same
 `{placeholders}`.
+
+A string that depends on a number is a table of CLDR plural forms, chosen by
+Babel for the language: `show_earlier = { one = "… {n} earlier message",
+other = "… {n} earlier messages" }` in English, only `other` in Chinese.
+Dates follow the language's own patterns (Babel's CLDR data), too.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOCALES = ("en", "zh")
+PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")  # CLDR's categories
 DEFAULT_LOCALE = "en"
 LOCALE_NAMES = {"en": "English", "zh": "中文"}
 _DIR = Path(__file__).parent / "locales"
@@ -55,7 +61,9 @@ class Translator:
         self._fallback = strings(DEFAULT_LOCALE)
 
     def __call__(self, key: str, **params: object) -> str:
-        text = self._strings.get(key) or self._fallback.get(key) or key
+        text = self._strings.get(key) or self._fallback.get(key)
+        if text is None:
+            text = self._plural(key, params.get("n")) or key
         if params:
             try:
                 return text.format(**params)
@@ -64,7 +72,18 @@ class Translator:
         return text
 
     def has(self, key: str) -> bool:
-        return key in self._strings or key in self._fallback
+        return key in known_keys(self.locale) or key in known_keys(DEFAULT_LOCALE)
+
+    def _plural(self, key: str, n: object) -> str | None:
+        """The form of `key` for the number `n` ("one", "few", "other"…)."""
+        if not isinstance(n, int | float):
+            return None
+        form = _plural_form(self.locale, n)
+        for strings_ in (self._strings, self._fallback):
+            text = strings_.get(f"{key}.{form}") or strings_.get(f"{key}.other")
+            if text is not None:
+                return text
+        return None
 
     # ------------------------------------------------------------ formats
 
@@ -86,18 +105,40 @@ class Translator:
             return f"${usd:.4f}"
         return f"${usd:,.2f}"
 
-    def datetime(self, timestamp: float, timezone: str | None = None) -> str:
-        moment = datetime.fromtimestamp(timestamp, _zone(timezone))
+    def datetime(self, timestamp: float | None, timezone: str | None = None) -> str:
+        """The time today, the day and time this year, the date before ("Mar 5, 14:05")."""
+        from babel import Locale  # ~0.1 s with its data: at first use, not at start-up
+        from babel.dates import format_skeleton
+
+        moment = _moment(timestamp, _zone(timezone))
+        if moment is None:
+            return "–"
         today = datetime.now(_zone(timezone)).date()
+        time_of_day = format_skeleton("Hm", moment, locale=self.locale)
         if moment.date() == today:
-            return moment.strftime("%H:%M")
-        if self.locale == "zh":
-            if moment.year == today.year:
-                return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
-            return f"{moment.year}年{moment.month}月{moment.day}日"
-        if moment.year == today.year:
-            return moment.strftime("%b %-d, %H:%M")
-        return moment.strftime("%b %-d, %Y")
+            return time_of_day
+        if moment.year != today.year:
+            return format_skeleton("yMMMd", moment, locale=self.locale)
+        day = format_skeleton("MMMd", moment, locale=self.locale)
+        pattern = str(Locale.parse(self.locale).datetime_formats["short"])  # "{1}, {0}"
+        return pattern.replace("{1}", day).replace("{0}", time_of_day)
+
+
+@cache
+def known_keys(locale: str) -> frozenset[str]:
+    """The keys a page may ask for: plain ones, and plural tables by their name."""
+    keys = set(strings(locale))
+    for key in list(keys):
+        base, _, form = key.rpartition(".")
+        if form in PLURAL_FORMS:
+            keys.add(base)
+    return frozenset(keys)
+
+
+def _plural_form(locale: str, n: float) -> str:
+    from babel import Locale  # at first use, not at start-up
+
+    return Locale.parse(locale).plural_form(n)
 
 
 @lru_cache(maxsize=64)
@@ -110,10 +151,28 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def _moment(timestamp: float | None, zone: ZoneInfo | None) -> datetime | None:
+    """The moment of a stored timestamp, or None when it cannot be one.
+
+    A database may hold impossible values (1e20, NaN, which SQLite keeps as
+    NULL, inf) from an older import: dating them raised, and the sidebar did
+    it on every page. They show as "–" and sort with the oldest instead.
+    """
+    if timestamp is None or not math.isfinite(timestamp):
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp, zone)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def day_group(timestamp: float, timezone: str | None = None, now: float | None = None) -> str:
     """'today', 'yesterday', 'week' or 'older': how the sidebar groups chats."""
     zone = _zone(timezone)
-    day = datetime.fromtimestamp(timestamp, zone).date()
+    moment = _moment(timestamp, zone)
+    if moment is None:
+        return "older"
+    day = moment.date()
     today = datetime.fromtimestamp(now, zone).date() if now else datetime.now(zone).date()
     if day >= today:
         return "today"

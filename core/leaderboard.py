@@ -8,13 +8,12 @@ answer (messages: output speed and cost at the catalog's prices).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
-from core.catalog import Catalog
-from core.metrics import PER_MILLION
+from core.catalog import Catalog, Model
+from core.csv_export import dicts_to_csv
+from core.metrics import cost_usd, mean, median, output_rate, seconds
 from core.ratings import Leaderboard, VoteCell, leaderboard
 from core.store import measurements
 from core.store import votes as vote_store
@@ -47,7 +46,7 @@ VOTE_COLUMNS = ["id", "created_at", "model_a", "model_b", "outcome"]
 
 def votes_csv() -> str:
     """Every vote the ratings are fitted on, as CSV (no user, no text)."""
-    return pd.DataFrame(vote_store.all_votes(), columns=VOTE_COLUMNS).to_csv(index=False)
+    return dicts_to_csv(VOTE_COLUMNS, vote_store.all_votes())
 
 
 def current_performance(catalog: Catalog) -> list[ModelPerformance]:
@@ -58,48 +57,42 @@ def model_performance(
     attempts: list[tuple], answers: list[tuple], catalog: Catalog
 ) -> list[ModelPerformance]:
     """Per model: request count, busy share, median latency and first token from
-    requests; median output speed and mean cost from complete answers."""
-    requests = pd.DataFrame(attempts, columns=["model", "outcome", "duration_ms", "ttft_ms"])
-    done = pd.DataFrame(
-        answers, columns=["model", "prompt", "completion", "duration_ms", "queue_ms", "ttft_ms"]
-    )
-    done = done.astype({c: "float" for c in done.columns if c != "model"})
-    streaming_s = (done["duration_ms"] - done["queue_ms"].fillna(0) - done["ttft_ms"]) / 1000
-    done["rate"] = (done["completion"] / streaming_s).where(streaming_s > 0)
-    prices_in = done["model"].map(lambda m: _price(catalog, m, "price_input"))
-    prices_out = done["model"].map(lambda m: _price(catalog, m, "price_output"))
-    done["cost"] = (done["prompt"] * prices_in + done["completion"] * prices_out) / PER_MILLION
-    models = sorted(set(requests["model"]) | set(done["model"]))
-    return [_performance(model, requests, done) for model in models]
+    requests; median output speed and mean cost from complete answers.
+
+    Speed and cost are those of core/metrics.py, the numbers each answer shows.
+    """
+    requests: dict[str, list[tuple]] = defaultdict(list)
+    for model_id, *row in attempts:
+        requests[model_id].append(tuple(row))
+    done: dict[str, list[tuple]] = defaultdict(list)
+    for model_id, *row in answers:
+        done[model_id].append(tuple(row))
+    return [
+        _performance(model_id, requests[model_id], done[model_id], catalog.model(model_id))
+        for model_id in sorted(requests.keys() | done.keys())
+    ]
 
 
-def _price(catalog: Catalog, model_id: str, name: str) -> float:
-    model = catalog.model(model_id)
-    return getattr(model, name) if model is not None else np.nan
-
-
-def _performance(model: str, requests: pd.DataFrame, done: pd.DataFrame) -> ModelPerformance:
-    mine = requests[requests["model"] == model]
-    ok = mine[mine["outcome"] == OK]
-    answers = done[done["model"] == model]
+def _performance(
+    model_id: str, requests: list[tuple], answers: list[tuple], model: Model | None
+) -> ModelPerformance:
+    ok = [(duration, ttft) for outcome, duration, ttft in requests if outcome == OK]
+    rates = [
+        output_rate(completion, duration, queue, ttft)
+        for _, completion, duration, queue, ttft in answers
+    ]
+    costs = [cost_usd(prompt, completion, model) for prompt, completion, *_ in answers]
+    known_costs = [cost for cost in costs if cost is not None]
     return ModelPerformance(
-        model_id=model,
-        requests=len(mine),
-        busy_share=float((mine["outcome"] == BUSY).mean()) if len(mine) else 0.0,
-        latency_p50_s=_median(ok["duration_ms"], 1000),
-        ttft_p50_s=_median(ok["ttft_ms"], 1000),
+        model_id=model_id,
+        requests=len(requests),
+        busy_share=sum(outcome == BUSY for outcome, *_ in requests) / len(requests)
+        if requests
+        else 0.0,
+        latency_p50_s=seconds(median(duration for duration, _ in ok)),
+        ttft_p50_s=seconds(median(ttft for _, ttft in ok)),
         answers=len(answers),
-        tokens_per_s_p50=_median(answers["rate"]),
-        cost_per_answer_usd=_mean(answers["cost"]),
-        total_cost_usd=float(answers["cost"].sum()) if answers["cost"].notna().any() else None,
+        tokens_per_s_p50=median(rates),
+        cost_per_answer_usd=mean(costs),
+        total_cost_usd=sum(known_costs) if known_costs else None,
     )
-
-
-def _median(values: pd.Series, divisor: float = 1.0) -> float | None:
-    values = pd.to_numeric(values, errors="coerce").dropna()
-    return float(values.median()) / divisor if len(values) else None
-
-
-def _mean(values: pd.Series) -> float | None:
-    values = values.dropna()
-    return float(values.mean()) if len(values) else None

@@ -1,10 +1,23 @@
-"""Per-user message rate limit, shared by every session of the process."""
+"""Per-user limits, shared by every session of the process.
+
+`RateLimiter` counts sends in a sliding window; `UsageCaps` reads what a
+user keeps and spent (from the messages themselves, core/store/usage.py)
+against the caps in `[policy]`. Both are asked before anything is stored or
+sent (core/chat.py `ChatService.admit`).
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import defaultdict, deque
+
+from core.catalog import Catalog
+from core.errors import CostQuotaReached, StorageQuotaReached, TokenQuotaReached
+from core.metrics import cost_usd
+from core.store import usage
+
+MEGABYTE = 1_000_000
 
 
 class RateLimiter:
@@ -17,14 +30,54 @@ class RateLimiter:
         self._events: dict[int, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def try_acquire(self, user_id: int) -> float:
-        """0 if allowed (and counted); else seconds until the next one is allowed."""
+    def try_acquire(self, user_id: int, count: int = 1) -> float:
+        """0 if `count` more are allowed (and counted, all at once); else seconds
+        until they would be. A refused request counts nothing."""
         now = self._clock()
         with self._lock:
             events = self._events[user_id]
             while events and now - events[0] >= self.window_s:
                 events.popleft()
-            if self.limit and len(events) >= self.limit:
-                return self.window_s - (now - events[0])
-            events.append(now)
+            if self.limit and len(events) + count > self.limit:
+                if count > self.limit:
+                    return self.window_s
+                oldest_needed = events[len(events) + count - self.limit - 1]
+                return self.window_s - (now - oldest_needed)
+            events.extend([now] * count)
             return 0.0
+
+
+class UsageCaps:
+    """`[policy]` caps on what one person keeps and spends; 0 switches one off."""
+
+    def __init__(self, catalog: Catalog, clock=time.time) -> None:
+        self.catalog = catalog
+        self._clock = clock
+
+    def check(self, user_id: int, *, adding_bytes: int = 0) -> None:
+        """Raise the first cap reached: stored text (with `adding_bytes` more),
+        tokens in the last 24 hours, list-price cost in the last 24 hours."""
+        policy = self.catalog.policy
+        if policy.max_stored_mb:
+            cap = policy.max_stored_mb * MEGABYTE
+            stored = usage.stored_bytes(user_id)
+            if stored >= cap or stored + adding_bytes > cap:
+                raise StorageQuotaReached(_amount(policy.max_stored_mb))
+        if not (policy.max_tokens_per_day or policy.max_cost_usd_per_day):
+            return
+        spent = usage.tokens_by_model_since(user_id, self._clock() - usage.DAY_S)
+        if policy.max_tokens_per_day:
+            tokens = sum(prompt + completion for _model, prompt, completion in spent)
+            if tokens >= policy.max_tokens_per_day:
+                raise TokenQuotaReached(f"{policy.max_tokens_per_day:,}")
+        if policy.max_cost_usd_per_day:
+            cost = sum(
+                cost_usd(prompt, completion, self.catalog.model(model_id or "")) or 0.0
+                for model_id, prompt, completion in spent
+            )
+            if cost >= policy.max_cost_usd_per_day:
+                raise CostQuotaReached(f"{policy.max_cost_usd_per_day:.2f}")
+
+
+def _amount(value: float) -> str:
+    return f"{value:g}"

@@ -10,7 +10,12 @@ Times come from the answer's stored timings (see core/progress.py):
   itself (after the reasoning);
 * total time: from Send to the last token, queue included;
 * output tokens per second: completion tokens (reasoning included) over the
-  time from the first token to the last.
+  time from the first token to the last; none when no token was counted or
+  no time was left to stream in.
+
+This module is the one definition of these numbers: an answer's caption, the
+comparison's winners, batch results, the leaderboard and the Status page all
+compute cost, speed and percentiles here, so they never disagree.
 
 Token counts are the provider's own when it reported usage; otherwise they
 are tiktoken estimates and `estimated` says so. Cost uses the catalog's list
@@ -19,7 +24,8 @@ prices (USD per million tokens) of the model that actually answered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.catalog import Model
@@ -55,7 +61,7 @@ class Winners:
     cheapest: tuple[int, ...]
 
 
-def seconds(ms: int | None) -> float | None:
+def seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000
 
 
@@ -76,7 +82,12 @@ def output_rate(
     queue_ms: int | None,
     ttft_ms: int | None,
 ) -> float | None:
-    """Completion tokens per second between the first token and the last."""
+    """Completion tokens per second between the first token and the last.
+
+    None without a count, or with a count of 0: an answer of no tokens (or one
+    whose provider reported none) says nothing about a model's speed, and
+    counting it as 0 tokens/s would drag a median down.
+    """
     if not completion_tokens or duration_ms is None or ttft_ms is None:
         return None
     streaming_ms = duration_ms - (queue_ms or 0) - ttft_ms
@@ -132,3 +143,28 @@ def _best(columns: Sequence[AnswerMetrics | None], key) -> tuple[int, ...]:
         return ()  # one contender, or all equal: no winner to name
     low = min(values.values())
     return tuple(index for index, value in values.items() if value == low)
+
+
+def percentile(values: Iterable[float | None], share: float) -> float | None:
+    """The `share` (0..1) percentile of the known values; None if there are none.
+
+    Linear interpolation between the closest ranks (numpy's and pandas'
+    default), so the 0.5 percentile is the usual median: of 1 s and 2 s it is
+    1.5 s.
+    """
+    known = sorted(value for value in values if value is not None and not math.isnan(value))
+    if not known:
+        return None
+    rank = share * (len(known) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(known) - 1)
+    return known[low] + (known[high] - known[low]) * (rank - low)
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    return percentile(values, 0.5)
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    known = [value for value in values if value is not None and not math.isnan(value)]
+    return sum(known) / len(known) if known else None

@@ -46,6 +46,7 @@ def with_ollama_models(catalog: Catalog, url: str, names: list[str]) -> Catalog:
         providers[provider_id] = Provider(
             id=provider_id,
             label="Ollama (local)",
+            labels=MappingProxyType({"en": "Ollama (local)", "zh": "Ollama（本地）"}),
             kind="openai",
             base_url=f"{url}/v1",
             max_concurrency=1,  # one local GPU/CPU: requests queue rather than thrash
@@ -59,6 +60,7 @@ def with_ollama_models(catalog: Catalog, url: str, names: list[str]) -> Catalog:
             id=model_id,
             label=f"{name} · Ollama",
             description="local",
+            descriptions=MappingProxyType({"en": "local", "zh": "本地"}),
             routes=(Route(provider=provider_id, model=name),),
             # Reasoning is detected from the stream (`reasoning` field or
             # <think> tags), so a thinking model shows its trace either way.

@@ -8,9 +8,9 @@ a snapshot is taken, so a long answer costs linear time, not quadratic.
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import AppError
 from core.events import (
     Answer,
@@ -19,10 +19,12 @@ from core.events import (
     Finished,
     Phase,
     Reasoning,
+    ReasoningWasAnswer,
     RouteStarted,
     Status,
     Usage,
 )
+from core.secrets import scrub_known
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,15 @@ class Snapshot:
 
 class GenerationProgress:
     def __init__(
-        self, message_id: int, *, user_id: int, conversation_id: int | None, model_id: str
+        self,
+        message_id: int,
+        *,
+        user_id: int,
+        conversation_id: int | None,
+        model_id: str,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        self._clock = clock
         self.message_id = message_id
         self.user_id = user_id
         self.conversation_id = conversation_id
@@ -73,14 +82,15 @@ class GenerationProgress:
         self._reasoning: list[str] = []
         self._answer: list[str] = []
         self._version = 0
+        self._scrubbed: tuple[int, str, str] = (-1, "", "")  # version, reasoning, answer
         self._status: Status | None = Status(Phase.QUEUED)
         self._model_id = model_id
         self._provider_id = ""
         self._upstream = ""
         self._degraded_reason: str | None = None
         self._attempts = 0
-        self._wall_start = time.time()
-        self._start = time.monotonic()
+        self._wall_start = self._clock.wall()
+        self._start = self._clock.monotonic()
         self._route_start: float | None = None
         self._queue_s: float | None = None
         self._first_token: float | None = None
@@ -99,7 +109,7 @@ class GenerationProgress:
             self._bump()
 
     def _apply(self, event: Event) -> None:
-        now = time.monotonic()
+        now = self._clock.monotonic()
         if isinstance(event, Reasoning):
             self._reasoning.append(event.text)
             self._first_token = self._first_token or now
@@ -113,6 +123,10 @@ class GenerationProgress:
             self._reasoning = [*self._answer, *self._reasoning]
             self._answer = []
             self._first_answer = None
+        elif isinstance(event, ReasoningWasAnswer):
+            self._answer = [*self._reasoning, *self._answer]
+            self._reasoning = []
+            self._first_answer = self._first_token
         elif isinstance(event, Usage):
             self._usage = event
         elif isinstance(event, Finished):
@@ -134,19 +148,12 @@ class GenerationProgress:
         self._attempts = event.attempt
         self._status = Status(Phase.CONNECTING, provider=event.provider_id)
 
-    def reset_text(self) -> None:
-        """Forget partial text (a retry from scratch on another route)."""
-        with self._lock:
-            self._reasoning, self._answer = [], []
-            self._first_token = self._first_answer = None
-            self._bump()
-
     def end(self, outcome: str, error: AppError | None = None) -> None:
         with self._lock:
             self._outcome = outcome
             self._error = error
             self._status = None
-            self._ended = time.monotonic()
+            self._ended = self._clock.monotonic()
             self._bump()
 
     def set_usage(self, usage: Usage) -> None:
@@ -174,10 +181,14 @@ class GenerationProgress:
             return self._news.wait_for(lambda: self._version != version, timeout)
 
     def snapshot(self) -> Snapshot:
+        """What there is now, with configured key values scrubbed from the text
+        (a proxy may echo a key into an answer): every page shows and the
+        worker stores a snapshot, never the raw pieces. Scrubbed outside the
+        lock, so the stream is not held up by it."""
         with self._lock:
-            end = self._ended or time.monotonic()
+            end = self._ended or self._clock.monotonic()
             start = self._route_start or self._start
-            return Snapshot(
+            raw = Snapshot(
                 message_id=self.message_id,
                 version=self._version,
                 reasoning="".join(self._reasoning),
@@ -193,7 +204,7 @@ class GenerationProgress:
                 queue_s=self._queue_s,
                 first_token_s=_since(start, self._first_token),
                 first_answer_s=_since(start, self._first_answer),
-                reasoning_s=_between(self._first_token, self._first_answer)
+                reasoning_s=_between(self._first_token, self._first_answer or end)
                 if self._reasoning
                 else None,
                 elapsed_s=end - self._start,
@@ -202,13 +213,16 @@ class GenerationProgress:
                 error=self._error,
                 finish_reason=self._finish_reason,
             )
+        cached = self._scrubbed  # every page following the answer asks for the same version
+        if cached[0] != raw.version:
+            cached = (raw.version, scrub_known(raw.reasoning), scrub_known(raw.answer))
+            self._scrubbed = cached
+        return replace(raw, reasoning=cached[1], answer=cached[2])
 
 
 def _since(start: float, moment: float | None) -> float | None:
     return None if moment is None else moment - start
 
 
-def _between(first: float | None, second: float | None) -> float | None:
-    if first is None:
-        return None
-    return (second or time.monotonic()) - first
+def _between(first: float | None, second: float) -> float | None:
+    return None if first is None else second - first

@@ -17,6 +17,12 @@ replicate redraws the vote cells from a multinomial with the observed
 frequencies, which is the same as resampling the votes with replacement.
 Ratings are shown on the familiar Elo scale: 400 points is a factor of ten in
 the odds of winning, and the average model sits at 1000.
+
+Besides the ratings a board carries Rank (UB) (one plus the number of models
+whose interval lies wholly above this one's), each model's "both bad" count,
+and the win rates the fit predicts beside the observed ones. The style-
+controlled fit, with answer length and Markdown density as covariates, is in
+core/style_control.py and returns the same `Leaderboard`.
 """
 
 from __future__ import annotations
@@ -65,11 +71,29 @@ class Rating:
     wins: int
     losses: int
     ties: int  # both-bad votes included
+    rank_ub: int = 1  # 1 + models whose lower bound is above this one's upper bound
+    both_bad: int = 0  # battles voted "both are bad"
 
     @property
     def provisional(self) -> bool:
         """Too few battles: a bootstrap of a handful of votes says little."""
         return self.battles < PROVISIONAL_BATTLES
+
+    @property
+    def both_bad_rate(self) -> float:
+        """Share of this model's battles in which the voter rejected both answers."""
+        return self.both_bad / self.battles if self.battles else 0.0
+
+
+@dataclass(frozen=True)
+class StyleEffect:
+    """What one style feature is worth, in Elo points per standard deviation of
+    its normalised difference (core/style_control.py), with a 95 % interval."""
+
+    feature: str
+    points: float
+    low: float
+    high: float
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,10 @@ class Leaderboard:
     win_rate: np.ndarray  # [i, j]: share of i's battles against j that i won, ties half
     battles: np.ndarray  # [i, j]: battles between i and j
     votes: int
+    # [i, j]: σ(θᵢ − θⱼ), the chance the fit gives i of beating j (at equal
+    # style, for a style-controlled board); NaN on the diagonal
+    predicted: np.ndarray | None = None
+    style_effects: tuple[StyleEffect, ...] = ()  # empty unless style-controlled
 
 
 @dataclass(frozen=True)
@@ -87,11 +115,17 @@ class _Tally:
     rows: np.ndarray  # index of model A per cell
     cols: np.ndarray  # index of model B per cell
     score_a: np.ndarray  # A's score per vote of the cell
+    both_bad: np.ndarray  # whether the cell's outcome is "both are bad"
     counts: np.ndarray  # votes per cell
 
 
+def counts_as_vote(model_a: str, model_b: str, outcome: str) -> bool:
+    """A vote the ratings use: two different models and a known outcome."""
+    return model_a != model_b and outcome in SCORES
+
+
 def _tally(cells: Iterable[VoteCell]) -> _Tally:
-    cells = [c for c in cells if c.count > 0 and c.model_a != c.model_b and c.outcome in SCORES]
+    cells = [c for c in cells if c.count > 0 and counts_as_vote(c.model_a, c.model_b, c.outcome)]
     models = tuple(sorted({c.model_a for c in cells} | {c.model_b for c in cells}))
     index = {model: i for i, model in enumerate(models)}
     return _Tally(
@@ -99,6 +133,7 @@ def _tally(cells: Iterable[VoteCell]) -> _Tally:
         rows=np.array([index[c.model_a] for c in cells], dtype=np.intp),
         cols=np.array([index[c.model_b] for c in cells], dtype=np.intp),
         score_a=np.array([SCORES[c.outcome][0] for c in cells], dtype=float),
+        both_bad=np.array([c.outcome == BOTH_BAD for c in cells], dtype=bool),
         counts=np.array([c.count for c in cells], dtype=float),
     )
 
@@ -151,20 +186,36 @@ def to_elo(theta: np.ndarray) -> np.ndarray:
 def leaderboard(
     cells: Iterable[VoteCell], *, rounds: int = 200, seed: int = 0, prior: float = PRIOR
 ) -> Leaderboard:
-    """Ratings, 95 % bootstrap intervals, battle counts and the win-rate matrix."""
+    """Ratings, 95 % bootstrap intervals, battle counts and the win-rate matrices."""
     tally = _tally(cells)
+    if not tally.models:
+        return empty_leaderboard()
+    theta = fit_strengths(wins_matrix(tally, tally.counts)[0], prior)
+    low, high = _bootstrap_interval(tally, int(tally.counts.sum()), rounds, seed, prior)
+    return assemble(tally, theta, low, high)
+
+
+def empty_leaderboard() -> Leaderboard:
+    empty = np.zeros((0, 0))
+    return Leaderboard((), (), empty, empty, 0, empty)
+
+
+def assemble(
+    tally: _Tally,
+    theta: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    style_effects: tuple[StyleEffect, ...] = (),
+) -> Leaderboard:
+    """A board from fitted strengths θ (log-odds) and Elo-scale interval bounds."""
     n = len(tally.models)
-    total = int(tally.counts.sum())
-    if n == 0:
-        empty = np.zeros((0, 0))
-        return Leaderboard((), (), empty, empty, 0)
     wins = wins_matrix(tally, tally.counts)[0]
     games = wins + wins.T
-    ratings = to_elo(fit_strengths(wins, prior))
-    low, high = _bootstrap_interval(tally, total, rounds, seed, prior)
+    ratings = to_elo(theta)
     with np.errstate(invalid="ignore", divide="ignore"):
         win_rate = np.where(games > 0, wins / games, np.nan)
     outcomes = _outcome_counts(tally, n)
+    ranks = rank_upper_bound(low, high)
     rows = [
         Rating(
             model_id=model,
@@ -175,11 +226,32 @@ def leaderboard(
             wins=outcomes["wins"][i],
             losses=outcomes["losses"][i],
             ties=outcomes["ties"][i],
+            rank_ub=int(ranks[i]),
+            both_bad=outcomes["both_bad"][i],
         )
         for i, model in enumerate(tally.models)
     ]
     rows.sort(key=lambda r: r.rating, reverse=True)
-    return Leaderboard(tuple(rows), tally.models, win_rate, games, total)
+    total = int(tally.counts.sum())
+    predicted = predicted_win_rate(theta)
+    return Leaderboard(tuple(rows), tally.models, win_rate, games, total, predicted, style_effects)
+
+
+def rank_upper_bound(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Rank (UB): 1 + the number of models whose lower bound exceeds this
+    model's upper bound, i.e. the models clearly better than it.
+
+    Models whose intervals overlap share a rank, so ranks may repeat and skip.
+    """
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return 1 + (low[None, :] > high[:, None]).sum(axis=1)
+
+
+def predicted_win_rate(theta: np.ndarray) -> np.ndarray:
+    """[i, j]: σ(θᵢ − θⱼ), the fitted chance that i beats j; NaN on the diagonal."""
+    predicted = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))
+    np.fill_diagonal(predicted, np.nan)
+    return predicted
 
 
 def _bootstrap_interval(
@@ -196,7 +268,7 @@ def _bootstrap_interval(
 
 
 def _outcome_counts(tally: _Tally, n: int) -> dict[str, list[int]]:
-    wins, losses, ties = np.zeros(n), np.zeros(n), np.zeros(n)
+    wins, losses, ties, both_bad = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     decisive_a = tally.score_a == 1.0
     decisive_b = tally.score_a == 0.0
     drawn = ~(decisive_a | decisive_b)
@@ -206,8 +278,11 @@ def _outcome_counts(tally: _Tally, n: int) -> dict[str, list[int]]:
     np.add.at(losses, tally.rows[decisive_b], tally.counts[decisive_b])
     np.add.at(ties, tally.rows[drawn], tally.counts[drawn])
     np.add.at(ties, tally.cols[drawn], tally.counts[drawn])
+    np.add.at(both_bad, tally.rows[tally.both_bad], tally.counts[tally.both_bad])
+    np.add.at(both_bad, tally.cols[tally.both_bad], tally.counts[tally.both_bad])
     return {
         "wins": [int(x) for x in wins],
         "losses": [int(x) for x in losses],
         "ties": [int(x) for x in ties],
+        "both_bad": [int(x) for x in both_bad],
     }

@@ -19,6 +19,7 @@ from core.chat import ChatService
 from core.demo.faults import Faults, seed_faults
 from core.ollama import detect_models, ollama_url, with_ollama_models
 from core.store import open_store
+from core.store.processes import Heartbeat
 from core.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Services:
     worker: Worker
     chat: ChatService
     batches: BatchRunner
+    heartbeat: Heartbeat  # this process's identity in the database (core/store/processes.py)
 
 
 _lock = threading.Lock()
@@ -64,9 +66,10 @@ def services() -> Services:
         if _services is None:
             catalog = build_catalog()
             open_store()
+            heartbeat = Heartbeat()  # before the worker: dead processes' answers recovered
             worker = Worker(catalog)
             chat = ChatService(catalog, worker)
-            _services = Services(catalog, worker, chat, BatchRunner(chat))
+            _services = Services(catalog, worker, chat, BatchRunner(chat), heartbeat)
             log.info("ready: %d models, database open", len(catalog.models))
         return _services
 
@@ -78,4 +81,5 @@ def reset_services() -> None:
         if _services is not None:
             _services.batches.shutdown()
             _services.worker.shutdown()
+            _services.heartbeat.stop()
         _services = None

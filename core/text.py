@@ -11,14 +11,27 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _MARKUP = re.compile(r"[#*_`>~\[\]|]+")
 
 
-def clean_text(text: str) -> str:
-    """`text` made storable, changing nothing a person could see.
+REPLACEMENT = "\ufffd"
 
-    Lone surrogates are not Unicode text (UTF-8 cannot carry them, and a
-    browser replaces them before sending); they become U+FFFD here too, while
-    surrogate pairs are joined into the character they encode. NUL, control
-    characters, bidi overrides and emoji are kept as they are.
+
+def clean_text(text: str) -> str:
+    """`text` made storable in every database, changing nothing a person could see.
+
+    The store applies it to every string it sends to the database
+    (core/store/db.py), so what SQLite keeps is what PostgreSQL keeps.
+
+    - Lone surrogates are not Unicode text (UTF-8 cannot carry them, and a
+      browser replaces them before sending): they become U+FFFD, while
+      surrogate pairs are joined into the character they encode.
+    - NUL is refused by PostgreSQL in any text: it becomes U+FFFD, which is
+      what CommonMark says a renderer must show for it anyway (spec 2.3), so
+      the page looks the same before and after saving.
+
+    Other control characters, bidi overrides and emoji are kept as they are:
+    every database stores them, and the renderer makes them inert.
     """
+    if "\x00" in text:
+        text = text.replace("\x00", REPLACEMENT)
     try:
         text.encode("utf-8")
         return text

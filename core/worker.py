@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from core.catalog import Catalog
+from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import AppError, StorageError, StreamInterrupted, TooManyAtOnce
 from core.events import Usage
 from core.generation import AttemptRecord, Generation, GenerationRequest, Runtime
@@ -27,12 +28,14 @@ from core.progress import GenerationProgress, Snapshot
 from core.secrets import redact
 from core.store import attempts as attempt_store
 from core.store import messages as message_store
+from core.store import stops as stop_store
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, STREAMING
 from core.tokens import count_text
 
 log = logging.getLogger(__name__)
 
-SAVE_INTERVAL_S = 1.0
+SAVE_INTERVAL_S = 1.0  # a streaming answer is written to its row this often
+FINAL_SAVE_RETRIES_S = (0.5, 2.0, 5.0)  # waits between tries of the final save
 # Lanes keep per-user limits apart: a batch run counts against its own limit,
 # never against the slots a person's chat and comparisons need.
 CHAT_LANE = "chat"
@@ -59,15 +62,26 @@ class _Running:
     future: concurrent.futures.Future
     user_id: int
     lane: str = CHAT_LANE
-    finished_at: float | None = None
+    finished_at: float | None = None  # on the worker's clock; kept KEEP_FINISHED_S after
     generation: asyncio.Task | None = None  # what Stop cancels (saving is not)
     stop_requested: bool = False
 
 
 class Worker:
-    def __init__(self, catalog: Catalog, *, persist: bool = True) -> None:
+    """Runs generations on its event loop; `clock` paces saves, retries and pruning."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        persist: bool = True,
+        clock: Clock = SYSTEM_CLOCK,
+        save_interval_s: float = SAVE_INTERVAL_S,
+    ) -> None:
         self.catalog = catalog
         self.persist = persist
+        self.clock = clock
+        self.save_interval_s = save_interval_s
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="generation-worker", daemon=True
@@ -75,7 +89,11 @@ class Worker:
         self._thread.start()
         # One writer thread: progress writes for a message happen in order.
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="store-writer")
-        self.runtime = Runtime(catalog, record_attempt=self._record_attempt if persist else None)
+        self.runtime = Runtime(
+            catalog,
+            clock=clock,
+            record_route_attempt=self._record_route_attempt if persist else None,
+        )
         self._jobs: dict[int, _Running] = {}
         self._lock = threading.Lock()
         self._tickets = itertools.count(1)
@@ -102,24 +120,26 @@ class Worker:
                 user_id=job.user_id,
                 conversation_id=job.conversation_id,
                 model_id=request.model_id,
+                clock=self.clock,
             )
             running = _Running(progress, concurrent.futures.Future(), job.user_id, job.lane)
             running.future = asyncio.run_coroutine_threadsafe(self._run(job, running), self._loop)
             self._jobs[job.message_id] = running
             return progress
 
-    def progress(self, message_id: int) -> GenerationProgress | None:
+    def _progress(self, message_id: int) -> GenerationProgress | None:
+        """Any user's generation: for the worker's own use (pages use progress_of)."""
         with self._lock:
             running = self._jobs.get(message_id)
             return running.progress if running else None
 
     def progress_of(self, user_id: int, message_id: int) -> GenerationProgress | None:
         """A generation's progress, if it is this user's: what pages follow."""
-        progress = self.progress(message_id)
+        progress = self._progress(message_id)
         return progress if progress is not None and progress.user_id == user_id else None
 
     def is_running(self, message_id: int) -> bool:
-        progress = self.progress(message_id)
+        progress = self._progress(message_id)
         return progress is not None and not progress.done
 
     def cancel(self, message_id: int) -> bool:
@@ -146,7 +166,7 @@ class Worker:
 
     def wait(self, message_id: int, timeout: float = 30.0) -> Snapshot:
         """Block until a generation ends (tests, batch runs)."""
-        progress = self.progress(message_id)
+        progress = self._progress(message_id)
         if progress is None:
             raise KeyError(message_id)
         deadline = time.monotonic() + timeout
@@ -182,10 +202,8 @@ class Worker:
         )
 
     def _prune(self) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         for message_id, running in list(self._jobs.items()):
-            if running.progress.done and running.finished_at is None:
-                running.finished_at = now
             if running.finished_at is not None and now - running.finished_at > KEEP_FINISHED_S:
                 del self._jobs[message_id]
 
@@ -225,6 +243,8 @@ class Worker:
         except Exception:
             log.exception("could not save answer %s", job.message_id)
         progress.end(outcome, error)
+        with self._lock:
+            running.finished_at = self.clock.monotonic()
 
     async def _estimate_usage(self, job: Job, snapshot: Snapshot) -> Usage:
         def estimate() -> Usage:
@@ -240,9 +260,13 @@ class Worker:
 
     async def _save_periodically(self, job: Job, progress: GenerationProgress) -> None:
         saved_version = -1
+        started = self.clock.wall()
         while True:
-            await asyncio.sleep(SAVE_INTERVAL_S)
-            if progress.version == saved_version or not self.persist:
+            await self.clock.sleep(self.save_interval_s)
+            if not self.persist:
+                continue
+            await self._stop_if_requested_elsewhere(job.message_id, started)
+            if progress.version == saved_version:
                 continue
             snapshot = progress.snapshot()
             saved_version = snapshot.version
@@ -253,6 +277,18 @@ class Worker:
             except StorageError as exc:
                 log.warning("could not save progress of %s: %s", job.message_id, exc)
 
+    async def _stop_if_requested_elsewhere(self, message_id: int, since: float) -> None:
+        """Stop pressed on another process (core/store/stops.py) stops this generation."""
+        try:
+            requested = await asyncio.get_running_loop().run_in_executor(
+                self._writer, stop_store.stop_requested, message_id, since
+            )
+        except StorageError as exc:
+            log.warning("could not read stop requests of %s: %s", message_id, exc)
+            return
+        if requested:
+            self.cancel(message_id)
+
     async def _save_final(
         self, job: Job, snapshot: Snapshot, outcome: str, error: AppError | None
     ) -> None:
@@ -262,7 +298,7 @@ class Worker:
         def write() -> None:  # token counting happens off the event loop too
             message_store.finish(job.message_id, **final_fields(job, snapshot, outcome, error))
 
-        for delay in (0.5, 2.0, 5.0, None):
+        for delay in (*FINAL_SAVE_RETRIES_S, None):
             try:
                 await self._write(write)
                 return
@@ -270,14 +306,14 @@ class Worker:
                 log.error("could not save answer %s: %s", job.message_id, exc)
                 if delay is None:
                     return  # kept in memory; the page shows it and says it is unsaved
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
 
     async def _write(self, write: Callable[[], None]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, write)
 
-    async def _record_attempt(self, record: AttemptRecord) -> None:
+    async def _record_route_attempt(self, record: AttemptRecord) -> None:
         try:
-            await self._write(lambda: attempt_store.record_attempt(**record.__dict__))
+            await self._write(lambda: attempt_store.record_route_attempt(**record.__dict__))
         except StorageError as exc:
             log.warning("could not record attempt: %s", exc)
 

@@ -47,7 +47,10 @@ if user.auth_source == PASSWORD:
             st.error(t("account.passwords_differ"), icon=":material/error:")
         else:
             try:
+                # Every session of the account ends, this one too; this tab
+                # gets a new one, so only the person who changed it stays in.
                 change_password(user.id, user.username, current, new)
+                auth.start_session(user)
                 st.success(t("account.password_changed"), icon=":material/check:")
             except AuthRefused as refused:
                 st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")

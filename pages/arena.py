@@ -13,7 +13,7 @@ from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import remember_unsent, render_summary, render_turns, unsent_notice
 from ui.errors import describe
-from ui.format import model_label
+from ui.format import escape_markdown, model_label, model_name
 from ui.live import follow
 from ui.records import OpenRecord, page_header
 
@@ -29,7 +29,7 @@ VOTES = (
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 arena = Arena(services.chat)
 opened = OpenRecord("arena-open", "battle")
@@ -75,7 +75,7 @@ def voting(battle: Battle) -> None:
             st.rerun()
     refused = st.session_state.pop("arena-refused", None)
     if refused:
-        st.warning(refused, icon=":material/block:")
+        st.warning(escape_markdown(refused), icon=":material/block:")  # kept across a rerun
 
 
 def reveal(battle: Battle) -> None:
@@ -84,8 +84,8 @@ def reveal(battle: Battle) -> None:
         t(
             "arena.revealed",
             vote=t(f"arena.vote.{vote.outcome}"),
-            a=model_label(catalog, vote.model_a),
-            b=model_label(catalog, vote.model_b),
+            a=model_name(catalog, vote.model_a),
+            b=model_name(catalog, vote.model_b),
         ),
         icon=":material/visibility:",
     )

@@ -16,7 +16,6 @@ from core.batch import (
 )
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.errors import AppError, PromptSetInvalid
-from core.markdown import prepare_markdown
 from core.prompt_sets import MAX_FILE_BYTES, MAX_PROMPTS, PromptSet, parse_prompt_set
 from core.store import batches as batch_store
 from core.store.batches import BatchView
@@ -24,7 +23,7 @@ from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import temperature_input
 from ui.errors import describe
-from ui.format import model_label
+from ui.format import escape_markdown, model_label, model_name
 from ui.model_picker import model_option_label
 from ui.records import OpenRecord, page_header
 
@@ -33,7 +32,7 @@ REFRESH_S = 1.0
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 runner = services.batches
 user = state.current_user()
 opened = OpenRecord("batch-open", "batch")
@@ -69,7 +68,7 @@ def read_upload() -> tuple[str, PromptSet] | None:
     st.success(t("batch.read", n=len(prompt_set.prompts)), icon=":material/task:")
     if prompt_set.problems:
         lines = [
-            t("batch.problem_line", line=p.line, reason=t(f"batch.problem.{p.reason}"))
+            t("batch.problem_line", line=t.number(p.line), reason=t(f"batch.problem.{p.reason}"))
             for p in prompt_set.problems
         ]
         st.warning(
@@ -116,7 +115,7 @@ def new_batch() -> None:
         s.model_id for s in settings if not catalog.is_available(catalog.models[s.model_id])
     ]
     if unavailable:
-        names = ", ".join(model_label(catalog, m) for m in unavailable)
+        names = ", ".join(model_name(catalog, m) for m in unavailable)
         st.warning(t("batch.unavailable", models=names), icon=":material/key:")
     ready = upload is not None and settings and not unavailable
     if st.button(
@@ -149,12 +148,12 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None
             runner.wait(batch.id, timeout=10)
             st.rerun()
     elif pending and bar.button(
-        t("batch.run_rest", n=pending), icon=":material/play_arrow:", key="batch-resume"
+        t("batch.run_rest", n=t.number(pending)), icon=":material/play_arrow:", key="batch-resume"
     ):
         runner.start(user.id, batch.id)
         st.rerun()
     if failed and bar.button(
-        t("batch.rerun_failed", n=failed), icon=":material/refresh:", key="batch-rerun"
+        t("batch.rerun_failed", n=t.number(failed)), icon=":material/refresh:", key="batch-rerun"
     ):
         runner.rerun_failed(user.id, batch.id)
         st.rerun()
@@ -243,8 +242,8 @@ def show(batch: BatchView) -> None:
     progress = batch_progress(cells)
     running = runner.is_running(batch.id)
     columns = batch_store.batch_columns(user.id, batch.id)
-    st.markdown(prepare_markdown(batch.name))  # the uploaded file's name: the user's text
-    st.caption(", ".join(model_label(catalog, c.model_id) for c in columns))
+    st.markdown(escape_markdown(batch.name))  # the uploaded file's name: the user's text
+    st.caption(", ".join(model_name(catalog, c.model_id) for c in columns))
     controls(batch, running, progress.failed, progress.pending)
     st.fragment(results, run_every=REFRESH_S if running else None)(batch)
 

@@ -18,7 +18,16 @@ from ui.bootstrap import ensure_run_through_app
 from ui.branches import pager
 from ui.conversation_menu import conversation_menu
 from ui.errors import describe
-from ui.focus import clear_focus, focused_message, marker_key, scroll_once
+from ui.focus import (
+    MESSAGE_PARAM,
+    clear_focus,
+    focus_on,
+    focused_message,
+    focused_public_id,
+    marker_key,
+    scroll_once,
+)
+from ui.format import escape_markdown
 from ui.live import LiveAnswer, follow
 from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, render_question
 from ui.model_picker import Picked, describe_pick, pick_model
@@ -33,26 +42,53 @@ EXAMPLES = ("chat.example_1", "chat.example_2", "chat.example_3", "chat.example_
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 chat = services.chat
 user = state.current_user()
 
 
 def current_conversation() -> ConversationView | None:
-    """The open conversation: from this session, or from the URL after a reload."""
+    """The open conversation.
+
+    The URL wins when it names another one than the session (a reload, a link,
+    a new tab, the browser's Back), and after Back or Forward even when it
+    names none; otherwise it is the session's, and its id goes back into the
+    URL (moving through the top navigation drops it).
+    """
+    linked = st.query_params.get(state.CONVERSATION_PARAM)
     conversation_id = state.current_conversation_id()
-    public_id = st.query_params.get("c")
+    if not linked and conversation_id is not None and state.came_back_or_forward():
+        state.open_conversation(None)  # Back to a new chat
+        return None
     try:
+        conversation = None
         if conversation_id is not None:
-            return conversation_store.get_conversation(user.id, conversation_id)
-        if public_id:
-            conversation = conversation_store.find_conversation(user.id, public_id)
+            conversation = conversation_store.get_conversation(user.id, conversation_id)
+        if linked and (conversation is None or conversation.public_id != linked):
+            conversation = conversation_store.find_conversation(user.id, linked)
+        if conversation is not None:
             state.open_conversation(conversation.id, conversation.public_id)
-            return conversation
+            follow_linked_message(conversation)
+        return conversation
     except RecordNotFound:
+        clear_focus()
         state.open_conversation(None)
         st.toast(t("chat.not_found"), icon=":material/search_off:")
     return None
+
+
+def follow_linked_message(conversation: ConversationView) -> None:
+    """Open at the message named in the URL (`?m=`: a search result, reloaded)."""
+    linked = st.query_params.get(MESSAGE_PARAM)
+    if not linked or focused_public_id(conversation.id) == linked:
+        return
+    try:
+        message = message_store.find_message(user.id, conversation.id, linked)
+        message_store.reveal(user.id, message.id)
+    except RecordNotFound:  # deleted since: open the conversation as usual
+        clear_focus()
+        return
+    focus_on(conversation.id, message.id, message.public_id)
 
 
 def save_model_choice(conversation: ConversationView | None, key: str) -> None:
@@ -73,7 +109,10 @@ def header(conversation: ConversationView | None) -> Picked:
     key = f"picker-{conversation.id if conversation else 'new'}"
     model_id = conversation.model_id if conversation else st.session_state.get("new-chat-model")
     if conversation is not None and conversation.model_id not in catalog.models:
-        st.warning(t("chat.model_removed", model=conversation.model_id), icon=":material/help:")
+        st.warning(
+            t("chat.model_removed", model=escape_markdown(conversation.model_id)),
+            icon=":material/help:",
+        )
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
         picked = pick_model(
@@ -126,8 +165,7 @@ def answer_actions(message: MessageView, picked: Picked) -> None:
         return
     columns = st.columns([1, 1, 4])
     if columns[0].button(t("answer.retry"), key=f"retry-{message.id}", icon=":material/refresh:"):
-        chat.retry(user.id, message.id, choice_from(picked))
-        st.rerun()
+        act(chat.retry, user.id, message.id, choice_from(picked))
     if (
         message.content
         and message.status != ERROR
@@ -135,8 +173,17 @@ def answer_actions(message: MessageView, picked: Picked) -> None:
             t("answer.continue"), key=f"continue-{message.id}", icon=":material/play_arrow:"
         )
     ):
-        chat.continue_answer(user.id, message.id)
-        st.rerun()
+        act(chat.continue_answer, user.id, message.id)
+
+
+def act(action, *args) -> None:
+    """Start an answer again; a limit reached is said, and nothing was changed."""
+    try:
+        action(*args)
+    except AppError as error:
+        st.error(describe(t, error.kind, error.detail), icon=":material/error:")
+        return
+    st.rerun()
 
 
 def live_controls(message: MessageView, picked: Picked) -> None:
@@ -148,10 +195,9 @@ def live_controls(message: MessageView, picked: Picked) -> None:
     progress = services.worker.progress_of(user.id, message.id)
     waiting = progress is not None and progress.snapshot().first_token_s is None
     if waiting and picked.model.id != message.requested_model_id:
-        label = t("answer.use_instead", model=picked.model.label)
+        label = t("answer.use_instead", model=escape_markdown(picked.model.label))
         if columns[1].button(label, key=f"switch-{message.id}", icon=":material/swap_horiz:"):
-            chat.switch_model(user.id, message.id, choice_from(picked))
-            st.rerun()
+            act(chat.switch_model, user.id, message.id, choice_from(picked))
 
 
 def window(conversation: ConversationView) -> tuple[list[MessageView], int, int, int | None]:
@@ -194,7 +240,7 @@ def show_earlier(conversation: ConversationView, shown: int, earlier: int, later
 
 def show_later(later: int) -> None:
     if later and st.button(
-        t("history.focus.later", n=later), type="tertiary", icon=":material/expand_more:"
+        t("history.focus.later", n=t.number(later)), type="tertiary", icon=":material/expand_more:"
     ):
         clear_focus()
         st.rerun()

@@ -20,6 +20,7 @@ from ui.compare_view import (
     unsent_notice,
 )
 from ui.errors import describe
+from ui.format import escape_markdown
 from ui.live import follow
 from ui.model_picker import pick_model
 from ui.records import OpenRecord, page_header
@@ -30,7 +31,7 @@ SHOWN_TURNS = 20
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 compare = CompareService(services.chat)
 opened = OpenRecord("compare-open", "cmp")
@@ -75,7 +76,10 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
             temperature = temperature_input(t, key=f"compare-temp-{index}")
             if not picked.available:
                 st.warning(
-                    t("model.enable_hint", key_env=" / ".join(catalog.missing_keys(picked.model))),
+                    t(
+                        "model.enable_hint",
+                        key_env=escape_markdown(" / ".join(catalog.missing_keys(picked.model))),
+                    ),
                     icon=":material/key:",
                 )
                 ready = False

@@ -1,4 +1,5 @@
-"""Leaderboard: ratings from every arena vote, and how each model measured up in use."""
+"""Leaderboard: ratings from arena votes (raw or style-controlled, by category, de-blinded
+battles left out), and how each model measured up in use."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from core.arena import Arena, battles_csv
-from core.leaderboard import (
-    ModelPerformance,
-    current_leaderboard,
-    current_performance,
-    votes_csv,
+from core.arena_board import (
+    AnnotatedVote,
+    ArenaBoard,
+    BoardOptions,
+    VoteAnnotations,
+    category_counts,
+    fit_board,
 )
+from core.battle_categories import CATEGORIES
+from core.deblinding import names_in_catalog
+from core.leaderboard import ModelPerformance, current_performance, votes_csv
 from core.ratings import Leaderboard
 from core.store.db import database_url
+from core.store.judged_battles import votes_without_text
 from core.store.measurements import measurement_stamp
 from core.store.votes import vote_stamp
 from ui import state
@@ -25,16 +32,28 @@ from ui.format import model_label
 ensure_run_through_app()
 t = state.t()
 services = state.svc()
-catalog = services.catalog
+catalog = state.catalog()  # in the reader's language
 user = state.current_user()
 
 
-# Fitting is cheap (the votes are tallied first), but the bootstrap is not free:
-# the result is kept until a vote is added or removed (keyed by the database
-# too, so a process that switches databases, as the tests do, never mixes them).
-@st.cache_data(max_entries=4, show_spinner=False)
-def ratings(database: str, vote_count: int, last_vote_id: int) -> Leaderboard:
-    return current_leaderboard()
+# Annotating a vote (style, categories, de-blinding) reads its battle's text:
+# the annotations are kept per database for the process, so a new vote costs
+# one battle's reading; a process that switches databases, as the tests do,
+# never mixes them. The boards (the bootstrap is not free) are kept until a
+# vote is added or removed or a battle is deleted.
+@st.cache_resource(max_entries=4, show_spinner=False)
+def annotations(database: str) -> VoteAnnotations:
+    return VoteAnnotations(names_in_catalog(catalog))
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def votes(database: str, stamp: tuple[int, int, int]) -> tuple[AnnotatedVote, ...]:
+    return annotations(database).refresh()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def ratings(database: str, stamp: tuple[int, int, int], options: BoardOptions) -> ArenaBoard:
+    return fit_board(votes(database, stamp), options)
 
 
 @st.cache_data(max_entries=4, show_spinner=False, ttl=600)
@@ -44,10 +63,49 @@ def performance(
     return current_performance(catalog)
 
 
+ALL_BATTLES = "all"  # a real option, not None: a None value makes the box look clearable
+
+
+def board_options(annotated: tuple[AnnotatedVote, ...]) -> BoardOptions:
+    """The switches above the table: category, style control, de-blinded battles."""
+    bar = st.container(horizontal=True, vertical_alignment="bottom")
+    include_deblinded = st.session_state.get("lb-deblinded", False)
+    counts = category_counts(annotated, include_deblinded)
+    category = bar.selectbox(
+        t("leaderboard.category"),
+        [ALL_BATTLES, *CATEGORIES],
+        format_func=lambda c: (
+            t("leaderboard.all_battles")
+            if c == ALL_BATTLES
+            else t(f"leaderboard.categories.{c}", n=t.number(counts[c]))
+        ),
+        key="lb-category",
+        help=t("leaderboard.category_help"),
+    )
+    style_control = bar.toggle(
+        t("leaderboard.style_control"), key="lb-style", help=t("leaderboard.style_control_help")
+    )
+    bar.toggle(
+        t("leaderboard.include_deblinded"), key="lb-deblinded", help=t("leaderboard.deblinded_help")
+    )
+    return BoardOptions(
+        style_control, None if category == ALL_BATTLES else category, include_deblinded
+    )
+
+
+def selection_caption(fitted: ArenaBoard) -> None:
+    parts = [t("leaderboard.votes", n=t.number(fitted.used))]
+    if fitted.deblinded_left_out:
+        parts.append(t("leaderboard.deblinded_left_out", n=t.number(fitted.deblinded_left_out)))
+    if fitted.without_text:
+        parts.append(t("leaderboard.without_text", n=t.number(fitted.without_text)))
+    st.caption(" · ".join(parts))
+
+
 def ratings_table(board: Leaderboard) -> None:
     rows = [
         {
-            "rank": rank,
+            "rank": r.rank_ub,
             "model": model_label(catalog, r.model_id),
             "rating": round(r.rating),
             "interval": t("leaderboard.provisional")
@@ -57,11 +115,35 @@ def ratings_table(board: Leaderboard) -> None:
             "wins": r.wins,
             "losses": r.losses,
             "ties": r.ties,
+            "both_bad": r.both_bad_rate,
         }
-        for rank, r in enumerate(board.ratings, start=1)
+        for r in board.ratings
     ]
     config = {name: t(f"leaderboard.col.{name}") for name in rows[0]}
+    config["rank"] = st.column_config.NumberColumn(
+        t("leaderboard.col.rank"), help=t("leaderboard.rank_help")
+    )
+    config["both_bad"] = st.column_config.NumberColumn(
+        t("leaderboard.col.both_bad"), format="percent", help=t("leaderboard.both_bad_help")
+    )
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=config, width="stretch")
+
+
+def style_effects(board: Leaderboard) -> None:
+    """What each style feature was worth to the voters, in rating points."""
+    st.caption(t("leaderboard.style_effects_caption"))
+    frame = pd.DataFrame(
+        [
+            {
+                "feature": t(f"leaderboard.feature.{e.feature}"),
+                "points": round(e.points),
+                "interval": f"{e.low:+.0f} … {e.high:+.0f}",
+            }
+            for e in board.style_effects
+        ]
+    )
+    config = {name: t(f"leaderboard.col.{name}") for name in frame.columns}
+    st.dataframe(frame, hide_index=True, column_config=config)
 
 
 def ratings_chart(board: Leaderboard) -> None:
@@ -94,17 +176,30 @@ def ratings_chart(board: Leaderboard) -> None:
     st.altair_chart(interval + point, width="stretch", height=max(140, 36 * len(frame)))
 
 
+# Two matrices side by side fit about six models when the columns are numbered
+# (the rows say which model each number is); beyond that they are stacked.
+SIDE_BY_SIDE_MODELS = 6
+
+
 def matrices(board: Leaderboard) -> None:
-    """Win rates and battle counts between every pair, best model first."""
+    """Observed and predicted win rates between every pair, best model first."""
     index = {model: i for i, model in enumerate(board.models)}
     order = [index[r.model_id] for r in board.ratings]
-    labels = [model_label(catalog, board.models[i]) for i in order]
+    rows = [f"{k}. {model_label(catalog, board.models[i])}" for k, i in enumerate(order, 1)]
+    columns = [str(k) for k in range(1, len(order) + 1)]
     pick = np.ix_(order, order)
-    win_rate = pd.DataFrame(board.win_rate[pick], index=labels, columns=labels)
-    battles = pd.DataFrame(board.battles[pick].astype(int), index=labels, columns=labels)
-    st.markdown(f"#### {t('leaderboard.win_rate_title')}")
-    st.caption(t("leaderboard.win_rate_caption"))
-    st.dataframe(win_rate.style.format("{:.0%}", na_rep="–"), width="stretch", placeholder="–")
+    observed = pd.DataFrame(board.win_rate[pick], index=rows, columns=columns)
+    predicted = pd.DataFrame(board.predicted[pick], index=rows, columns=columns)
+    battles = pd.DataFrame(board.battles[pick].astype(int), index=rows, columns=columns)
+    side_by_side = len(order) <= SIDE_BY_SIDE_MODELS
+    left, right = st.columns(2) if side_by_side else (st.container(), st.container())
+    left.markdown(f"#### {t('leaderboard.win_rate_title')}")
+    left.caption(t("leaderboard.win_rate_caption"))
+    left.dataframe(observed.style.format("{:.0%}", na_rep="–"), width="stretch", placeholder="–")
+    right.markdown(f"#### {t('leaderboard.predicted_title')}")
+    caption = "predicted_caption_style" if board.style_effects else "predicted_caption"
+    right.caption(t(f"leaderboard.{caption}"))
+    right.dataframe(predicted.style.format("{:.0%}", na_rep="–"), width="stretch", placeholder="–")
     with st.expander(t("leaderboard.battles_title"), icon=":material/grid_on:"):
         st.dataframe(battles, width="stretch")
 
@@ -168,13 +263,24 @@ def exports() -> None:
 
 st.markdown(f"## {t('leaderboard.title')}")
 st.caption(t("leaderboard.intro"))
-stamp = vote_stamp()
-board = ratings(database_url(), stamp.count, stamp.last_id)
-if board.ratings:
-    st.caption(t("leaderboard.votes", n=t.number(board.votes)))
-    ratings_table(board)
-    ratings_chart(board)
-    matrices(board)
+counted = vote_stamp()
+# a vote added or removed, or a battle deleted (its vote stays, its text goes)
+stamp = (counted.count, counted.last_id, votes_without_text())
+with st.spinner(t("leaderboard.reading"), show_time=True):  # after a restart: ~1 ms a vote
+    annotated = votes(database_url(), stamp)
+if annotated:
+    options = board_options(annotated)
+    with st.spinner(t("leaderboard.fitting"), show_time=True):  # seconds with 100,000 votes
+        fitted = ratings(database_url(), stamp, options)
+    selection_caption(fitted)
+    if fitted.board.ratings:
+        ratings_table(fitted.board)
+        if options.style_control:
+            style_effects(fitted.board)
+        ratings_chart(fitted.board)
+        matrices(fitted.board)
+    else:
+        st.info(t("leaderboard.no_votes_selected"), icon=":material/filter_alt_off:")
 else:
     st.info(t("leaderboard.no_votes"), icon=":material/how_to_vote:")
 measured = measurement_stamp()

@@ -10,6 +10,7 @@ from core.store.views import UserView
 from ui import auth, state
 from ui.bootstrap import ensure_run_through_app
 from ui.errors import describe
+from ui.format import escape_markdown
 
 ensure_run_through_app()
 t = state.t()
@@ -44,9 +45,10 @@ def password_form(key: str, *, new_account: bool) -> UserView | None:
         if not st.form_submit_button(label, type="primary", width="stretch"):
             return None
     try:
+        ip = auth.client_address(settings)
         if new_account:
-            return sign_up(settings, username, password, display_name=display_name)
-        return sign_in(settings, username, password, ip=auth.client_address())
+            return sign_up(settings, username, password, display_name=display_name, ip=ip)
+        return sign_in(settings, username, password, ip=ip)
     except AuthRefused as refused:
         st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
     return None
@@ -65,7 +67,7 @@ def password_sign_in() -> None:
     else:
         st.caption(t("auth.signup_closed_hint"))
     if user is not None:
-        auth.start_session(user)
+        auth.start_session(user, settings)
         st.rerun()
 
 
@@ -77,7 +79,7 @@ def single_sign_on() -> None:
     for provider in providers:
         name = (provider or t("auth.sso_default")).replace("_", " ").title()
         if st.button(
-            t("auth.sign_in_with", provider=name),
+            t("auth.sign_in_with", provider=escape_markdown(name)),
             key=f"sso-{provider or 'default'}",
             type="primary",
             width="stretch",

@@ -1,5 +1,6 @@
-"""Shared fixtures: a real SQLite file per test, a real local OpenAI-compatible
-server speaking HTTP to the real SDK, and catalogs pointing at it."""
+"""Shared fixtures: a real database per test (a SQLite file, or a PostgreSQL
+schema when TEST_DATABASE_URL names a server: tests/databases.py), a real local
+OpenAI-compatible server speaking HTTP to the real SDK, and catalogs pointing at it."""
 
 from __future__ import annotations
 
@@ -24,12 +25,31 @@ from core.demo.replies import Reply, StreamReply, text_stream  # noqa: E402
 from core.demo.server import ChatRequest, LocalOpenAIServer  # noqa: E402
 from core.store import open_store, reset_for_tests  # noqa: E402
 from core.worker import Worker  # noqa: E402
+from tests.databases import drop_database, new_database, on_sqlite  # noqa: E402
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch) -> Iterator[str]:
-    """A fresh, migrated SQLite database file for this test."""
-    url = f"sqlite:///{tmp_path / 'chat.db'}"
+def database_url(tmp_path) -> Iterator[Callable[[str], str]]:
+    """Make new, empty databases for this test: `database_url("name")` is a URL.
+
+    Every one is dropped after the test (engines are disposed first).
+    """
+    made: list[str] = []
+
+    def make(name: str = "chat") -> str:
+        made.append(new_database(tmp_path, name))
+        return made[-1]
+
+    yield make
+    reset_for_tests()
+    for url in made:
+        drop_database(url)
+
+
+@pytest.fixture
+def db(database_url, monkeypatch) -> Iterator[str]:
+    """A fresh, migrated database for this test, set as DATABASE_URL."""
+    url = database_url("chat")
     monkeypatch.setenv("DATABASE_URL", url)
     reset_for_tests()
     open_store()
@@ -85,8 +105,13 @@ def local_catalog(
     fallback: bool = False,
     policy: dict | None = None,
     provider_options: dict | None = None,
+    reasoning: bool = False,
 ) -> Catalog:
-    """A catalog whose model `m` has `routes` routes on the scripted server."""
+    """A catalog whose model `m` has `routes` routes on the scripted server.
+
+    `reasoning=True` marks `m` as a reasoning model: its leading content then
+    streams as provisional reasoning (core/reasoning.py).
+    """
     providers = {}
     for index in range(1, routes + 1):
         spec = {"label": f"Cloud {index}", "base_url": server.base_url(f"p{index}")}
@@ -97,7 +122,7 @@ def local_catalog(
     models = {
         "m": {
             "label": "Model M",
-            "reasoning": True,
+            "reasoning": reasoning,
             "routes": [{"provider": f"p{i}", "model": "r1"} for i in range(1, routes + 1)],
         }
     }
@@ -128,5 +153,13 @@ def make_chat(db, server) -> Iterator[Callable[..., ChatService]]:
 def pytest_collection_modifyitems(items):
     """Browser journeys last: quick failures first, and Playwright's sync API keeps an
     event loop running in the main thread while its browser is open, which would
-    stop later tests from calling asyncio.run()."""
+    stop later tests from calling asyncio.run().
+
+    Tests of SQLite itself (files, pragmas, FTS5) are skipped on another database.
+    """
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+    if not on_sqlite():
+        skip = pytest.mark.skip(reason="tests SQLite itself; TEST_DATABASE_URL names another")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)

@@ -1,9 +1,9 @@
 """Accounts kept by the app, single sign-on identities, and sign-in throttling."""
 
-import sqlite3
 import time
 
 import pytest
+from sqlalchemy import text
 
 from core.auth import passwords
 from core.auth.accounts import (
@@ -15,25 +15,27 @@ from core.auth.accounts import (
     UsernameUnavailable,
     WeakPassword,
     change_password,
+    create_password_account,
     oidc_user,
     sign_in,
     sign_up,
     throttle_wait,
 )
 from core.auth.settings import AuthConfigError, AuthMode, AuthSettings, auth_settings
+from core.store.db import engine
 from core.store.users import local_user
 from tests.auth_helpers import fast_hashing  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-OPEN = AuthSettings(mode=AuthMode.ACCOUNTS)
+OPEN = AuthSettings(mode=AuthMode.ACCOUNTS, allow_signup=True)
 PASSWORD = "correct horse battery"
 
 
 def stored_hash(db_url, username):
-    with sqlite3.connect(db_url.split("///", 1)[1]) as conn:
+    with engine(db_url).connect() as conn:
         return conn.execute(
-            "SELECT password_hash FROM users WHERE username = ?", (username,)
-        ).fetchone()[0]
+            text("SELECT password_hash FROM users WHERE username = :name"), {"name": username}
+        ).scalar_one()
 
 
 def test_production_hashing_is_memory_hard():
@@ -71,8 +73,11 @@ def test_first_account_is_the_admin_unless_admins_are_listed(db):
     local_user()  # the laptop user does not count as an account
     assert sign_up(OPEN, "first", PASSWORD).is_admin
     assert not sign_up(OPEN, "second", PASSWORD).is_admin
-    listed = AuthSettings(mode=AuthMode.ACCOUNTS, admins=frozenset({"boss"}))
-    assert sign_up(listed, "boss", PASSWORD).is_admin
+    listed = AuthSettings(mode=AuthMode.ACCOUNTS, allow_signup=True, admins=frozenset({"boss"}))
+    # A listed admin's name cannot be taken through sign-up: an admin makes it.
+    with pytest.raises(InvalidUsername):
+        sign_up(listed, "Boss", PASSWORD)
+    assert create_password_account(listed, "boss", PASSWORD).is_admin
     assert not sign_up(listed, "worker", PASSWORD).is_admin
 
 
@@ -106,7 +111,9 @@ def test_wrong_username_and_wrong_password_get_the_same_answer(db):
 
 
 def test_repeated_failures_lock_the_username_for_a_while(db):
-    settings = AuthSettings(mode=AuthMode.ACCOUNTS, max_failures=3, failure_window_s=600)
+    settings = AuthSettings(
+        mode=AuthMode.ACCOUNTS, allow_signup=True, max_failures=3, failure_window_s=600
+    )
     sign_up(settings, "heidi", PASSWORD)
     for _ in range(3):
         with pytest.raises(BadCredentials):
@@ -141,8 +148,15 @@ def test_change_password_needs_the_current_one(db):
 
 
 def test_single_sign_on_maps_the_subject_onto_one_user(db):
-    sso = AuthSettings(mode=AuthMode.OIDC, admins=frozenset({"judy@example.com"}))
-    claims = {"sub": "1234", "iss": "https://idp.example", "email": "Judy@example.com"}
+    sso = AuthSettings(
+        mode=AuthMode.OIDC, allow_signup=True, admins=frozenset({"judy@example.com"})
+    )
+    claims = {
+        "sub": "1234",
+        "iss": "https://idp.example",
+        "email": "Judy@example.com",
+        "email_verified": True,
+    }
     judy = oidc_user(sso, {**claims, "name": "Judy"})
     assert judy.auth_source == "oidc" and judy.display_name == "Judy" and judy.is_admin
     again = oidc_user(sso, {**claims, "name": "Judy B."})
@@ -150,9 +164,12 @@ def test_single_sign_on_maps_the_subject_onto_one_user(db):
     # The same `sub` at another issuer is another person.
     other = oidc_user(sso, {**claims, "iss": "https://evil.example", "email": "x@y.z"})
     assert other.id != judy.id and not other.is_admin
-    # An unverified address does not make anyone an admin.
+    # An unverified address does not make anyone an admin, nor one the provider
+    # does not say it checked (no email_verified at all).
     mallory = oidc_user(sso, {"sub": "666", "email": "judy@example.com", "email_verified": False})
     assert not mallory.is_admin
+    trudy = oidc_user(sso, {"sub": "667", "email": "judy@example.com"})
+    assert not trudy.is_admin
     with pytest.raises(IdentityIncomplete):
         oidc_user(sso, {"email": "nosub@example.com"})
     # An SSO username cannot be claimed through sign-up.

@@ -1,7 +1,6 @@
 """The blind arena: fair draws among models that are up, and only valid votes stored."""
 
 import random
-import time
 from collections import Counter
 
 import pytest
@@ -14,6 +13,7 @@ from core.ratings import A_BETTER, TIE
 from core.resilience.breaker import BreakerState, BreakerView
 from core.store import votes as vote_store
 from core.store.users import ensure_user
+from tests.fake_time import wait_for_progress
 
 
 @pytest.fixture
@@ -120,7 +120,9 @@ def test_vote_on_a_stopped_or_unfinished_answer_is_refused(arena, user, server):
     with pytest.raises(VoteRefused) as refused:
         arena.vote(user.id, battle.id, A_BETTER, a.id, b.id)
     assert refused.value.detail == "unfinished"
-    time.sleep(0.3)
+    wait_for_progress(
+        arena.chat.worker.progress_of(user.id, a.id), lambda snapshot: snapshot.answer
+    )
     arena.chat.stop(user.id, a.id)
     finish(arena, battle)
     with pytest.raises(VoteRefused) as refused:

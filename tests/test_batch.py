@@ -12,6 +12,7 @@ from core.compare import ColumnSetting
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.store import batches as batch_store
 from core.store import messages as message_store
+from core.store import processes
 from core.store.batches import NewColumn, NewPrompt
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, QUEUED
@@ -128,7 +129,7 @@ def test_after_a_restart_finished_cells_stay_and_the_rest_can_run(runner, user, 
     draft = runner.chat.draft(user.id, "One", Choice("m"), kind="batch", system_prompt=None)
     batch_store.attach_message(user.id, first.id, draft.assistant_message_id)
     assert cell_state(batch_store.batch_cells(user.id, batch.id)[0]) == QUEUED
-    message_store.interrupt_unfinished()  # what the next start does
+    processes.recover_orphans(now=time.time() + 3600)  # this process, seen dead from later
     assert states(user, batch) == [INTERRUPTED, PENDING, PENDING]
 
     assert runner.start(user.id, batch.id) == 2  # the cells never started

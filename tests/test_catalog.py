@@ -113,3 +113,48 @@ def test_duplicate_route_is_refused(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CatalogError, match="file not found"):
         load_catalog(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("providers = 3\n" + MINIMAL.split("[providers.local]")[0], "[providers] must be a table"),
+        ("[providers]\nlocal = 3\n", "[providers.local] must be a table"),
+        (MINIMAL + "\nwhatever = 1\n", "model 'local-r1': unknown field(s) whatever"),
+        ("oops = 1\n" + MINIMAL, "unknown top-level section(s): oops"),
+        (MINIMAL.replace("reasoning = true", 'reasoning = "yes"'), "reasoning must be true or"),
+        (MINIMAL.replace('label = "Local R1"', "label = 7"), "label must be text in quotes"),
+        (
+            MINIMAL.replace('model = "deepseek-reasoner" }', 'modle = "x" }'),
+            "model 'local-r1', route 1: unknown field(s) modle",
+        ),
+        (MINIMAL.replace("routes = [{", 'routes = ["local", {'), "route 1: must be an inline"),
+        (MINIMAL.replace("routes = [", "#"), "needs routes"),
+        (MINIMAL + "thinking_switch = { on = {} }\n", "thinking_switch needs 'enabled'"),
+        (MINIMAL + "\n[policy]\nmax_attempts = true\n", "[policy]: max_attempts must be a non-"),
+        (MINIMAL + "\n[policy]\nretries = 2\n", "[policy]: unknown field(s) retries"),
+        (MINIMAL + "\n[providers.d]\nkind = 'cloud'\n", "kind must be 'openai' or 'demo', not"),
+        (MINIMAL.replace("[providers.local]", "[providers.local]\nheaders = 'x'"), "headers must"),
+    ],
+)
+def test_every_shape_error_is_said_in_the_files_terms(tmp_path, text, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+    assert problem in caught.value.problem
+
+
+def test_policy_values_keep_their_types(tmp_path):
+    catalog = load_catalog(write(tmp_path, MINIMAL + "\n[policy]\nmax_attempts = 3.0\n"))
+    assert catalog.policy.max_attempts == 3 and isinstance(catalog.policy.max_attempts, int)
+    assert catalog.policy.base_delay_s == 1.0  # not given: the default
+
+
+def test_every_policy_setting_can_be_written_in_the_file(tmp_path):
+    from dataclasses import fields
+
+    from core.catalog import Policy
+
+    lines = "\n".join(f"{field.name} = 7" for field in fields(Policy))
+    catalog = load_catalog(write(tmp_path, MINIMAL + "\n[policy]\n" + lines + "\n"))
+    assert all(getattr(catalog.policy, field.name) == 7 for field in fields(Policy))

@@ -1,17 +1,17 @@
 """Sending, stopping, retrying and continuing, through the worker into the store."""
 
-import time
-
 import pytest
 
 from core.chat import ChatService, Choice
 from core.demo.replies import ChunkFactory, Data, Drop, StreamReply, text_stream
-from core.errors import InputRejected
+from core.errors import InputRejected, TooManyAtOnce
+from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED
 from core.worker import Worker
 from tests.conftest import local_catalog
+from tests.fake_time import wait_for_progress
 
 
 @pytest.fixture
@@ -48,16 +48,6 @@ def test_question_is_stored_before_sending_and_answer_after(service, user, serve
     assert answer.ttft_ms is not None and answer.duration_ms >= answer.ttft_ms
 
 
-def test_answer_is_saved_while_it_streams(service, user, server):
-    server.push(slow([f"w{i} " for i in range(40)], delay=0.06))
-    sent = service.send(user.id, None, "Long one", Choice("m"))
-    time.sleep(1.8)
-    partial = message_store.get_message(user.id, sent.assistant_message_id)
-    assert partial.status == "streaming" and partial.content.startswith("w0 w1")
-    service.worker.wait(sent.assistant_message_id)
-    assert message_store.get_message(user.id, sent.assistant_message_id).content.endswith("w39 ")
-
-
 def test_history_sent_follows_the_branch_without_reasoning(service, user, server):
     server.push(slow(["A1"], reasoning=["secret thoughts"]))
     first = service.send(user.id, None, "Q1", Choice("m"))
@@ -75,7 +65,8 @@ def test_history_sent_follows_the_branch_without_reasoning(service, user, server
 def test_stop_keeps_the_partial_answer(service, user, server):
     server.push(slow([f"w{i} " for i in range(100)], delay=0.05))
     sent = service.send(user.id, None, "Go", Choice("m"))
-    time.sleep(0.5)
+    progress = service.worker.progress_of(user.id, sent.assistant_message_id)
+    wait_for_progress(progress, lambda snapshot: snapshot.answer.startswith("w0 w1 "))
     assert service.stop(user.id, sent.assistant_message_id)
     snapshot = service.worker.wait(sent.assistant_message_id)
     assert snapshot.outcome == STOPPED
@@ -127,12 +118,13 @@ def test_too_long_for_the_model_is_refused_before_sending_and_kept(
     assert message_store.get_message(user.id, sent.user_message_id).content == text
 
 
-def test_too_many_at_once_is_refused_with_a_reason(service, user, server):
+def test_too_many_at_once_is_refused_with_a_reason_before_storing(service, user, server):
     server.default = slow(["x"] * 50, delay=0.05)
-    sent = [service.send(user.id, None, f"q{i}", Choice("m")) for i in range(5)]
-    last = message_store.get_message(user.id, sent[-1].assistant_message_id)
-    assert last.status == ERROR and last.error_kind == "user_concurrency"
-    for item in sent[:4]:
+    sent = [service.send(user.id, None, f"q{i}", Choice("m")) for i in range(4)]
+    with pytest.raises(TooManyAtOnce, match="4"):
+        service.send(user.id, None, "q4", Choice("m"))
+    assert len(conversation_store.list_conversations(user.id)) == 4  # nothing of q4 stored
+    for item in sent:
         service.stop(user.id, item.assistant_message_id)
 
 
@@ -146,13 +138,10 @@ def test_switch_model_while_waiting_for_a_retry(db, server, user):
     service = ChatService(worker.catalog, worker)
     try:
         sent = service.send(user.id, None, "Anyone?", Choice("m", allow_fallback=False))
-        progress = worker.progress(sent.assistant_message_id)
-        for _ in range(100):  # until the countdown is on screen
-            status = progress.snapshot().status
-            if status is not None and status.phase == "retrying":
-                break
-            time.sleep(0.05)
-        assert progress.snapshot().status.phase == "retrying"
+        progress = worker.progress_of(user.id, sent.assistant_message_id)
+        wait_for_progress(  # until the countdown is on screen
+            progress, lambda snapshot: snapshot.status and snapshot.status.phase == "retrying"
+        )
         service.switch_model(user.id, sent.assistant_message_id, Choice("fast"))
         worker.wait(sent.assistant_message_id)
         answer = message_store.get_message(user.id, sent.assistant_message_id)

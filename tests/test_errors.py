@@ -15,6 +15,7 @@ from core.errors import (
     RateLimited,
     ServerError,
     kind_for,
+    refusal_reason,
     retry_after_seconds,
 )
 
@@ -68,3 +69,32 @@ def test_details_are_scrubbed_of_keys():
     error = AuthFailed("Incorrect API key provided: sk-abcdefghijklmnop1234")
     assert "sk-abcdefghijklmnop1234" not in error.detail
     assert "sk-abcdefghijklmnop1234" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("detail", "reason"),
+    [
+        ("Content Exists Risk", "content_filter"),
+        ("Input data may contain inappropriate content.", "content_filter"),
+        ("data_inspection_failed", "content_filter"),
+        ("Model Not Exist", "model_missing"),
+        ("The model `gpt-9` does not exist or you do not have access to it.", "model_missing"),
+        ("Invalid max_tokens value, the valid range of max_tokens is [1, 8192]", "max_tokens"),
+        ("Unsupported parameter: 'temperature' is not supported with this model.", "parameter"),
+        ("messages: at least one message is required", "messages"),
+        ("Something nobody has seen before", None),
+    ],
+)
+def test_a_refusal_is_read_for_its_reason(detail, reason):
+    assert refusal_reason(detail) == reason
+
+
+def test_every_refusal_reason_is_explained_in_both_languages():
+    from core.errors import _REFUSAL_REASONS
+    from core.i18n import strings
+
+    reasons = {reason for reason, _ in _REFUSAL_REASONS} | {"other"}
+    prefix = "errors.reason."
+    for locale in ("en", "zh"):
+        explained = {key.removeprefix(prefix) for key in strings(locale) if key.startswith(prefix)}
+        assert reasons <= explained, locale

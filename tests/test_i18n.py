@@ -1,27 +1,70 @@
 """Every string a person reads exists in English and Chinese, with the same placeholders."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from core.i18n import LOCALES, Translator, day_group, locale_from, strings
+from core.i18n import (
+    LOCALES,
+    PLURAL_FORMS,
+    Translator,
+    day_group,
+    known_keys,
+    locale_from,
+    strings,
+)
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def by_name(locale: str) -> dict[str, str]:
+    """Each string by the name code asks for: a plural table by its name, as its
+    `other` form (the one every language has)."""
+    named = {}
+    for key, text in strings(locale).items():
+        base, _, form = key.rpartition(".")
+        if form not in PLURAL_FORMS:
+            named.setdefault(key, text)
+        elif form == "other" or base not in named:
+            named[base] = text
+    return named
+
+
 def test_both_languages_have_the_same_keys():
-    english, chinese = strings("en"), strings("zh")
+    english, chinese = by_name("en"), by_name("zh")
     assert set(english) - set(chinese) == set(), "missing in zh"
     assert set(chinese) - set(english) == set(), "missing in en"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_placeholders_match_english(locale):
-    english = strings("en")
-    for key, text in strings(locale).items():
+    english = by_name("en")
+    for key, text in by_name(locale).items():
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(english[key])), key
+
+
+def test_numbers_pick_the_languages_plural_form():
+    english, chinese = Translator("en"), Translator("zh")
+    assert english("chat.show_earlier", n=1) == "Show 1 earlier message"
+    assert english("chat.show_earlier", n=20) == "Show 20 earlier messages"
+    assert english("chat.show_earlier", n=0) == "Show 0 earlier messages"
+    assert chinese("chat.show_earlier", n=1) == "显示更早的 1 条消息"  # Chinese has one form
+    assert english.has("chat.show_earlier") and chinese.has("chat.show_earlier")
+
+
+def test_dates_follow_the_languages_patterns():
+    moment = datetime(2025, 3, 5, 14, 5, tzinfo=UTC).timestamp()
+    assert Translator("en").datetime(moment, "UTC") == "Mar 5, 2025"
+    assert Translator("zh").datetime(moment, "UTC") == "2025年3月5日"
+    this_year = datetime.now(UTC).replace(month=1, day=1, hour=9, minute=30)
+    if this_year.date() != datetime.now(UTC).date():
+        assert Translator("en").datetime(this_year.timestamp(), "UTC") == "Jan 1, 09:30"
+        assert Translator("zh").datetime(this_year.timestamp(), "UTC") == "1月1日 09:30"
+    just_now = datetime.now(UTC).replace(hour=0, minute=7).timestamp()
+    assert Translator("en").datetime(just_now, "UTC") == "00:07"
 
 
 def test_every_key_used_in_code_exists():
@@ -29,7 +72,7 @@ def test_every_key_used_in_code_exists():
     used = set()
     for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""", path.read_text()))
-    missing = sorted(key for key in used if key not in strings("en"))
+    missing = sorted(key for key in used if key not in known_keys("en"))
     assert missing == []
 
 

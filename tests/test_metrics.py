@@ -5,7 +5,15 @@ from dataclasses import replace
 import pytest
 
 from core.catalog import Model, Route
-from core.metrics import answer_metrics, cost_usd, output_rate, winners
+from core.metrics import (
+    answer_metrics,
+    cost_usd,
+    mean,
+    median,
+    output_rate,
+    percentile,
+    winners,
+)
 from core.store.views import COMPLETE, ERROR, MessageView
 
 MODEL = Model("r1", "R1", (Route("p", "r1"),), price_input=0.5, price_output=2.0)
@@ -67,3 +75,32 @@ def test_no_winner_when_all_equal_or_alone():
     same = answer_metrics(answer(), replace(MODEL, price_input=0, price_output=0))
     assert winners([same, same]).cheapest == ()
     assert winners([same, None]).fastest == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "share", "expected"),
+    [
+        ([], 0.5, None),
+        ([None, None], 0.5, None),
+        ([3.0], 0.95, 3.0),
+        ([1.0, 2.0], 0.5, 1.5),  # the usual median
+        ([4.0, 1.0, 3.0, 2.0], 0.5, 2.5),  # order does not matter
+        ([10, 20, 30, 40, 50], 0.95, 48.0),  # between the two highest
+        ([10, None, 30, float("nan")], 0.5, 20.0),  # unknown values are left out
+        ([1, 2, 3], 0.0, 1.0),
+        ([1, 2, 3], 1.0, 3.0),
+    ],
+)
+def test_percentile_interpolates_between_ranks(values, share, expected):
+    assert percentile(values, share) == expected
+
+
+def test_median_and_mean_ignore_unknown_values():
+    assert median([None, 4, 2]) == 3.0
+    assert mean([None, 4, 2]) == 3.0 and mean([None]) is None
+
+
+def test_an_answer_of_zero_tokens_has_no_speed_but_has_a_cost():
+    metrics = answer_metrics(answer(completion_tokens=0, reasoning_tokens=0), MODEL)
+    assert metrics.tokens_per_s is None
+    assert metrics.cost_usd == pytest.approx(1000 * 0.5 / 1e6)

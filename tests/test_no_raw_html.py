@@ -4,6 +4,9 @@
 allowed only with constant text: a string literal, or a module-level name
 bound to one (our own CSS in ui/theme.py). Anything else — a variable, an
 f-string with values, a call — could carry user or model text, and fails here.
+Its companion, tests/test_untrusted_text_is_escaped.py, checks that every
+Markdown-rendering call (st.markdown, captions, alerts, labels…) gets only
+text made safe by core/markdown.py.
 """
 
 import ast

@@ -11,6 +11,7 @@ from core.ratings import (
     TIE,
     VoteCell,
     leaderboard,
+    rank_upper_bound,
 )
 
 MODELS = ["alpha", "bravo", "charlie", "delta"]
@@ -120,3 +121,71 @@ def test_a_model_with_few_battles_is_provisional():
     assert provisional == {"x": True, "y": False, "z": False}
     gap = {r.model_id: r.rating for r in board.ratings}
     assert 0 < gap["x"] - gap["y"] < 400  # three wins: ahead, not off the scale
+
+
+def test_rank_ub_counts_only_models_clearly_better():
+    # Hand-computed: intervals (low, high) of five models.
+    #   p (1100, 1200)  q (1080, 1150)  r (1000, 1090)  s (900, 1010)  t (850, 950)
+    # p: nobody's low is above 1200                       -> 1
+    # q: nobody's low (p's 1100 < 1150) is above 1150     -> 1
+    # r: p's low 1100 > 1090; q's 1080 is not            -> 2
+    # s: p, q > 1010; r's 1000 is not                    -> 3
+    # t: p, q and r (1000 > 950); s's 900 is not         -> 4
+    low = np.array([1100, 1080, 1000, 900, 850])
+    high = np.array([1200, 1150, 1090, 1010, 950])
+    assert rank_upper_bound(low, high).tolist() == [1, 1, 2, 3, 4]
+
+
+def test_rank_ub_on_the_board_follows_the_intervals():
+    board = leaderboard(simulate(3_000, seed=5), rounds=100)
+    by_rating = sorted(board.ratings, key=lambda r: r.rating, reverse=True)
+    for rating in by_rating:
+        clearly_better = sum(other.low > rating.high for other in board.ratings)
+        assert rating.rank_ub == 1 + clearly_better
+    assert by_rating[0].rank_ub == 1
+    assert [r.rank_ub for r in by_rating] == sorted(r.rank_ub for r in by_rating)
+
+
+def test_predicted_win_rates_come_from_the_fitted_strengths():
+    board = leaderboard(simulate(20_000, seed=6), rounds=0)
+    index = {m: i for i, m in enumerate(board.models)}
+    delta, alpha = index["delta"], index["alpha"]
+    truth = 1 / (1 + np.exp(-(STRENGTHS[3] - STRENGTHS[0])))
+    assert board.predicted[delta, alpha] == pytest.approx(truth, abs=0.03)
+    assert board.predicted[delta, alpha] + board.predicted[alpha, delta] == pytest.approx(1)
+    assert np.isnan(board.predicted[delta, delta])
+    # where the data follow the model, prediction and observation agree
+    assert board.predicted[delta, alpha] == pytest.approx(board.win_rate[delta, alpha], abs=0.03)
+
+
+def test_both_bad_rate_per_model():
+    board = leaderboard(
+        [
+            VoteCell("x", "y", BOTH_BAD, 3),
+            VoteCell("x", "y", A_BETTER, 5),
+            VoteCell("y", "z", BOTH_BAD, 1),
+            VoteCell("y", "z", TIE, 1),
+        ],
+        rounds=0,
+    )
+    rate = {r.model_id: r.both_bad_rate for r in board.ratings}
+    assert rate == pytest.approx({"x": 3 / 8, "y": 4 / 10, "z": 1 / 2})
+    counts = {r.model_id: r.both_bad for r in board.ratings}
+    assert counts == {"x": 3, "y": 4, "z": 1}
+
+
+def test_bootstrap_intervals_cover_the_true_strengths_at_about_95_percent():
+    """Simulated arenas with known strengths: the 95 % intervals should contain
+    the truth about 95 % of the time (160 intervals: 40 arenas × 4 models)."""
+    truth = ELO_SCALE * (STRENGTHS - STRENGTHS.mean())  # Elo offsets from 1000
+    covered = []
+    for seed in range(40):
+        board = leaderboard(simulate(800, seed=100 + seed), rounds=200, seed=seed)
+        by_model = {r.model_id: r for r in board.ratings}
+        for model, offset in zip(MODELS, truth, strict=True):
+            r = by_model[model]
+            covered.append(r.low <= 1000 + offset <= r.high)
+    rate = np.mean(covered)
+    # binomial sd at 95 % over 160 draws is 1.7 points; the ridge prior shrinks
+    # a little, so allow a few points below nominal but not a collapse
+    assert 0.88 <= rate <= 0.995, rate

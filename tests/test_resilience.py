@@ -5,6 +5,7 @@ injects the fault.
 """
 
 import asyncio
+import random
 import threading
 import time
 
@@ -29,13 +30,16 @@ from core.errors import (
     ConnectionFailed,
     FirstTokenTimeout,
     Overloaded,
+    RateLimited,
     Stalled,
     StreamInterrupted,
 )
 from core.events import Answer, Phase, RouteStarted, Status
 from core.generation import Generation, GenerationRequest, Runtime
 from core.i18n import Translator
+from tests.app.conftest import shown
 from tests.conftest import local_catalog
+from tests.fake_time import FakeClock
 from ui.errors import describe_error
 
 BUSY = ErrorReply(503, error_body("Server busy, please try again later"))
@@ -45,14 +49,22 @@ def ok(answer="Fine."):
     return StreamReply(text_stream("r1", answer=[answer]))
 
 
-def generate(catalog, *, model="m", allow_fallback=True, records=None):
-    """Run one generation; return (events, error or None)."""
+def generate(catalog, *, model="m", allow_fallback=True, records=None, clock=None):
+    """Run one generation on fake time; return (events, error or None).
+
+    Waits between attempts take no real time: `clock.sleeps` has them exactly.
+    """
     events = []
 
     async def record(attempt):
         records.append(attempt)
 
-    runtime = Runtime(catalog, record_attempt=record if records is not None else None)
+    runtime = Runtime(
+        catalog,
+        clock=clock or FakeClock(),
+        jitter=random.Random(0),
+        record_route_attempt=record if records is not None else None,
+    )
 
     async def run():
         generation = Generation(
@@ -67,7 +79,7 @@ def generate(catalog, *, model="m", allow_fallback=True, records=None):
         except Exception as error:  # noqa: BLE001 - the test inspects it
             return error
         finally:
-            await asyncio.sleep(0.05)  # let attempt records land
+            await runtime.settle()  # attempt records have landed
         return None
 
     return events, asyncio.run(run())
@@ -81,26 +93,57 @@ def statuses(events, phase):
     return [e for e in events if isinstance(e, Status) and e.phase is phase]
 
 
-def test_429_retry_waits_at_least_retry_after(server):
-    server.push(ErrorReply(429, error_body("Too many requests"), {"Retry-After": "1"}), ok())
-    events, error = generate(local_catalog(server))
+def test_429_retry_waits_exactly_retry_after_and_shows_the_countdown(server):
+    server.push(ErrorReply(429, error_body("Too many requests"), {"Retry-After": "7"}), ok())
+    clock = FakeClock()
+    started_wall = clock.wall()
+    events, error = generate(local_catalog(server), clock=clock)
     assert error is None and answer_of(events) == "Fine."
-    assert server.times[1] - server.times[0] >= 1.0
+    assert clock.sleeps == [7.0]  # backoff of round 1 is 0.05 s at most: Retry-After wins
     retry = statuses(events, Phase.RETRYING)[0]
-    assert retry.attempt == 2 and retry.max_attempts == 5 and retry.until is not None
+    assert (retry.attempt, retry.max_attempts, retry.until) == (2, 5, started_wall + 7.0)
 
 
 def test_503_storm_backs_off_more_each_round(server):
     server.push(BUSY, BUSY, BUSY, BUSY, ok())
     catalog = local_catalog(
-        server, policy={"base_delay_s": 0.1, "max_delay_s": 5, "breaker_failures": 10}
+        server, policy={"base_delay_s": 1.0, "max_delay_s": 5, "breaker_failures": 10}
     )
-    events, error = generate(catalog)
+    clock = FakeClock()
+    events, error = generate(catalog, clock=clock)
     assert error is None
-    gaps = [b - a for a, b in zip(server.times, server.times[1:], strict=False)]
-    assert len(gaps) == 4
-    assert gaps[3] > gaps[0] * 2  # round 4 waits 0.4–0.8 s, round 1 0.05–0.1 s
-    assert len(statuses(events, Phase.RETRYING)) == 4
+    ceilings = [1.0, 2.0, 4.0, 5.0]  # doubling from base_delay_s, capped at max_delay_s
+    assert len(clock.sleeps) == 4
+    assert all(c / 2 <= s <= c for s, c in zip(clock.sleeps, ceilings, strict=True))
+    assert [s.attempt for s in statuses(events, Phase.RETRYING)] == [2, 3, 4, 5]
+
+
+def test_a_wait_that_would_overrun_the_budget_gives_up_instead(server):
+    busy = ErrorReply(429, error_body("Too many requests"), {"Retry-After": "4"})
+    server.default = lambda r: busy
+    catalog = local_catalog(server, policy={"retry_budget_s": 10})
+    clock = FakeClock()
+    _, error = generate(catalog, allow_fallback=False, clock=clock)
+    assert isinstance(error, RateLimited)
+    assert clock.sleeps == [4.0, 4.0]  # a third wait would end at 12 s of a 10 s budget
+    assert len(server.requests) == 3
+
+
+def test_when_every_route_is_paused_it_waits_for_the_first_trial(server):
+    server.push(BUSY, BUSY, ok("After the pause."))
+    catalog = local_catalog(
+        server,
+        routes=2,
+        policy={"breaker_failures": 1, "breaker_cooldown_s": 30, "retry_budget_s": 60},
+    )
+    clock = FakeClock()
+    events, error = generate(catalog, allow_fallback=False, clock=clock)
+    assert error is None and answer_of(events) == "After the pause."
+    # Round 1: both routes busy, both breakers open; a short backoff. Round 2
+    # finds every route paused and waits until the first allows a trial: the
+    # third request goes out exactly 30 s after the breakers opened.
+    assert len(clock.sleeps) == 2 and sum(clock.sleeps) == pytest.approx(30.0, abs=1e-9)
+    assert [r.provider for r in server.requests] == ["p1", "p2", "p1"]
 
 
 def test_permanent_error_is_never_retried_and_says_what_to_do(server):
@@ -111,7 +154,7 @@ def test_permanent_error_is_never_retried_and_says_what_to_do(server):
     _, error = generate(catalog)
     assert isinstance(error, AuthFailed)
     assert len(server.requests) == 1
-    message = describe_error(Translator("en"), error, catalog, "m")
+    message = shown(describe_error(Translator("en"), error, catalog, "m"))
     assert message == "Cloud 1 rejected the API key: check CLOUD_KEY."
 
 
@@ -288,8 +331,8 @@ def test_a_full_queue_sends_new_requests_to_an_idle_route(server):
 def test_rate_limits_do_not_open_the_breaker(server):
     limited = ErrorReply(429, error_body("Too many requests"), {"Retry-After": "0"})
     server.push(limited, limited, limited, limited, ok())
-    catalog = local_catalog(server, policy={"breaker_failures": 2, "base_delay_s": 0.01})
-    runtime = Runtime(catalog)
+    catalog = local_catalog(server, policy={"breaker_failures": 2})
+    runtime = Runtime(catalog, clock=FakeClock())
 
     async def run():
         events = []

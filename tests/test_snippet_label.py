@@ -12,7 +12,7 @@ def hit(before, match, after):
 def test_markup_in_a_snippet_stays_text():
     label = snippet_label(hit("see ![x](http://evil/p.png) and ", "**bold**", " $5 <b>"))
     assert label == (
-        "see \\!\\[x\\]\\(http\\://evil/p\\.png\\) and **\\*\\*bold\\*\\*** \\$5 \\<b\\>"
+        "see \\!\\[x\\]\\(http\\:\\/\\/evil\\/p\\.png\\) and **\\*\\*bold\\*\\*** \\$5 \\<b\\>"
     )
 
 

@@ -91,9 +91,9 @@ def test_tail_markup_is_closed_for_display():
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("It costs $5 or $10.", "It costs \\$5 or \\$10."),
-        ("Let $x$ be real.", "Let $x$ be real."),
-        ("Inline \\(a^2\\) and display \\[b\\]", "Inline $a^2$ and display $$b$$"),
+        ("It costs $5 or $10", "It costs \\$5 or \\$10"),
+        ("Let $x$ be real", "Let $x$ be real"),
+        ("Inline \\(a^2\\) and\n\\[\nb\n\\]", "Inline $a^2$ and\n\n$$\nb\n$$"),
         ("```\n$5 \\(k\\)\n```", "```\n$5 \\(k\\)\n```"),
         ("`$5` stays", "`$5` stays"),
     ],
@@ -113,7 +113,8 @@ def test_blank_and_lone_surrogates():
     assert is_blank(" \n\t\u200b") and not is_blank(" a ")
     assert clean_text("ok \ud800 end") == "ok \ufffd end"
     assert clean_text("pair \ud83d\ude00") == "pair 😀"
-    assert clean_text("NUL\x00 kept") == "NUL\x00 kept"
+    assert clean_text("NUL\x00 as CommonMark shows it") == "NUL\ufffd as CommonMark shows it"
+    assert clean_text("bell\x07 escape\x1b kept") == "bell\x07 escape\x1b kept"
 
 
 def test_history_trimming_drops_oldest_and_keeps_the_question():

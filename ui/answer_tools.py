@@ -11,6 +11,7 @@ from core.store.views import MessageView
 from ui import state
 from ui.errors import describe
 from ui.focus import clear_focus
+from ui.format import escape_markdown
 
 
 def copy_button(t: Translator, message: MessageView) -> None:
@@ -40,7 +41,7 @@ def regenerate_buttons(t: Translator, user_id: int, message: MessageView) -> Non
     )
     if not popover.open:
         return
-    catalog = services.catalog
+    catalog = state.catalog()  # in the reader's language
     others = [
         model
         for model in catalog.models.values()
@@ -49,7 +50,9 @@ def regenerate_buttons(t: Translator, user_id: int, message: MessageView) -> Non
     if not others:
         popover.caption(t("history.answer.no_models"))
     for model in others:
-        if popover.button(model.label, key=f"regenerate-{message.id}-{model.id}", width="stretch"):
+        if popover.button(
+            escape_markdown(model.label), key=f"regenerate-{message.id}-{model.id}", width="stretch"
+        ):
             _regenerate(t, user_id, message, Choice(model.id, allow_fallback=same.allow_fallback))
 
 

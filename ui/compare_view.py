@@ -18,15 +18,20 @@ from core.catalog import Catalog
 from core.compare import ComparisonDetail
 from core.errors import AppError
 from core.i18n import Translator
-from core.markdown import prepare_markdown
 from core.metrics import AnswerMetrics, answer_metrics, winners
 from core.progress import Snapshot
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from core.worker import Worker
 from ui.errors import describe
-from ui.format import model_label
+from ui.format import escape_markdown, model_label
 from ui.live import LiveAnswer, phase_text
-from ui.message import degraded_note, render_outcome, render_question, render_reasoning
+from ui.message import (
+    degraded_note,
+    render_outcome,
+    render_question,
+    render_reasoning,
+    render_text,
+)
 
 Retry = Callable[[MessageView], None]
 
@@ -81,7 +86,7 @@ def render_turns(
     """Every turn, oldest first; returns the answers still being written."""
     header = st.columns(len(titles))
     for column, title in zip(header, titles, strict=True):
-        column.markdown(f"**{title}**")
+        column.markdown(f"**{escape_markdown(title)}**")
     live: list[LiveAnswer] = []
     for index, turn in enumerate(detail.turns):
         newest = index == len(detail.turns) - 1
@@ -137,7 +142,7 @@ def render_answer(
         st.caption(f":material/swap_horiz: {note}")
     render_reasoning(t, message, lazy=lazy)
     if message.content:
-        st.markdown(prepare_markdown(message.content))
+        render_text(t, message.content, key=f"a-{message.id}")  # the same render budget as chat
     if not blind:
         render_outcome(t, catalog, message)
     elif message.status == STOPPED:
@@ -192,7 +197,11 @@ def render_summary(
     best = winners(metrics)
 
     def names(indices: tuple[int, ...]) -> str:
-        return "  \n".join(titles[i] for i in indices) if indices else t("compare.no_difference")
+        return (
+            "  \n".join(escape_markdown(titles[i]) for i in indices)
+            if indices
+            else t("compare.no_difference")
+        )
 
     with st.container(border=True, key="comparison-summary"):
         fastest, first, cheapest = st.columns(3)

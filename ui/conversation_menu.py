@@ -12,7 +12,7 @@ from core.store import conversations as conversation_store
 from core.store import erase, transfer
 from core.store.views import ConversationView
 from ui import state
-from ui.format import model_label
+from ui.format import escape_markdown, model_label
 from ui.search import forget_results
 
 MENU = "conversation-menu"  # the id of the conversation whose menu is open
@@ -22,7 +22,7 @@ def conversation_menu(t: Translator, user_id: int, conversation: ConversationVie
     """The title as a button; clicking it opens the menu."""
     title = conversation.title or t("sidebar.untitled")
     if st.button(
-        title,
+        escape_markdown(title),
         icon=":material/keep:" if conversation.pinned else ":material/more_horiz:",
         key=f"menu-{conversation.id}",
         type="tertiary",
@@ -58,7 +58,7 @@ def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) ->
 
 def download_buttons(t: Translator, document: Callable[[], dict], title: str, *, key: str) -> None:
     """Markdown and JSON downloads; each file is made only when its button is clicked."""
-    catalog, zone = state.svc().catalog, state.timezone()
+    catalog, zone = state.catalog(), state.timezone()
     st.download_button(
         t("history.menu.export_markdown"),
         data=lambda: to_markdown(t, document(), lambda m: model_label(catalog, m), zone),

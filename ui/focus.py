@@ -3,7 +3,8 @@
 The page shows the branch from just before that message, marks it, and
 scrolls it into view once. The focus lasts until the user moves on (sends,
 pages to another version, asks for newer messages) or opens another
-conversation.
+conversation. While it lasts, the message's public id is in the URL (`?m=`),
+so a reload or a new tab opens the conversation at the same message.
 """
 
 from __future__ import annotations
@@ -11,12 +12,24 @@ from __future__ import annotations
 import streamlit as st
 
 _FOCUS = "focus_message"  # (conversation id, message id)
+_FOCUS_PUBLIC = "focus_public_id"  # the message's public id, as in the URL
 _SCROLL = "focus_scroll"  # the message id to scroll to on the next run
+MESSAGE_PARAM = "m"
 
 
-def focus_on(conversation_id: int, message_id: int) -> None:
+def focus_on(conversation_id: int, message_id: int, public_id: str) -> None:
     st.session_state[_FOCUS] = (conversation_id, message_id)
+    st.session_state[_FOCUS_PUBLIC] = public_id
     st.session_state[_SCROLL] = message_id
+    if st.query_params.get(MESSAGE_PARAM) != public_id:
+        st.query_params[MESSAGE_PARAM] = public_id
+
+
+def focused_public_id(conversation_id: int) -> str | None:
+    """The public id of the message in focus in this conversation (None: none)."""
+    if focused_message(conversation_id) is None:
+        return None
+    return st.session_state.get(_FOCUS_PUBLIC)
 
 
 def focused_message(conversation_id: int) -> int | None:
@@ -28,7 +41,10 @@ def focused_message(conversation_id: int) -> int | None:
 
 def clear_focus() -> None:
     st.session_state.pop(_FOCUS, None)
+    st.session_state.pop(_FOCUS_PUBLIC, None)
     st.session_state.pop(_SCROLL, None)
+    if MESSAGE_PARAM in st.query_params:
+        del st.query_params[MESSAGE_PARAM]
 
 
 def marker_key(message_id: int) -> str:

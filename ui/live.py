@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 
 from core.catalog import Catalog
 from core.events import Phase, Status
 from core.i18n import Translator
-from core.markdown import prepare_markdown
+from core.markdown import prepare_markdown, too_heavy_for_markdown
 from core.progress import GenerationProgress, Snapshot
 from core.streaming import close_open_markup, split_settled
 from ui.announce import Announcer
 from ui.errors import describe_error
-from ui.format import model_label
+from ui.format import display_name, escape_markdown, model_name
 
 # At least this long between two renders: at most four a second. Each render
 # costs the browser 30-45 ms of main-thread work on a 2-core machine (React,
@@ -82,7 +83,7 @@ class _Stream:
             self._flows += 1
             self._flow = self._settled.container(key=f"flow-{self._key}-{self._flows}")
             self._slot = None
-        body = prepare_markdown(block)
+        body = _shown(block)
         if self._flow is None:
             self._settled.markdown(body)
         elif self._slot is not None:
@@ -94,7 +95,7 @@ class _Stream:
             self._flow = None
 
     def _show_tail(self, tail: str) -> None:
-        shown = prepare_markdown(close_open_markup(tail)) if tail else ""
+        shown = _shown(close_open_markup(tail)) if tail else ""
         if self._flow is None:
             if shown != self._tail_text:
                 _replace(self._tail, shown)
@@ -110,6 +111,18 @@ class _Stream:
         elif shown != self._slot_text:
             _replace(self._slot, shown)
             self._slot_text = shown
+
+
+def _shown(text: str) -> str:
+    """A block or the tail as inert Markdown; if it is too heavy for the browser
+    to lay out (one enormous table never settles), as an indented code block,
+    which the browser shows as plain text. The finished answer is rendered by
+    ui/message.render_text, with its note."""
+    if too_heavy_for_markdown(text):
+        # Every line indented, at every kind of line end (a lone CR is one too),
+        # so nothing in it is read as Markdown.
+        return "\n".join("    " + line for line in text.splitlines())
+    return prepare_markdown(text)
 
 
 def _replace(element, body: str) -> None:
@@ -198,12 +211,17 @@ def status_text(t: Translator, catalog: Catalog, snapshot: Snapshot) -> str:
             ":material/swap_horiz: "
             + t(
                 "answer.degraded_live",
-                model=model_label(catalog, snapshot.model_id),
-                requested=model_label(catalog, snapshot.requested_model_id),
+                model=model_name(catalog, snapshot.model_id),
+                requested=model_name(catalog, snapshot.requested_model_id),
             )
         )
     status = snapshot.status
     if status is not None and not snapshot.done:
+        # Core names providers in the catalog's default language.
+        extra = dict(status.extra)
+        if "from" in extra:
+            extra["from"] = display_name(catalog, str(extra["from"]))
+        status = replace(status, provider=display_name(catalog, status.provider), extra=extra)
         parts.append(phase_text(t, status))
     return "  \n".join(p for p in parts if p)
 
@@ -220,7 +238,7 @@ def phase_text(t: Translator, status: Status) -> str:
         remaining = max(0, round((status.until or time.time()) - time.time()))
         return ":material/autorenew: " + t(
             "status.retrying",
-            provider=status.provider,
+            provider=escape_markdown(status.provider or ""),
             reason=reason or t("reason.busy"),
             seconds=remaining,
             attempt=status.attempt,
@@ -229,7 +247,7 @@ def phase_text(t: Translator, status: Status) -> str:
     if status.phase is Phase.FAILING_OVER:
         return ":material/alt_route: " + t(
             "status.failing_over",
-            provider=status.provider,
+            provider=escape_markdown(status.provider or ""),
             previous=status.extra.get("from", ""),
             reason=reason or t("reason.busy"),
         )

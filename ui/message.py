@@ -19,7 +19,7 @@ from core.markdown import prepare_markdown, too_heavy_for_markdown
 from core.store.views import ERROR, INTERRUPTED, STOPPED, MessageView
 from ui import state
 from ui.errors import describe, provider_context
-from ui.format import answer_caption, model_label
+from ui.format import answer_caption, model_name
 
 ASSISTANT_AVATAR = ":material/auto_awesome:"
 USER_AVATAR = ":material/person:"
@@ -90,8 +90,8 @@ def degraded_note(t: Translator, catalog: Catalog, message: MessageView) -> str 
         return None
     return t(
         "answer.degraded",
-        model=model_label(catalog, message.model_id),
-        requested=model_label(catalog, message.requested_model_id),
+        model=model_name(catalog, message.model_id),
+        requested=model_name(catalog, message.requested_model_id),
     )
 
 
@@ -125,4 +125,4 @@ def render_outcome(t: Translator, catalog: Catalog, message: MessageView) -> Non
             icon=":material/error:",
         )
     if message.context_dropped:
-        st.caption(t("answer.trimmed", n=message.context_dropped))
+        st.caption(t("answer.trimmed", n=t.number(message.context_dropped)))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.catalog import Catalog, Model
 from core.i18n import Translator
-from ui.format import model_summary
+from ui.format import escape_markdown, model_summary
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def describe_pick(t: Translator, catalog: Catalog, picked: Picked) -> None:
     """The line under the picker, and what to do when the model is not set up."""
     summary = model_summary(t, catalog, picked.model)
     if picked.model.description:
-        summary = f"{summary}  \n{picked.model.description}"
+        summary = f"{summary}  \n{escape_markdown(picked.model.description)}"
     st.caption(summary)
     if not picked.available:
-        keys = " / ".join(catalog.missing_keys(picked.model))
+        keys = escape_markdown(" / ".join(catalog.missing_keys(picked.model)))
         st.warning(t("model.enable_hint", key_env=keys), icon=":material/key:")

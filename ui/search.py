@@ -97,15 +97,20 @@ def _group_caption(t: Translator, group: list[SearchHit], zone: str | None) -> s
 
 def _open(t: Translator, user_id: int, hit: SearchHit, chat_page: st.Page) -> None:
     """Open the conversation showing the branch that holds the message, at that message."""
+    found = None
     try:
         if hit.message_id is None:
             clear_focus()
         else:
-            message_store.reveal(user_id, hit.message_id)
-            focus_on(hit.conversation_id, hit.message_id)
+            found = message_store.reveal(user_id, hit.message_id)
+            focus_on(hit.conversation_id, found.id, found.public_id)
     except RecordNotFound:
         forget_results()
         st.toast(t("history.search.gone"), icon=":material/search_off:")
         return
-    state.open_conversation(hit.conversation_id, hit.conversation_public_id)
-    st.switch_page(chat_page)
+    state.show_conversation(
+        chat_page,
+        hit.conversation_id,
+        hit.conversation_public_id,
+        message_public_id=found.public_id if found else None,
+    )

@@ -14,6 +14,7 @@ from core.store import conversations as conversation_store
 from core.store.views import ConversationView
 from ui import state
 from ui.focus import clear_focus
+from ui.format import escape_markdown
 from ui.search import search_box, search_results
 from ui.your_data import your_data
 
@@ -32,8 +33,8 @@ def render_sidebar(chat_page: st.Page) -> None:
             width="stretch",
             key="new-chat",
         ):
-            state.open_conversation(None)
-            st.switch_page(chat_page)
+            clear_focus()
+            state.show_conversation(chat_page, None)
         query = search_box(t)
         if query:
             search_results(t, user.id, query, chat_page)
@@ -85,14 +86,13 @@ def _conversation_button(conversation: ConversationView, chat_page: st.Page, *, 
     t = state.t()
     current = state.current_conversation_id()
     if st.button(
-        conversation.title or t("sidebar.untitled"),
+        escape_markdown(conversation.title or t("sidebar.untitled")),
         key=key,
         type="primary" if conversation.id == current else "secondary",
         width="stretch",
     ):
         clear_focus()
-        state.open_conversation(conversation.id, conversation.public_id)
-        st.switch_page(chat_page)
+        state.show_conversation(chat_page, conversation.id, conversation.public_id)
 
 
 def _settings() -> None:

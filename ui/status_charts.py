@@ -7,6 +7,8 @@ the same facts in a sentence.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -37,8 +39,8 @@ def show_requests_chart(t: Translator, counts: pd.DataFrame) -> None:
     )
 
 
-def show_latency_chart(t: Translator, seconds: pd.DataFrame, attempts: pd.DataFrame) -> None:
-    """Median seconds per minute (rows) and route (columns); `attempts` for the hour's medians."""
+def show_latency_chart(t: Translator, seconds: pd.DataFrame, medians: Mapping[str, float]) -> None:
+    """Median seconds per minute (rows) and route (columns); `medians`: each route's hour."""
     described_chart(
         seconds,
         kind="line",
@@ -47,7 +49,5 @@ def show_latency_chart(t: Translator, seconds: pd.DataFrame, attempts: pd.DataFr
         y_title=t("a11y.seconds"),
         series_title=t("a11y.route"),
     )
-    ok = attempts[attempts["outcome"] == "ok"]
-    medians = ok.groupby("route")["duration_ms"].median() / 1000
     routes = ", ".join(f"{route} {t.seconds(value)}" for route, value in medians.items())
     st.caption(t("a11y.latency_summary", routes=routes))

@@ -93,6 +93,11 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
 :has(> [class*="st-key-a11y-announcer-"]):not(:has(> :not([class*="st-key-a11y-announcer-"]))) {
   display: none !important;
 }
+/* A table's own "Download as CSV" writes cells raw: a model's answer starting with
+   "=" would run as a formula in a spreadsheet. Our download buttons write through
+   core/csv_export.py instead (docs/security.md, "Files the app writes"). */
+[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]),
+[data-testid="stElementToolbar"] button[aria-label="Download as CSV"] { display: none !important; }
 </style>
 """
 

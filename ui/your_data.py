@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import AppError
+from core.errors import AppError, ImportRejected
 from core.export import parse_json
 from core.i18n import Translator
 from core.store import erase, transfer
@@ -16,6 +16,7 @@ from ui import state
 from ui.conversation_menu import download_buttons
 from ui.errors import describe
 from ui.focus import clear_focus
+from ui.format import escape_markdown
 from ui.search import forget_results
 
 _NOTICE = "your_data_notice"  # (succeeded, what the last import or deletion did), shown once
@@ -30,9 +31,10 @@ def your_data(t: Translator, user_id: int) -> None:
     with panel:
         notice = st.session_state.pop(_NOTICE, None)
         if notice and notice[0]:
-            st.success(notice[1], icon=":material/check_circle:")
+            # kept across a rerun in session state: escaped again, as it is shown
+            st.success(escape_markdown(notice[1]), icon=":material/check_circle:")
         elif notice:
-            st.error(notice[1], icon=":material/error:")
+            st.error(escape_markdown(notice[1]), icon=":material/error:")
         download_buttons(
             t,
             lambda: transfer.export_conversations(user_id),
@@ -51,8 +53,15 @@ def _import(t: Translator, user_id: int) -> None:
         t("history.data.import"), icon=":material/upload:", key="import", disabled=upload is None
     ):
         return
+    policy = state.svc().chat.catalog.policy
     try:
-        summary = transfer.import_conversations(user_id, parse_json(upload.getvalue()))
+        document = parse_json(upload.getvalue(), max_bytes=_megabytes(policy.max_import_mb))
+        summary = transfer.import_conversations(
+            user_id, document, max_stored_bytes=_megabytes(policy.max_stored_mb)
+        )
+    except ImportRejected as rejected:
+        st.error(import_message(t, rejected), icon=":material/error:")
+        return
     except AppError as error:
         st.error(describe(t, error.kind, error.detail), icon=":material/error:")
         return
@@ -65,6 +74,28 @@ def _import(t: Translator, user_id: int) -> None:
     )
     st.session_state[_NOTICE] = (True, imported)
     st.rerun()
+
+
+def _megabytes(cap: float) -> int | None:
+    return int(cap * 1_000_000) if cap else None  # 0: no cap
+
+
+def import_message(t: Translator, rejected: ImportRejected) -> str:
+    """One sentence, in the reader's language, saying why a file was refused and
+    where; nothing from the file itself is quoted."""
+    reason = t(f"import.{rejected.reason}", field=rejected.field, limit=rejected.limit or "")
+    if rejected.message is not None:
+        reason = t(
+            "import.where_message",
+            reason=reason,
+            conversation=rejected.conversation,
+            message=rejected.message,
+        )
+    elif rejected.conversation is not None:
+        reason = t("import.where_conversation", reason=reason, conversation=rejected.conversation)
+    elif not reason.endswith((".", "。")):
+        reason += t("import.full_stop")
+    return t("import.rejected", reason=reason)
 
 
 def _delete_everything(t: Translator, user_id: int) -> None:

@@ -2,6 +2,10 @@
 
 python -m core.auth add-user alice            # asks for the password
 python -m core.auth add-user alice --admin
+
+It reads the same settings as the app (the environment, then `.env`):
+DATABASE_URL chooses the database. The account is an admin only with
+--admin; ADMINS, when set, still decides at each sign-in.
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ import getpass
 import sys
 
 from core.auth.accounts import AuthRefused, create_password_account
-from core.auth.settings import auth_settings
+from core.auth.settings import AuthConfigError, auth_settings
+from core.env_file import load_env_file
+from core.errors import StorageError
+from core.i18n import Translator
 from core.store import open_store
-from core.store.users import ADMIN
+from core.store.db import database_url
+from core.store.users import ADMIN, USER
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,24 +32,53 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--admin", action="store_true", help="make the account an admin")
     add.add_argument("--name", default="", help="display name")
     args = parser.parse_args(argv)
-    open_store()
-    password = getpass.getpass(f"Password for {args.username}: ")
-    if getpass.getpass("Again: ") != password:
+    load_env_file()
+    try:
+        settings = auth_settings()
+        open_store()
+    except AuthConfigError as problem:
+        print(f"Setting {problem}; nothing was created.", file=sys.stderr)
+        return 1
+    except StorageError as problem:
+        print(f"The database cannot be opened: {problem.detail}", file=sys.stderr)
+        return 1
+    try:
+        password = read_password(args.username)
+    except (EOFError, KeyboardInterrupt):
+        print("\nNo password given; nothing was created.", file=sys.stderr)
+        return 1
+    if password is None:
         print("The two passwords differ; nothing was created.", file=sys.stderr)
         return 1
     try:
         user = create_password_account(
-            auth_settings(),
+            settings,
             args.username,
             password,
             display_name=args.name,
-            role=ADMIN if args.admin else None,
+            role=ADMIN if args.admin else USER,
         )
     except AuthRefused as refused:
-        print(f"Not created: {refused.kind} {refused.detail}".strip(), file=sys.stderr)
+        reason = Translator("en")(f"errors.{refused.kind}", detail=refused.detail)
+        print(f"Not created: {reason}", file=sys.stderr)
         return 1
-    print(f"Created {user.username} ({user.role}).")
+    print(f"Created {user.username} ({user.role}) in {_where(database_url())}.")
     return 0
+
+
+def read_password(username: str) -> str | None:
+    """Asked twice on the terminal; or one line on standard input when it is not a
+    terminal (scripts: `printf '%s\\n' "$PASSWORD" | python -m core.auth add-user …`)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {username}: ")
+    return password if getpass.getpass("Again: ") == password else None
+
+
+def _where(url: str) -> str:
+    """The database, without a password that a URL may carry."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
 
 
 if __name__ == "__main__":

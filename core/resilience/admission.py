@@ -124,18 +124,34 @@ class Admission:
         self._lock = threading.Lock()
 
     def gate_for(self, route: Route) -> Gate | None:
-        provider = self._catalog.providers[route.provider]
-        if route.max_concurrency:
-            key, capacity = f"route:{route.key}", route.max_concurrency
-        elif provider.max_concurrency:
-            key, capacity = f"provider:{provider.id}", provider.max_concurrency
-        else:
+        """The route's gate (made on first use); None when the app does not limit it."""
+        limit = self._limit_of(route)
+        if limit is None:
             return None
+        key, capacity = limit
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
                 gate = self._gates[key] = Gate(key, capacity)
             return gate
+
+    def view_for(self, route: Route) -> GateView | None:
+        """The line in front of a route now; None when the app does not limit it."""
+        limit = self._limit_of(route)
+        if limit is None:
+            return None
+        key, capacity = limit
+        with self._lock:
+            gate = self._gates.get(key)
+        return gate.view() if gate is not None else GateView(key, capacity, 0, 0, DEFAULT_HOLD_S)
+
+    def _limit_of(self, route: Route) -> tuple[str, int] | None:
+        provider = self._catalog.providers[route.provider]
+        if route.max_concurrency:
+            return f"route:{route.key}", route.max_concurrency
+        if provider.max_concurrency:
+            return f"provider:{provider.id}", provider.max_concurrency
+        return None
 
     def views(self) -> list[GateView]:
         with self._lock:

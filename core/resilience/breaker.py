@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,7 +29,9 @@ class BreakerView:
 
 
 class CircuitBreaker:
-    def __init__(self, threshold: int, cooldown_s: float, clock=time.monotonic) -> None:
+    def __init__(
+        self, threshold: int, cooldown_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.threshold = max(1, threshold)
         self.cooldown_s = cooldown_s
         self._clock = clock
@@ -87,9 +90,12 @@ class CircuitBreaker:
 class BreakerBoard:
     """The breakers of every route, created on first use."""
 
-    def __init__(self, threshold: int, cooldown_s: float) -> None:
+    def __init__(
+        self, threshold: int, cooldown_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.threshold = threshold
         self.cooldown_s = cooldown_s
+        self._clock = clock
         self._breakers: dict[str, CircuitBreaker] = {}
         self._lock = threading.Lock()
 
@@ -97,9 +103,17 @@ class BreakerBoard:
         with self._lock:
             breaker = self._breakers.get(route_key)
             if breaker is None:
-                breaker = CircuitBreaker(self.threshold, self.cooldown_s)
+                breaker = CircuitBreaker(self.threshold, self.cooldown_s, self._clock)
                 self._breakers[route_key] = breaker
             return breaker
+
+    def view_of(self, route_key: str) -> BreakerView:
+        """A route's breaker as it stands; closed if the route never failed."""
+        with self._lock:
+            breaker = self._breakers.get(route_key)
+        if breaker is None:
+            return BreakerView(route_key, BreakerState.CLOSED, 0, 0.0)
+        return breaker.view(route_key)
 
     def views(self) -> list[BreakerView]:
         with self._lock:

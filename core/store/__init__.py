@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from core.errors import StorageError
 from core.store import index_upkeep
 from core.store.db import database_url, dispose_all, engine, session
-from core.store.messages import interrupt_unfinished
-from core.store.migrations import migrate
+from core.store.errors import storage_error
+from core.store.schema import upgrade
 from core.store.search import has_search_index
 
 _opened: set[str] = set()
@@ -22,8 +21,12 @@ _lock = threading.Lock()
 
 
 def open_store() -> None:
-    """Create or upgrade the schema; mark answers a dead process left as interrupted;
-    merge the search index in the background from now on (core/store/index_upkeep.py).
+    """Create or upgrade the schema; merge the search index in the background from
+    now on (core/store/index_upkeep.py).
+
+    Answers left unfinished by dead processes are not touched here: a tool that
+    opens the store is not the answers' keeper. A process that runs generations
+    starts `core.store.processes.Heartbeat`, which recovers them.
 
     Raises `StorageError` when the file is not a database, cannot be created,
     or cannot be written.
@@ -33,14 +36,13 @@ def open_store() -> None:
         if url in _opened:
             return
         try:
-            migrate(engine(url))
+            upgrade(engine(url))
             with session(url) as db:
                 indexed = has_search_index(db)
             if indexed:
                 index_upkeep.keep_merged(url)
-        except (OperationalError, DatabaseError) as exc:
-            raise StorageError(str(exc.orig or exc)) from exc
-        interrupt_unfinished()
+        except DBAPIError as exc:
+            raise storage_error(exc) from exc
         _opened.add(url)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.errors import RecordNotFound
@@ -135,13 +135,6 @@ def set_auto_title(user_id: int, conversation_id: int, title: str) -> None:
         row = owned(db, user_id, conversation_id)
         if row.title_is_auto:
             row.title = clean_text(title)[:TITLE_LIMIT]
-
-
-def delete_conversation(user_id: int, conversation_id: int) -> None:
-    """Delete for real: the messages go with it (ON DELETE CASCADE)."""
-    with session() as db:
-        owned(db, user_id, conversation_id)
-        db.execute(delete(Conversation).where(Conversation.id == conversation_id))
 
 
 def touch(db: Session, conversation_id: int, leaf_id: int | None = None) -> None:

@@ -1,4 +1,10 @@
-"""One engine per process: SQLite in WAL mode, or whatever DATABASE_URL names."""
+"""One engine per process: SQLite in WAL mode, or PostgreSQL through psycopg 3.
+
+DATABASE_URL names the database: unset, a SQLite file under data/ (nothing to
+set up); `postgresql+psycopg://user:password@host/dbname` for a server that
+several processes share. `postgresql://` and `postgres://` mean the same
+(SQLAlchemy would otherwise look for psycopg2, which is not installed).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.catalog import ROOT
-from core.errors import StorageError
+from core.store.errors import storage_error
+from core.text import clean_text
 
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'chat.db'}"
 
@@ -23,7 +31,11 @@ _factories: dict[str, sessionmaker[Session]] = {}
 
 
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url.removeprefix(bare)
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -40,7 +52,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_cleaned(item) for item in value)
+    return value
+
+
+def _clean_parameters(_conn, _cursor, statement, parameters, _context, _executemany):
+    # The one place every string reaches a database: cleaned here (NUL, lone
+    # surrogates; core.text.clean_text), whichever table, repository function
+    # or database, so SQLite and PostgreSQL keep the same text and no write
+    # fails on a character one of them refuses.
+    return statement, _cleaned(parameters)
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -70,15 +106,16 @@ def engine(url: str | None = None) -> Engine:
 def session(url: str | None = None) -> Iterator[Session]:
     """A unit of work: commits on success, rolls back on any error.
 
-    Database failures (disk full, read-only file, corrupt file, a lock held
-    too long) leave as `StorageError`, so callers show one clear message.
+    Database failures leave as a `StorageError` naming the cause (disk full,
+    read-only, corrupt, busy, server unreachable, value refused:
+    core/store/errors.py), so callers show one clear message.
     """
     try:
         engine(url)
         with _factories[url or database_url()]() as db, db.begin():
             yield db
-    except (OperationalError, DatabaseError) as exc:
-        raise StorageError(str(exc.orig or exc)) from exc
+    except DBAPIError as exc:
+        raise storage_error(exc) from exc
 
 
 def dispose_all() -> None:

@@ -43,8 +43,14 @@ _merging: set[str] = set()  # databases whose index a background thread is mergi
 
 
 def delete_conversation(user_id: int, conversation_id: int) -> None:
-    """Delete one of the user's conversations and every trace of its text."""
-    conversation_store.delete_conversation(user_id, conversation_id)
+    """Delete one of the user's conversations and every trace of its text.
+
+    The one way to delete a conversation: its messages go with it (ON DELETE
+    CASCADE), then the index and the log forget the text.
+    """
+    with session() as db:
+        conversation_store.owned(db, user_id, conversation_id)
+        db.execute(delete(Conversation).where(Conversation.id == conversation_id))
     forget_deleted_text()
 
 

@@ -21,7 +21,8 @@ from core.errors import RecordNotFound
 from core.store.conversations import new_public_id, owned, touch
 from core.store.db import session
 from core.store.models import Conversation, Message
-from core.store.views import COMPLETE, INTERRUPTED, UNFINISHED, MessageView, view_of
+from core.store.processes import this_process_id
+from core.store.views import COMPLETE, UNFINISHED, MessageView, view_of
 from core.text import clean_text
 
 # Fields the worker may write while streaming and at the end.
@@ -88,6 +89,7 @@ def append_message(
             content=clean_text(content),
             reasoning=clean_text(fields.pop("reasoning", "")),
             status=status,
+            owner_process=this_process_id() if status in UNFINISHED else None,
             usage_estimated=fields.pop("usage_estimated", False),
             context_dropped=fields.pop("context_dropped", 0),
             attempts=fields.pop("attempts", 0),
@@ -110,6 +112,23 @@ def get_message(user_id: int, message_id: int) -> MessageView:
         )
         if row is None:
             raise RecordNotFound(f"message {message_id}")
+        return view_of(row, MessageView)
+
+
+def find_message(user_id: int, conversation_id: int, public_id: str) -> MessageView:
+    """By the id that appears in URLs (`?m=`); only in that conversation of the user's."""
+    with session() as db:
+        row = db.scalar(
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Message.public_id == public_id,
+                Message.conversation_id == conversation_id,
+                Conversation.user_id == user_id,
+            )
+        )
+        if row is None:
+            raise RecordNotFound(f"message {public_id}")
         return view_of(row, MessageView)
 
 
@@ -248,6 +267,8 @@ def save_progress(message_id: int, **fields: Any) -> None:
         raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
     for name in TEXT_FIELDS & set(fields):
         fields[name] = clean_text(fields[name]) if fields[name] is not None else None
+    if "status" in fields:  # whoever (re)starts an answer owns it until it ends
+        fields["owner_process"] = this_process_id() if fields["status"] in UNFINISHED else None
     with session() as db:
         db.execute(
             update(Message).where(Message.id == message_id).values(updated_at=time.time(), **fields)
@@ -276,18 +297,3 @@ def unfinished_message_ids(
         query = query.where(Message.conversation_id == conversation_id)
     with session() as db:
         return list(db.scalars(query))
-
-
-def interrupt_unfinished() -> int:
-    """Mark answers left queued or streaming by a dead process as interrupted.
-
-    Run once when a process starts, before its worker takes requests: their
-    text so far is kept and the page offers Retry.
-    """
-    with session() as db:
-        result = db.execute(
-            update(Message)
-            .where(Message.status.in_(UNFINISHED))
-            .values(status=INTERRUPTED, error_kind="restart", updated_at=time.time())
-        )
-        return result.rowcount or 0

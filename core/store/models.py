@@ -46,6 +46,7 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempts_username", "username", "attempted_at"),
         Index("ix_login_attempts_ip", "ip", "attempted_at"),
+        Index("ix_login_attempts_kind", "kind", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,10 +54,30 @@ class LoginAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[float] = mapped_column(Float)
+    # "sign_in" or "sign_up" (migration 0005).
+    kind: Mapped[str] = mapped_column(String(16), default="sign_in", server_default="sign_in")
+
+
+class SignInSession(Base):
+    """A signed-in browser: the hash of the token it holds, until `expires_at`."""
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (Index("ix_sign_in_sessions_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_user_kind_updated", "user_id", "kind", "updated_at"),
+        # The sidebar: a user's chats, not archived, pinned first, newest first
+        Index("ix_conversations_sidebar", "user_id", "kind", "archived", "pinned", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -77,6 +98,11 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_parent", "parent_id"),
+        Index("ix_messages_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -110,6 +136,9 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+    # The process writing this answer while it is queued or streaming
+    # (core/store/processes.py): recovery interrupts only a dead owner's answers.
+    owner_process: Mapped[str | None] = mapped_column(String(32))
 
 
 class Attempt(Base):
@@ -120,6 +149,11 @@ class Attempt(Base):
     """
 
     __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_provider_started", "provider_id", "started_at"),
+        Index("ix_attempts_started", "started_at"),
+        Index("ix_attempts_message", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
@@ -142,6 +176,7 @@ class Comparison(Base):
     """Several conversations asked the same prompts: a comparison or an arena battle."""
 
     __tablename__ = "comparisons"
+    __table_args__ = (Index("ix_comparisons_user_mode_updated", "user_id", "mode", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -155,6 +190,7 @@ class Comparison(Base):
 class ComparisonColumn(Base):
     __tablename__ = "comparison_columns"
     __table_args__ = (
+        Index("ix_comparison_columns_conversation", "conversation_id"),
         UniqueConstraint("comparison_id", "position", name="uq_comparison_columns_position"),
     )
 
@@ -168,6 +204,7 @@ class Vote(Base):
     """A judgement of two exact answers; outlives the battle for the leaderboard."""
 
     __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_user", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -186,6 +223,7 @@ class Batch(Base):
     """A prompt set run on several model settings."""
 
     __tablename__ = "batches"
+    __table_args__ = (Index("ix_batches_user_updated", "user_id", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -225,6 +263,8 @@ class BatchCell(Base):
 
     __tablename__ = "batch_cells"
     __table_args__ = (
+        Index("ix_batch_cells_batch", "batch_id", "id"),
+        Index("ix_batch_cells_message", "message_id"),
         UniqueConstraint("prompt_id", "column_id", name="uq_batch_cells_prompt_column"),
     )
 
@@ -233,3 +273,26 @@ class BatchCell(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("batch_prompts.id", ondelete="CASCADE"))
     column_id: Mapped[int] = mapped_column(ForeignKey("batch_columns.id", ondelete="CASCADE"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class Process(Base):
+    """A running app process: who it is, and when it last said it was alive."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)
+    heartbeat_at: Mapped[float] = mapped_column(Float)
+
+
+class StopRequest(Base):
+    """Stop pressed for an answer another process may be writing (core/store/stops.py)."""
+
+    __tablename__ = "stop_requests"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[float] = mapped_column(Float)

@@ -6,8 +6,14 @@ message that says the words more often comes first). The trigram tokenizer
 cannot look up anything shorter than three characters, so shorter terms
 ("量子", "AI") are matched with LIKE: as a filter on what the index found
 when the query also has a longer term, or alone over the user's messages,
-newest first. Other databases (PostgreSQL), and SQLite builds without FTS5,
-use LIKE for everything, newest first.
+newest first.
+
+On PostgreSQL, pg_trgm GIN indexes (Alembic revision 0002) serve ILIKE
+'%term%' for terms of three characters or more, in any script; the newest
+matches are ranked by a bm25-like score computed from the terms' occurrences
+(the same weights as on SQLite), and the 1-2 character path is SQLite's.
+Without an index (SQLite built without FTS5, PostgreSQL without pg_trgm)
+every term is a LIKE, newest first.
 
 What a person types is never FTS5 syntax. Each word, or "quoted phrase", is
 quoted as a literal string inside the match expression, and the expression
@@ -50,6 +56,9 @@ TITLE_HITS = 5
 PER_CONVERSATION = 3  # so that one long chat does not fill the whole list
 RANK_WINDOW = 1000  # how many of the newest matches bm25 ranks
 CONTENT_WEIGHT, REASONING_WEIGHT = 1.0, 0.4
+# bm25's constants (FTS5's own), and the text length its score treats as usual.
+BM25_K1, BM25_B, USUAL_CHARS = 1.2, 0.75, 400
+TRIGRAM_INDEX = "ix_messages_content_trgm"  # made by Alembic revision 0002
 SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 
 _messages_fts = table("messages_fts", column("rowid"))
@@ -116,9 +125,13 @@ def search(
     if not terms:
         return []
     with session() as db:
-        indexed = has_search_index(db)
-        titles = _title_hits(db, user_id, terms, indexed)
-        messages = _message_hits(db, user_id, terms, indexed, include_reasoning, limit * 3)
+        if has_trigram_index(db):
+            titles = _trigram_title_hits(db, user_id, terms)
+            messages = _trigram_message_hits(db, user_id, terms, include_reasoning, limit * 3)
+        else:
+            indexed = has_search_index(db)
+            titles = _title_hits(db, user_id, terms, indexed)
+            messages = _message_hits(db, user_id, terms, indexed, include_reasoning, limit * 3)
     return titles + _spread(messages)[: max(0, limit - len(titles))]
 
 
@@ -130,6 +143,13 @@ def has_search_index(db: Session) -> bool:
         sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages_fts'")
     )
     return found.first() is not None
+
+
+def has_trigram_index(db: Session) -> bool:
+    """Whether this database has the pg_trgm indexes (PostgreSQL with pg_trgm)."""
+    if db.bind.dialect.name != "postgresql":
+        return False
+    return db.scalar(sql("SELECT to_regclass(:name) IS NOT NULL"), {"name": TRIGRAM_INDEX})
 
 
 def make_snippet(text: str, terms: list[str]) -> Snippet:
@@ -253,6 +273,12 @@ def _message_hits(
     else:
         query = query.where(Message.status.not_in(UNFINISHED)).order_by(Message.id.desc())
     ids = list(db.scalars(query.limit(limit)))
+    return _hits_in_order(db, ids, terms, include_reasoning)
+
+
+def _hits_in_order(
+    db: Session, ids: list[int], terms: list[str], include_reasoning: bool
+) -> list[SearchHit]:
     rows = {
         message.id: (message, conversation)
         for message, conversation in db.execute(
@@ -262,6 +288,75 @@ def _message_hits(
         )
     }
     return [_message_hit(*rows[i], terms, include_reasoning) for i in ids if i in rows]
+
+
+def _trigram_title_hits(db: Session, user_id: int, terms: list[str]) -> list[SearchHit]:
+    score = _bm25_like([(Conversation.title, 1.0)], terms)
+    query = (
+        _owned_chats(select(Conversation), user_id)
+        .where(*_every_term_in([Conversation.title], terms, "postgresql"))
+        .order_by(score.desc(), Conversation.updated_at.desc())
+    )
+    return [
+        SearchHit(
+            c.id,
+            c.public_id,
+            c.title,
+            c.archived,
+            None,
+            None,
+            False,
+            make_snippet(c.title, terms),
+            c.updated_at,
+        )
+        for c in db.scalars(query.limit(TITLE_HITS))
+    ]
+
+
+def _trigram_message_hits(
+    db: Session, user_id: int, terms: list[str], include_reasoning: bool, limit: int
+) -> list[SearchHit]:
+    fields = [(Message.content, CONTENT_WEIGHT)]
+    if include_reasoning:
+        fields.append((Message.reasoning, REASONING_WEIGHT))
+    # The status filter is the partial index's own condition, so the planner
+    # can use it; the ILIKEs of terms of three characters or more are looked
+    # up in the index, shorter ones filter what it found (or, alone, scan).
+    query = (
+        select(Message.id.label("id"))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.user_id == user_id, Conversation.kind == "chat")
+        .where(Message.status.not_in(UNFINISHED))
+        .where(*_every_term_in([f for f, _ in fields], terms, "postgresql"))
+    )
+    if any(len(term) >= TRIGRAM for term in terms):
+        newest = (
+            query.add_columns(_bm25_like(fields, terms).label("score"))
+            .order_by(Message.id.desc())
+            .limit(RANK_WINDOW)
+            .subquery()
+        )
+        query = select(newest.c.id).order_by(newest.c.score.desc(), newest.c.id.desc())
+    else:
+        query = query.order_by(Message.id.desc())
+    ids = list(db.scalars(query.limit(limit)))
+    return _hits_in_order(db, ids, terms, include_reasoning)
+
+
+def _bm25_like(fields: list[tuple[ColumnElement, float]], terms: list[str]) -> ColumnElement:
+    """bm25's shape without an index's statistics: per term and field, the count of
+    occurrences, saturating, divided down for long texts; weighted like FTS5's bm25."""
+    total = literal_column("0.0")
+    for field, weight in fields:
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * func.char_length(field) / USUAL_CHARS)
+        lowered = func.lower(field)
+        for term in terms:
+            removed = func.char_length(lowered) - func.char_length(
+                func.replace(lowered, term.lower(), "")
+            )
+            count = removed * 1.0 / len(term)
+            total = total + weight * count * (BM25_K1 + 1) / (count + norm)
+    return total
 
 
 def _message_hit(

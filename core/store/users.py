@@ -7,12 +7,14 @@ such field, and `login_of()` is the one reader, for the sign-in check.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import RecordNotFound
+from core.store import write_lock
 from core.store.db import session
 from core.store.models import User
 from core.store.views import UserView, view_of
@@ -26,6 +28,10 @@ ADMIN, USER = "admin", "user"
 
 class UsernameTaken(Exception):
     """Another account already has this username."""
+
+
+class UsernameTooSimilar(UsernameTaken):
+    """Another account has a name the caller's `too_similar` says this one imitates."""
 
 
 @dataclass(frozen=True)
@@ -77,18 +83,20 @@ def create_account(
     first_becomes_admin: bool = False,
     password_hash: str | None = None,
     subject: str | None = None,
+    too_similar: Callable[[list[str]], bool] | None = None,
 ) -> UserView:
     """A new password or single sign-on account; `UsernameTaken` if the name is used.
 
     With `first_becomes_admin`, the account is an admin when no other
-    password or single sign-on account exists yet (decided in the same
-    transaction as the insert).
+    password or single sign-on account exists yet. With `too_similar`, the
+    account is refused (`UsernameTooSimilar`) when it says yes to the other
+    usernames of the same length. Both are decided after the row is written,
+    in one transaction that holds the write lock (core/store/write_lock.py):
+    of two accounts made at the same moment, exactly one sees itself alone,
+    and a look-alike cannot slip in beside the name it imitates.
     """
     with session() as db:
-        if db.scalar(select(User.id).where(User.username == username)) is not None:
-            raise UsernameTaken(username)
-        if first_becomes_admin and not _account_count(db):
-            role = ADMIN
+        write_lock.hold(db, "users:new-account")
         user = User(
             username=username,
             display_name=display_name or username,
@@ -100,14 +108,39 @@ def create_account(
         )
         db.add(user)
         try:
-            db.flush()
+            db.flush()  # the write first: on SQLite it takes the database's write lock
         except IntegrityError as taken:  # the same name, signed up a moment ago
             raise UsernameTaken(username) from taken
+        if too_similar is not None and too_similar(_same_length_names(db, user)):
+            raise UsernameTooSimilar(username)
+        if first_becomes_admin and not _other_accounts(db, user.id):
+            user.role = ADMIN
+            db.flush()
         return view_of(user, UserView)
 
 
-def _account_count(db) -> int:
-    return db.scalar(select(func.count(User.id)).where(User.auth_source.in_((PASSWORD, OIDC))))
+def _other_accounts(db, user_id: int) -> int:
+    return db.scalar(
+        select(func.count(User.id)).where(
+            User.auth_source.in_((PASSWORD, OIDC)), User.id != user_id
+        )
+    )
+
+
+def _same_length_names(db, user: User) -> list[str]:
+    return list(
+        db.scalars(
+            select(User.username).where(
+                func.length(User.username) == len(user.username), User.id != user.id
+            )
+        )
+    )
+
+
+def usernames_of_length(length: int) -> list[str]:
+    """Every username of `length` characters (a new name must not imitate one)."""
+    with session() as db:
+        return list(db.scalars(select(User.username).where(func.length(User.username) == length)))
 
 
 def login_of(username: str) -> Login | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,8 @@ def navigation_not_pages_directory(monkeypatch):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+def app(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url("app"))
     monkeypatch.setenv("DEMO_SPEED", "40")
     reset_services()
     reset_for_tests()
@@ -54,7 +55,16 @@ def faults():
     clear_faults()
 
 
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown as a reader sees it: without the backslashes that escape punctuation
+    (core/markdown.py escapes every punctuation mark of text that is not ours)."""
+    return _ESCAPE.sub(r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """Everything written as Markdown or captions on the page, joined."""
+    """Everything written as Markdown or captions on the page, joined, as read."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    return "\n".join(parts)
+    return shown("\n".join(parts))

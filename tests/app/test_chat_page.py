@@ -2,8 +2,9 @@
 
 from core.services import services
 from core.store import conversations as conversation_store
+from core.store import erase
 from core.store.users import local_user
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 
 
 def send(at, text):
@@ -63,7 +64,7 @@ def test_reopen_a_conversation_from_the_sidebar(app):
 def test_unavailable_model_explains_how_to_enable_it(app):
     app.run()
     app.selectbox[0].set_value("deepseek-v4-flash").run()
-    warnings = [w.value for w in app.warning]
+    warnings = [shown(w.value) for w in app.warning]
     assert any("DEEPSEEK_API_KEY" in w for w in warnings)
     assert app.chat_input[0].disabled
     assert services().catalog.models["deepseek-v4-flash"].has_thinking_switch
@@ -110,7 +111,7 @@ def test_a_message_that_cannot_be_sent_stays_on_screen_and_can_be_sent_again(app
     send(app, "First question")
     user = local_user()
     conversation = conversation_store.list_conversations(user.id)[0]
-    conversation_store.delete_conversation(user.id, conversation.id)  # say, in another tab
+    erase.delete_conversation(user.id, conversation.id)  # say, in another tab
     send(app, "Words I do not want to type twice")
     assert "Words I do not want to type twice" in [c.value for c in app.code]
     app.button(key="send-again").click().run()

@@ -3,7 +3,7 @@
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import local_user
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 
 
 def send(at, text):
@@ -158,7 +158,7 @@ def test_delete_all_my_data(app):
     app.button(key="delete-all").click().run()
     assert not app.exception
     assert conversation_store.list_conversations(local_user().id) == []
-    assert "Your conversations were deleted." in [s.value for s in app.success]
+    assert "Your conversations were deleted." in [shown(s.value) for s in app.success]
     assert not app.checkbox(key="confirm-delete-all").value
     assert "What can I help you with?" in texts(app)
 
@@ -181,7 +181,7 @@ def test_import_an_export_from_the_sidebar(app):
     app.button(key="import").click().run()
     assert not app.exception
     assert "Imported: new conversations 1, new messages 2, already here 0." in [
-        s.value for s in app.success
+        shown(s.value) for s in app.success
     ]
     assert [c.title for c in conversation_store.list_conversations(user.id)] == [
         "Keep this for later"

@@ -20,7 +20,7 @@ from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import local_user
 from core.text import clean_text
-from tests.app.conftest import APP, TIMEOUT, texts
+from tests.app.conftest import APP, TIMEOUT, shown, texts
 from tests.app.scripted import scripted_models_file
 from tests.hostile import HOSTILE, MEGABYTE, live_images, live_unsafe_links
 
@@ -77,7 +77,7 @@ def test_a_megabyte_paste_is_stored_whole_and_refused_with_both_numbers(app):
     app.run()
     app.chat_input[0].set_value(text).run()
     assert not app.exception
-    [error] = [e.value for e in app.error]
+    [error] = [shown(e.value) for e in app.error]
     # The model's context window is far smaller: the count and the limit are both given.
     assert "214,29" in error and "57,344" in error, error
     user = local_user()
@@ -155,7 +155,7 @@ def test_conversation_whose_model_left_the_catalog_opens_and_asks_for_another(ap
     app.query_params["c"] = conversation.public_id
     app.run()
     assert not app.exception
-    assert "retired-model, which is no longer in the catalog" in app.warning[0].value
+    assert "retired-model, which is no longer in the catalog" in shown(app.warning[0].value)
     assert "old question" in texts(app) and "old answer" in texts(app)
     assert app.selectbox[0].value == "demo-thinker"  # a model that exists, to continue with
     app.chat_input[0].set_value("new question").run()

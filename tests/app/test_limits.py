@@ -9,12 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.chat import Choice
-from core.demo.replies import StreamReply, text_stream
+from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.services import services
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
-from core.store.users import login_of
-from tests.app.conftest import APP, TIMEOUT, texts
+from core.store.users import local_user, login_of
+from tests.app.conftest import APP, TIMEOUT, shown, texts
 from tests.app.scripted import scripted_models_file
 from tests.auth_helpers import (
     fast_hashing,  # noqa: F401 (a fixture)
@@ -25,14 +25,9 @@ from tests.auth_helpers import (
 
 def limited_app(app, server, tmp_path, monkeypatch, policy):
     monkeypatch.setenv("AUTH_MODE", "accounts")
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")  # off by default; these tests sign up
     monkeypatch.setenv("MODELS_FILE", scripted_models_file(tmp_path, server, policy=policy))
     return app
-
-
-def last_answer(username):
-    user = login_of(username).user
-    conversation = conversation_store.list_conversations(user.id)[0]
-    return message_store.branch(user.id, conversation.id)[-1]
 
 
 @pytest.mark.usefixtures("fast_hashing")
@@ -47,10 +42,16 @@ def test_messages_per_minute_count_every_tab_of_a_user(app, server, tmp_path, mo
     assert not second_tab.exception
     [error] = [e.value for e in second_tab.error]
     assert error.startswith("You are sending messages faster than this app allows. Wait ")
-    answer = last_answer("alice")
-    assert answer.error_kind == "user_rate"
-    assert message_store.get_message(login_of("alice").user.id, answer.parent_id).content == "three"
-    assert any(b.label == "Retry" for b in second_tab.button)  # nothing typed is lost
+    # Refused before anything was stored; what was typed stays on screen to send again.
+    alice = login_of("alice").user
+    stored = [
+        m.content
+        for c in conversation_store.list_conversations(alice.id)
+        for m in message_store.branch(alice.id, c.id)
+    ]
+    assert "three" not in stored
+    assert "three" in texts(second_tab) + "".join(c.value for c in second_tab.code)
+    assert any(b.label == "Send again" for b in second_tab.button)  # nothing typed is lost
     # Bob has his own count.
     bob = AppTest.from_file(APP, default_timeout=TIMEOUT)
     sign_up_through_page(bob, "bob")
@@ -72,7 +73,43 @@ def test_answers_at_once_count_every_session_of_a_user(app, server, tmp_path, mo
         tab.chat_input[0].set_value("and another").run()
         assert not tab.exception
         assert "limited to 1 per person" in tab.error[0].value
-        assert last_answer("carol").error_kind == "user_concurrency"
+        assert len(conversation_store.list_conversations(carol.id)) == 1  # nothing stored
     finally:
         services().chat.stop(carol.id, elsewhere.assistant_message_id)
         services().worker.wait(elsewhere.assistant_message_id)
+
+
+def test_a_cap_reached_is_said_plainly_and_nothing_is_stored(app, server, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "MODELS_FILE", scripted_models_file(tmp_path, server, policy="max_stored_mb = 0.0001")
+    )
+    app.run()
+    app.chat_input[0].set_value("x" * 150).run()  # 150 bytes; the cap is 100
+    assert not app.exception
+    [error] = [e.value for e in app.error]
+    assert shown(error).startswith("Your conversations take up 0.0001 MB, the most this app keeps")
+    assert any(b.label == "Send again" for b in app.button)
+    assert conversation_store.list_conversations(local_user().id) == []
+    assert server.requests == []
+
+
+def test_a_refused_retry_says_why_and_keeps_the_answer(app, server, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "MODELS_FILE", scripted_models_file(tmp_path, server, policy="max_tokens_per_day = 5")
+    )
+    server.push(ErrorReply(500, error_body("upstream broke")))
+    app.run()
+    app.chat_input[0].set_value("hello").run()
+    user = local_user()
+    (conversation,) = conversation_store.list_conversations(user.id)
+    answer = message_store.branch(user.id, conversation.id)[-1]
+    services().worker.wait(answer.id)
+    app.run()
+    assert message_store.get_message(user.id, answer.id).status == "error"
+    # Another conversation used up the day's tokens meanwhile.
+    used = services().chat.send(user.id, None, "spend", Choice("scripted"))
+    services().worker.wait(used.assistant_message_id)
+    app.button(key=f"retry-{answer.id}").click().run()
+    assert not app.exception
+    assert any("today's allowance of 5 tokens" in e.value for e in app.error)
+    assert message_store.get_message(user.id, answer.id).error_kind == "server_error"

@@ -2,15 +2,19 @@
 provider echoes it back in its error messages."""
 
 import logging
+import os
 
 import pytest
 
+from core import export
 from core.demo.replies import ChunkFactory, Data, ErrorReply, StreamReply
 from core.i18n import Translator
 from core.secrets import install_log_redaction, mask
+from core.store import transfer
 from core.store.users import local_user
-from tests.app.conftest import texts
+from tests.app.conftest import shown, texts
 from tests.app.scripted import scripted_models_file
+from tests.databases import stored_bytes
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 TELLTALE = "SECRET-0123456789abcdef"  # any recognisable part of it counts as a leak
@@ -34,7 +38,7 @@ def everything_on_screen(at) -> str:
     for kind in ("error", "warning", "info", "success", "code", "text", "toast"):
         parts += [str(element.value) for element in getattr(at, kind)]
     parts += [frame.value.to_csv() for frame in at.dataframe]
-    return "\n".join(parts)
+    return shown("\n".join(parts))  # as read: Markdown escapes removed
 
 
 @pytest.fixture
@@ -65,7 +69,7 @@ def test_key_echoed_by_the_provider_is_kept_out_of_db_logs_and_screen(
     screen = everything_on_screen(app)
     assert mask(KEY) == "…cdef" and "…cdef" in screen and TELLTALE not in screen
 
-    stored = b"".join(path.read_bytes() for path in tmp_path.glob("app.db*"))
+    stored = stored_bytes(os.environ["DATABASE_URL"])
     assert b"[redacted]" in stored
     assert TELLTALE.encode() not in stored
     assert TELLTALE.encode("utf-16-le") not in stored
@@ -76,8 +80,6 @@ def test_key_echoed_by_the_provider_is_kept_out_of_db_logs_and_screen(
 
 
 def test_an_export_holds_no_key(leaky_app, server):
-    transfer = pytest.importorskip("core.store.transfer", reason="export comes with issue 5")
-    export = pytest.importorskip("core.export")
     leaky_app.run()
     for index, reply in enumerate(ECHOES):
         server.push(reply)
@@ -114,3 +116,55 @@ def test_provider_keys_can_come_from_streamlit_secrets(app, server, tmp_path, mo
     app.chat_input[0].set_value("hello").run()
     assert server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
     assert TELLTALE not in everything_on_screen(app)
+
+
+DISGUISED_KEY = "sk-live-Qw8Er7Ty6Ui5Op4As3"
+DISGUISED_TELLTALE = "qw8er7ty6ui5op4as3"  # compared lower-cased, invisible marks removed
+
+
+def disguised_echoes():
+    body = DISGUISED_KEY.removeprefix("sk-live-")
+    return [
+        ErrorReply(401, {"error": {"message": f"Incorrect API key: {body}"}}),
+        ErrorReply(400, {"error": {"message": f"key {DISGUISED_KEY.upper()} malformed"}}),
+        ErrorReply(500, "GET /v1?key=" + "".join(f"%{b:02X}" for b in DISGUISED_KEY.encode())),
+        ErrorReply(500, {"error": {"message": "\u200b".join(DISGUISED_KEY)}}),
+        StreamReply(
+            [
+                Data(ChunkFactory("m1").chunk({"content": "Proxy echoed "})),
+                Data(ChunkFactory("m1").chunk({"content": "\u2060".join(body)})),
+                Data(ChunkFactory("m1").chunk({"content": " in the answer"}, "stop")),
+            ]
+        ),
+    ]
+
+
+def readable(text: str) -> str:
+    """What a person would recognise: decoded, lower-cased, invisible marks gone."""
+    import urllib.parse
+
+    text = urllib.parse.unquote(text)
+    return "".join(ch for ch in text if ch not in "\u200b\u2060").lower()
+
+
+def test_a_disguised_key_is_kept_out_of_db_logs_and_screen(
+    app, server, tmp_path, monkeypatch, caplog
+):
+    """Without its prefix, upper-cased, percent-encoded, split by invisible
+    characters, in an error or inside the answer itself: the key by value."""
+    monkeypatch.setenv(
+        "MODELS_FILE", scripted_models_file(tmp_path, server, key_env="DISGUISED_API_KEY")
+    )
+    monkeypatch.setenv("DISGUISED_API_KEY", DISGUISED_KEY)
+    caplog.set_level(logging.DEBUG)
+    app.run()
+    for index, reply in enumerate(disguised_echoes()):
+        server.push(reply)
+        app.chat_input[0].set_value(f"question {index}").run()
+        assert not app.exception
+        assert DISGUISED_TELLTALE not in readable(everything_on_screen(app))
+    assert server.requests[0].headers["authorization"] == f"Bearer {DISGUISED_KEY}"
+    assert "Proxy echoed [redacted] in the answer" in everything_on_screen(app)
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("app.db*"))
+    assert DISGUISED_TELLTALE not in readable(stored.decode("utf-8", "replace"))
+    assert DISGUISED_TELLTALE not in readable(caplog.text)

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
-from tests.app.conftest import APP, TIMEOUT, texts
+from tests.app.conftest import APP, TIMEOUT, shown, texts
 from tests.auth_helpers import (
     fast_hashing,  # noqa: F401 (a fixture)
     sign_in_through_page,
@@ -42,7 +42,7 @@ def conversations_of(username):
 def accounts(app, monkeypatch, fast_hashing):  # noqa: F811
     monkeypatch.setenv("AUTH_MODE", "accounts")
     monkeypatch.delenv("ADMINS", raising=False)
-    monkeypatch.delenv("ALLOW_SIGNUP", raising=False)
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
     return app
 
 
@@ -152,7 +152,7 @@ def test_a_misspelt_auth_mode_stops_the_app_instead_of_opening_it(app, monkeypat
     monkeypatch.setenv("AUTH_MODE", "acounts")
     app.run()
     assert not app.exception
-    assert "AUTH_MODE" in app.error[0].value
+    assert "AUTH_MODE" in shown(app.error[0].value)
     assert len(app.chat_input) == 0
 
 
@@ -160,13 +160,20 @@ def test_a_misspelt_auth_mode_stops_the_app_instead_of_opening_it(app, monkeypat
 
 
 def sso_user(sub, email):
-    return {"is_logged_in": True, "sub": sub, "iss": "https://idp.example", "email": email}
+    return {
+        "is_logged_in": True,
+        "sub": sub,
+        "iss": "https://idp.example",
+        "email": email,
+        "email_verified": True,
+    }
 
 
 @pytest.fixture
 def sso(app, monkeypatch):
     monkeypatch.setenv("AUTH_MODE", "oidc")
     monkeypatch.setenv("ADMINS", "admin@example.com")
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
     return app
 
 
@@ -199,7 +206,7 @@ def test_single_sign_on_asks_to_sign_in_with_the_configured_provider(sso):
     sso.secrets = {
         "auth": {
             "redirect_uri": "http://localhost:8501/oauth2callback",
-            "cookie_secret": "not-a-real-cookie-secret",
+            "cookie_secret": "t3st-only-0123456789abcdefghijklmnopqrstuv",
             "google": {"client_id": "x", "client_secret": "y", "server_metadata_url": "z"},
         }
     }

@@ -145,9 +145,60 @@ def page(request, browser, app_server):
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
-    reports = [getattr(request.node, f"report_{when}", None) for when in ("setup", "call")]
-    failed = any(report is not None and report.failed for report in reports)
-    if failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    try:
+        reports = [getattr(request.node, f"report_{when}", None) for when in ("setup", "call")]
+        if any(report is not None and report.failed for report in reports):
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def new_context(browser) -> Iterator:
+    """Browser contexts with other settings (a locale, a phone, dark mode),
+    closed after the test whether it passed or failed."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def demo_faults(browser, app_server) -> Iterator:
+    """Inject faults into demo clouds from the Status page, as a presenter would:
+    `demo_faults("demo-east", busy=100)`. After the test, pass or fail, every
+    cloud it touched is healthy again and every breaker closed, so no fault
+    leaks into the next journey. The faults are set from a page of their own,
+    which a failing test cannot leave in a broken state."""
+    from tests.e2e.helpers import go, set_demo_faults, wait_idle
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(20_000)
+    presenter = context.new_page()
+    touched: set[str] = set()
+
+    def inject(cloud: str, *, busy: int = 0, retry_after: int = 0, down: bool = False) -> None:
+        touched.add(cloud)
+        set_demo_faults(
+            presenter, app_server.url, cloud, busy=busy, retry_after=retry_after, down=down
+        )
+
+    yield inject
+    try:
+        for cloud in sorted(touched):
+            set_demo_faults(presenter, app_server.url, cloud, busy=0, retry_after=0, down=False)
+        go(presenter, app_server.url, "status")
+        close_breakers = presenter.get_by_role("button", name="Close all breakers")
+        if close_breakers.count():
+            close_breakers.click()
+            wait_idle(presenter)
+    finally:
+        context.close()

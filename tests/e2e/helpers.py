@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -42,17 +41,8 @@ def choose(page: Page, select_index: int, option: str) -> None:
     """Pick `option` in the select box at `select_index` (0 = the model picker)."""
     box = page.get_by_test_id("stSelectbox").nth(select_index)
     target = page.get_by_role("option", name=option, exact=True)
-    # Scroll first: a drop-down opened while the page scrolls closes at once. A
-    # first click can also only focus the box (Streamlit 1.67, with popovers on
-    # the page), as a person sees too: click again, as a person would.
-    box.scroll_into_view_if_needed()
-    for _ in range(3):
-        box.click()
-        try:
-            target.wait_for(timeout=2_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
+    box.click()  # one click opens it, even when it must scroll into view first
+    target.wait_for(timeout=5_000)
     target.click()
     wait_idle(page)
 

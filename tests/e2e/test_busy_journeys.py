@@ -1,36 +1,29 @@
-"""A presenter shows the busy handling offline, from the Status page."""
+"""A presenter shows the busy handling offline, from the Status page.
+
+Faults are injected with the `demo_faults` fixture, whose teardown makes every
+cloud healthy again whether the journey passed or failed.
+"""
 
 import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import go, last_answer, send, set_demo_faults, wait_idle
+from tests.e2e.helpers import go, last_answer, send, wait_idle
 
 CLOUDS = ("demo-east", "demo-west")
 
 
-def healthy(page, url):
-    for cloud in CLOUDS:
-        set_demo_faults(page, url, cloud, busy=0, retry_after=0, down=False)
-    reset = page.get_by_role("button", name="Close all breakers")
-    if reset.count():
-        reset.click()
-        wait_idle(page)
-
-
-def test_a_busy_cloud_fails_over_to_the_next(page, app_server):
-    healthy(page, app_server.url)
-    set_demo_faults(page, app_server.url, CLOUDS[0], busy=100, retry_after=0, down=False)
+def test_a_busy_cloud_fails_over_to_the_next(page, app_server, demo_faults):
+    demo_faults(CLOUDS[0], busy=100)
     go(page, app_server.url)
     send(page, "Is anyone there?")
     wait_idle(page)
     expect(last_answer(page)).to_contain_text("via Demo Cloud West (offline)")
-    healthy(page, app_server.url)
 
 
-def test_every_cloud_busy_counts_down_then_falls_back_and_says_so(page, app_server):
+def test_every_cloud_busy_counts_down_then_falls_back_and_says_so(page, app_server, demo_faults):
     for cloud in CLOUDS:
-        set_demo_faults(page, app_server.url, cloud, busy=100, retry_after=3, down=False)
+        demo_faults(cloud, busy=100, retry_after=3)
     go(page, app_server.url)
     send(page, "Hello during the rush")
     countdown = page.get_by_text(re.compile(r"retrying in \d+ s, attempt \d of 5"))
@@ -41,12 +34,10 @@ def test_every_cloud_busy_counts_down_then_falls_back_and_says_so(page, app_serv
         "Answered by Demo Swift · offline because Demo Thinker · offline was busy."
     )
     expect(answer).to_contain_text("via Demo Cloud Lite (offline)")
-    healthy(page, app_server.url)
 
 
-def test_a_full_cloud_puts_requests_in_line(browser, page, app_server):
-    healthy(page, app_server.url)
-    set_demo_faults(page, app_server.url, CLOUDS[1], busy=0, retry_after=0, down=True)
+def test_a_full_cloud_puts_requests_in_line(page, app_server, demo_faults):
+    demo_faults(CLOUDS[1], down=True)
     context = page.context
     tabs = [context.new_page() for _ in range(3)]
     for index, tab in enumerate(tabs[:2]):
@@ -58,4 +49,3 @@ def test_a_full_cloud_puts_requests_in_line(browser, page, app_server):
     expect(tabs[2].get_by_text(re.compile(r"You are #1 in line, about"))).to_be_visible()
     for tab in tabs:
         tab.close()  # the answers finish on their own in the worker
-    healthy(page, app_server.url)

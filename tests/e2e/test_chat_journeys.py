@@ -83,8 +83,8 @@ def test_stop_keeps_the_text_and_says_so(page, app_server):
     expect(answer.get_by_role("button", name="Retry")).to_be_visible()
 
 
-def test_chinese_browser_sees_chinese(browser, app_server):
-    context = browser.new_context(locale="zh-CN")
+def test_chinese_browser_sees_chinese(new_context, app_server):
+    context = new_context(locale="zh-CN")
     page = context.new_page()
     open_app(page, app_server.url)
     expect(page.get_by_text("有什么可以帮你？")).to_be_visible()
@@ -92,7 +92,6 @@ def test_chinese_browser_sees_chinese(browser, app_server):
     wait_idle(page)
     expect(last_answer(page)).to_contain_text("离线演示模型")
     expect(page.get_by_text(re.compile(r"已思考 [\d.]+ 秒"))).to_be_visible()
-    context.close()
 
 
 def test_code_in_an_answer_has_a_copy_button(page, app_server):

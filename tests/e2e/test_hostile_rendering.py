@@ -73,15 +73,15 @@ def hostile_app(tmp_path, monkeypatch):
     server.stop()
 
 
-def test_hostile_text_is_inert_in_chromium(browser, hostile_app):
-    page = browser.new_page()
+def test_hostile_text_is_inert_in_chromium(new_context, hostile_app):
+    page = new_context().new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(hostile_app)
     shown = "document.querySelectorAll('[data-testid=\"stChatMessage\"]').length"
     page.wait_for_function(f"{shown} > 0", timeout=60_000)
     wait_idle(page)
-    while (earlier := page.get_by_role("button", name="earlier messages")).count():
+    while (earlier := page.get_by_role("button", name="earlier message")).count():
         earlier.first.click()
         wait_idle(page)
     page.wait_for_function(f"{shown} >= {len(EVEN)}", timeout=60_000)

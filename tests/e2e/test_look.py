@@ -12,8 +12,8 @@ def test_no_developer_chrome(page, app_server):
     expect(page.get_by_test_id("stMainMenu")).to_have_count(0)
 
 
-def test_readable_on_a_phone(browser, app_server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+def test_readable_on_a_phone(new_context, app_server):
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     open_app(page, app_server.url)
     send(page, "Hello from a phone")
@@ -21,11 +21,10 @@ def test_readable_on_a_phone(browser, app_server):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, "nothing may force sideways scrolling on a phone"
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_in_viewport()
-    context.close()
 
 
-def test_dark_mode_follows_the_system(browser, app_server):
-    context = browser.new_context(color_scheme="dark")
+def test_dark_mode_follows_the_system(new_context, app_server):
+    context = new_context(color_scheme="dark")
     page = context.new_page()
     open_app(page, app_server.url)
     background = page.evaluate(
@@ -33,7 +32,6 @@ def test_dark_mode_follows_the_system(browser, app_server):
     )
     red, green, blue = (int(v) for v in background[background.index("(") + 1 : -1].split(",")[:3])
     assert red + green + blue < 150, background
-    context.close()
 
 
 def test_language_can_be_switched_in_the_sidebar(page, app_server):

@@ -1,5 +1,6 @@
 """The search index is merged in the background, never inside a message's save."""
 
+import pytest
 from sqlalchemy import text
 
 from core.store import conversations as conversation_store
@@ -8,6 +9,8 @@ from core.store import messages as message_store
 from core.store.db import engine
 from core.store.search import search
 from core.store.users import ensure_user
+
+pytestmark = pytest.mark.sqlite_only  # FTS5's segment merging
 
 
 def automerge(db_url: str) -> list:

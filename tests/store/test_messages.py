@@ -4,8 +4,8 @@ import pytest
 
 from core.errors import RecordNotFound
 from core.store import conversations as conversation_store
+from core.store import erase, open_store, processes, reset_for_tests
 from core.store import messages as message_store
-from core.store import open_store, reset_for_tests
 from core.store.users import ensure_user
 from core.store.views import INTERRUPTED, QUEUED, STREAMING
 
@@ -67,11 +67,11 @@ def test_another_user_cannot_read_or_write(alice):
             bob.id, conversation.id, role="user", content="x", parent_id=None
         )
     with pytest.raises(RecordNotFound):
-        conversation_store.delete_conversation(bob.id, conversation.id)
+        erase.delete_conversation(bob.id, conversation.id)
     assert conversation_store.list_conversations(bob.id) == []
 
 
-def test_progress_writes_then_restart_marks_unfinished_as_interrupted(alice, db):
+def test_progress_writes_then_a_dead_owner_is_recovered_as_interrupted(alice, db):
     conversation = chat(alice, [("user", "q")])
     question = message_store.branch(alice.id, conversation.id)[0]
     answer = message_store.append_message(
@@ -79,8 +79,10 @@ def test_progress_writes_then_restart_marks_unfinished_as_interrupted(alice, db)
     )
     message_store.save_progress(answer.id, status=STREAMING, content="Half of", reasoning="hmm")
     message_store.save_progress(answer.id, content="Half of it")
-    reset_for_tests()  # the process dies here
+    reset_for_tests()  # the process dies here (it never registered: its owner is unknown)
     open_store()  # and starts again
+    assert message_store.get_message(alice.id, answer.id).status == STREAMING  # not yet
+    processes.recover_orphans()  # the app's worker starting
     recovered = message_store.get_message(alice.id, answer.id)
     assert recovered.status == INTERRUPTED
     assert recovered.content == "Half of it" and recovered.reasoning == "hmm"
@@ -89,7 +91,7 @@ def test_progress_writes_then_restart_marks_unfinished_as_interrupted(alice, db)
 
 def test_deleting_a_conversation_deletes_its_messages(alice, db):
     conversation = chat(alice, [("user", "q"), ("assistant", "a")])
-    conversation_store.delete_conversation(alice.id, conversation.id)
+    erase.delete_conversation(alice.id, conversation.id)
     from sqlalchemy import text
 
     from core.store.db import engine
@@ -101,7 +103,6 @@ def test_deleting_a_conversation_deletes_its_messages(alice, db):
 @pytest.mark.parametrize(
     "text",
     [
-        "NUL\x00inside",
         "emoji 🧠🚀 and 中文",
         "rtl \u202emoc.elgoog\u202c",
         "ctrl \x07\x1b[31m",
@@ -111,3 +112,13 @@ def test_deleting_a_conversation_deletes_its_messages(alice, db):
 def test_any_text_round_trips(alice, text):
     conversation = chat(alice, [("user", text)])
     assert message_store.branch(alice.id, conversation.id)[0].content == text
+
+
+def test_a_message_is_found_by_its_public_id_only_in_its_conversation(alice):
+    first = chat(alice, [("user", "q1"), ("assistant", "a1")])
+    other = chat(alice, [("user", "elsewhere")])
+    answer = message_store.branch(alice.id, first.id)[-1]
+    found = message_store.find_message(alice.id, first.id, answer.public_id)
+    assert (found.id, found.content) == (answer.id, "a1")
+    with pytest.raises(RecordNotFound):  # a link's ?m= must belong to its ?c=
+        message_store.find_message(alice.id, other.id, answer.public_id)

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from core.store import conversations as conversation_store
 from core.store import erase
@@ -12,6 +12,7 @@ from core.store.db import engine
 from core.store.search import make_snippet, parse_query, search
 from core.store.users import ensure_user
 from core.store.views import QUEUED, STREAMING
+from tests.databases import on_sqlite
 
 
 @pytest.fixture
@@ -66,6 +67,13 @@ def test_ranking_title_first_then_the_most_relevant_message(alice):
     chat(alice, [("user", "nothing here")], title="Parrot care")
     hits = search(alice.id, "parrot")
     assert hits[0].message_id is None and hits[0].title == "Parrot care"
+    assert [c[:6] for c in contents(alice, "parrot")] == ["parrot", "A long"]
+
+
+def test_relevance_outranks_recency(alice):
+    chat(alice, [("user", "parrot parrot: the parrot says parrot")])
+    chat(alice, [("user", "q"), ("assistant", "reply", "a parrot, perhaps")])
+    chat(alice, [("user", "A long message " + "about many things " * 30 + "and one parrot.")])
     assert [c[:6] for c in contents(alice, "parrot")] == ["parrot", "A long"]
 
 
@@ -201,6 +209,7 @@ def test_renamed_titles_are_found_by_their_new_name(alice):
     assert found(alice, "Old name") == []
 
 
+@pytest.mark.sqlite_only  # FTS5's own index
 def test_deleting_removes_from_the_index(alice):
     doomed = chat(alice, [("user", "the axolotl question"), ("assistant", "axolotl answer")])
     kept = chat(alice, [("user", "another axolotl")])
@@ -216,6 +225,7 @@ def test_deleting_removes_from_the_index(alice):
     assert integrity_ok()
 
 
+@pytest.mark.sqlite_only  # secure_delete; PostgreSQL frees dead rows at VACUUM
 def test_deleting_everything_leaves_no_text_in_the_file(alice, db, tmp_path):
     marker = "zebra-quokka-7731"
     conversation = chat(alice, [("user", f"my secret {marker}"), ("assistant", f"{marker}!")])
@@ -235,7 +245,10 @@ def file_bytes(folder) -> bytes:
 
 
 def integrity_ok() -> bool:
+    """FTS5's own consistency check (PostgreSQL keeps its indexes consistent itself)."""
     with engine().begin() as conn:
+        if conn.dialect.name != "sqlite":
+            return True
         for table in ("messages_fts", "conversations_fts"):
             # Internal consistency (rank 1 would also compare with the messages
             # table, which holds unfinished answers the index leaves out).
@@ -243,6 +256,7 @@ def integrity_ok() -> bool:
     return True
 
 
+@pytest.mark.sqlite_only
 def test_every_connection_overwrites_deleted_records(db):
     # Many SQLite builds do by default, not all: the store asks for it.
     with engine().connect() as conn:
@@ -258,6 +272,7 @@ def nothing_left_to_merge() -> bool:
         return raw.total_changes - before <= 1
 
 
+@pytest.mark.sqlite_only  # FTS5's segments
 @pytest.mark.parametrize("in_background", [False, True])
 def test_deleted_entries_are_merged_out_of_the_index(alice, monkeypatch, in_background):
     for n in range(30):  # one transaction each: many index segments
@@ -285,10 +300,54 @@ def test_deleted_entries_are_merged_out_of_the_index(alice, monkeypatch, in_back
     ],
 )
 def test_without_the_index_search_falls_back_to_like(alice, monkeypatch, query, expected):
-    """What PostgreSQL (and SQLite without FTS5) get: the same answers, newest first."""
+    """What SQLite without FTS5 (and PostgreSQL without pg_trgm) get: the same answers,
+    newest first."""
     import core.store.search as search_module
 
     monkeypatch.setattr(search_module, "has_search_index", lambda db: False)
+    monkeypatch.setattr(search_module, "has_trigram_index", lambda db: False)
     chat(alice, [("user", "A tortoise, 乌龟"), ("user", "50% off_the charts")])
     chat(ensure_user("bob"), [("user", "bob's tortoise 乌龟 50% off_the")])
     assert contents(alice, query) == expected
+
+
+@pytest.mark.skipif(on_sqlite(), reason="PostgreSQL's trigram indexes")
+def test_postgresql_finds_long_terms_through_the_trigram_indexes(alice):
+    """Enough rows that a scan would cost more: the plan of search's own query uses
+    the GIN index for a long term, and the short-term path leaves it alone."""
+    conversation = chat(alice, [("user", "the one pangolin")])
+    with engine().begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO messages (public_id, conversation_id, depth, role, content,"
+                " reasoning, status, usage_estimated, context_dropped, attempts,"
+                " created_at, updated_at)"
+                " SELECT md5(g::text), :c, 1, 'user', 'filler text number ' || g, '',"
+                " 'complete', false, 0, 0, 0, 0 FROM generate_series(1, 20000) g"
+            ),
+            {"c": conversation.id},
+        )
+        conn.exec_driver_sql("ANALYZE messages")
+    plans = explained_plans(lambda: contents(alice, "pangolin"))
+    assert any("ix_messages_content_trgm" in plan for plan in plans)
+    assert contents(alice, "pangolin") == ["the one pangolin"]
+
+
+def explained_plans(run) -> list[str]:
+    """EXPLAIN of every statement `run` sends that reads messages with ILIKE."""
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        if "ILIKE" in statement and "FROM messages" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(engine(), "before_cursor_execute", keep)
+    try:
+        run()
+    finally:
+        event.remove(engine(), "before_cursor_execute", keep)
+    with engine().connect() as conn:
+        return [
+            "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+            for statement, parameters in sent
+        ]

@@ -75,17 +75,17 @@ def strip_time(document):
     return document
 
 
-def use_database(monkeypatch, path):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+def use_database(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
     reset_for_tests()
     open_store()
 
 
-def test_export_import_round_trip_is_lossless(alice, tmp_path, monkeypatch):
+def test_export_import_round_trip_is_lossless(alice, database_url, monkeypatch):
     branching_chat(alice)
     exported = export_conversations(alice.id)
     text = to_json(exported)
-    use_database(monkeypatch, tmp_path / "elsewhere.db")
+    use_database(monkeypatch, database_url("elsewhere"))
     someone = ensure_user("someone-else")
     summary = import_conversations(someone.id, parse_json(text.encode()))
     assert (summary.conversations_added, summary.messages_added) == (1, 7)

@@ -1,10 +1,15 @@
-"""Numbered schema migrations, applied in order at start-up.
+"""The numbered migrations the schema was built with before Alembic (0001-0004).
 
-Each module `mNNNN_<name>.py` in this package defines `upgrade(conn)`. A
-migration describes its own tables with SQLAlchemy Core (never the ORM
-classes, which follow the latest schema), so an old migration means today
-what it meant when it was written, and a blank database and an upgraded one
-end up identical (tests/store/test_migrations.py proves it).
+They are frozen: Alembic's baseline revision (core/store/alembic/versions/
+0001_baseline.py) runs those a database has not had yet, as recorded in the
+old `schema_migrations` table, so a blank database and a file made by any
+earlier version reach the same baseline. New schema changes are Alembic
+revisions (docs/architecture.md, "Changing the schema"); a module added here
+is refused, loudly, until it is converted.
+
+Each module `mNNNN_<name>.py` defines `upgrade(conn)` and describes its own
+tables with SQLAlchemy Core (never the ORM classes, which follow the latest
+schema), so it means today what it meant when it was written.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +25,7 @@ from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, 
 from sqlalchemy.engine import Connection
 
 _NAME = re.compile(r"^m(\d{4})_(\w+)$")
-_lock = threading.Lock()
+BASELINE = 4  # the last numbered migration; Alembic's baseline revision ends here
 
 _history = MetaData()
 schema_migrations = Table(
@@ -41,9 +45,16 @@ class Migration:
 
 
 def all_migrations() -> list[Migration]:
+    """The numbered migrations of the baseline, in order."""
     found = []
     for info in pkgutil.iter_modules(__path__):
         match = _NAME.match(info.name)
+        if match and int(match.group(1)) > BASELINE:
+            raise RuntimeError(
+                f"core/store/migrations/{info.name}.py: numbered migrations end at "
+                f"{BASELINE:04d}; make it an Alembic revision in core/store/alembic/versions "
+                '(docs/architecture.md, "Changing the schema")'
+            )
         if match:
             module = importlib.import_module(f"{__name__}.{info.name}")
             found.append(Migration(int(match.group(1)), match.group(2), module.upgrade))
@@ -59,21 +70,26 @@ def applied_versions(conn: Connection) -> set[int]:
     return set(conn.execute(select(schema_migrations.c.version)).scalars())
 
 
-def migrate(engine: Engine, *, up_to: int | None = None) -> list[int]:
-    """Apply every pending migration (or those up to `up_to`); return them."""
+def apply_pending(conn: Connection, *, up_to: int = BASELINE) -> list[int]:
+    """Apply on `conn` the numbered migrations (up to `up_to`) it has not had; return them."""
+    done = applied_versions(conn)
     applied_now = []
-    with _lock:
-        for migration in all_migrations():
-            if up_to is not None and migration.version > up_to:
-                break
-            with engine.begin() as conn:
-                if migration.version in applied_versions(conn):
-                    continue
-                migration.upgrade(conn)
-                conn.execute(
-                    schema_migrations.insert().values(
-                        version=migration.version, name=migration.name, applied_at=time.time()
-                    )
-                )
-            applied_now.append(migration.version)
+    for migration in all_migrations():
+        if migration.version > up_to:
+            break
+        if migration.version in done:
+            continue
+        migration.upgrade(conn)
+        conn.execute(
+            schema_migrations.insert().values(
+                version=migration.version, name=migration.name, applied_at=time.time()
+            )
+        )
+        applied_now.append(migration.version)
     return applied_now
+
+
+def build_before_alembic(engine: Engine, *, up_to: int = BASELINE) -> list[int]:
+    """A database as a version before Alembic left it (tests of the upgrade path)."""
+    with engine.begin() as conn:
+        return apply_pending(conn, up_to=up_to)

