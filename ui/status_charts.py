@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.i18n import Translator
 from ui.charts import described_chart
+from ui.format import escape_markdown
 
 
 def show_requests_chart(t: Translator, counts: pd.DataFrame) -> None:
@@ -32,8 +33,8 @@ def show_requests_chart(t: Translator, counts: pd.DataFrame) -> None:
         t(
             "a11y.requests_summary",
             total=int(per_minute.sum()),
-            outcomes=outcomes,
-            minute=per_minute.idxmax().strftime("%H:%M UTC"),
+            outcomes=escape_markdown(outcomes),
+            minute=escape_markdown(per_minute.idxmax().strftime("%H:%M UTC")),
             peak=int(per_minute.max()),
         )
     )
@@ -50,4 +51,4 @@ def show_latency_chart(t: Translator, seconds: pd.DataFrame, medians: Mapping[st
         series_title=t("a11y.route"),
     )
     routes = ", ".join(f"{route} {t.seconds(value)}" for route, value in medians.items())
-    st.caption(t("a11y.latency_summary", routes=routes))
+    st.caption(t("a11y.latency_summary", routes=escape_markdown(routes)))
