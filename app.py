@@ -65,8 +65,10 @@ except CatalogError as problem:
     )
     st.stop()
 except StorageError as problem:
-    reason = describe(t, problem.kind, problem.detail)
-    st.error(t("app.storage_error", reason=reason), icon=":material/database:")
+    st.error(
+        t("app.storage_error", reason=describe(t, problem.kind, problem.detail)),
+        icon=":material/database:",
+    )
     st.stop()
 except AuthRefused as refused:  # an identity provider's answer we cannot use
     st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
