@@ -25,7 +25,14 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from core.catalog_schema import CatalogSpec, ModelSpec, PolicySpec, ProviderSpec, problem_of
+from core.catalog_schema import (
+    CatalogSpec,
+    ModelSpec,
+    PolicySpec,
+    ProviderSpec,
+    SearchSpec,
+    problem_of,
+)
 from core.secrets import register_environment_secrets, register_secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +157,37 @@ class Policy:
     max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
 
 
+# The hosted search APIs' endpoints and key variables, when [search] names none.
+SEARCH_DEFAULTS = {
+    "tavily": ("https://api.tavily.com/search", "TAVILY_API_KEY"),
+    "brave": ("https://api.search.brave.com/res/v1/web/search", "BRAVE_API_KEY"),
+    "bocha": ("https://api.bochaai.com/v1/web-search", "BOCHA_API_KEY"),
+}
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """[search] in models.toml: who searches, and the rules pages are fetched by."""
+
+    provider: str = "demo"  # demo | searxng | tavily | brave | bocha
+    base_url: str = ""
+    api_key_env: str = ""
+    allow_private_urls: bool = False
+    max_results: int = 8
+    pages_to_read: int = 5
+    page_max_bytes: int = 2_048 * 1024
+    page_timeout_s: float = 8.0
+    search_timeout_s: float = 15.0
+    max_redirects: int = 5
+    max_context_tokens: int = 8_000
+    max_attempts: int = 3
+    max_wait_s: float = 30.0
+
+    def api_key(self) -> str:
+        """The key from the environment at call time ('' when there is none)."""
+        return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+
+
 @dataclass(frozen=True)
 class Catalog:
     providers: Mapping[str, Provider]
@@ -157,6 +195,7 @@ class Catalog:
     policy: Policy
     default_model: str
     source: str = ""
+    search: SearchSettings = field(default_factory=SearchSettings)
 
     def model(self, model_id: str) -> Model | None:
         return self.models.get(model_id)
@@ -279,7 +318,35 @@ def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Ca
         register_secret(provider.api_key())
     register_environment_secrets()  # keys of providers not (or no longer) in the catalog
     policy = _policy(spec.policy)
-    return Catalog(MappingProxyType(providers), MappingProxyType(models), policy, default, source)
+    search = _search(spec.search or SearchSpec(), source)
+    register_secret(search.api_key())
+    return Catalog(
+        MappingProxyType(providers), MappingProxyType(models), policy, default, source, search
+    )
+
+
+def _search(spec: SearchSpec, source: str) -> SearchSettings:
+    base_url, key_env = SEARCH_DEFAULTS.get(spec.provider, ("", ""))
+    base_url = spec.base_url or base_url
+    if spec.provider != "demo" and not base_url.startswith(("http://", "https://")):
+        raise CatalogError(
+            source, f"[search]: provider '{spec.provider}' needs an http(s) base_url"
+        )
+    return SearchSettings(
+        provider=spec.provider,
+        base_url=base_url,
+        api_key_env=spec.api_key_env or key_env,
+        allow_private_urls=spec.allow_private_urls,
+        max_results=spec.max_results,
+        pages_to_read=spec.pages_to_read,
+        page_max_bytes=spec.page_max_kb * 1024,
+        page_timeout_s=spec.page_timeout_s,
+        search_timeout_s=spec.search_timeout_s,
+        max_redirects=int(spec.max_redirects),
+        max_context_tokens=spec.max_context_tokens,
+        max_attempts=spec.max_attempts,
+        max_wait_s=spec.max_wait_s,
+    )
 
 
 def _is_local(url: str) -> bool:

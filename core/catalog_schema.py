@@ -149,12 +149,41 @@ class PolicySpec(_Spec):
     max_cost_usd_per_day: NonNegative | None = None
 
 
+def _search_provider(value: Any) -> str:
+    if value not in SEARCH_PROVIDERS:
+        raise _rule(f"must be one of {', '.join(SEARCH_PROVIDERS)}, not '{value}'")
+    return value
+
+
+SEARCH_PROVIDERS = ("demo", "searxng", "tavily", "brave", "bocha")
+
+
+class SearchSpec(_Spec):
+    """[search]: the web search provider and the rules for fetching pages
+    (docs/web-search.md)."""
+
+    provider: Annotated[str, BeforeValidator(_search_provider)] = "demo"
+    base_url: Text = ""  # searxng: required; hosted APIs: their public endpoint when empty
+    api_key_env: Text = ""  # hosted APIs: TAVILY_API_KEY, BRAVE_API_KEY, BOCHA_API_KEY when empty
+    allow_private_urls: Flag = False  # fetch intranet / loopback pages (self-hosted, tests)
+    max_results: AtLeastOne = 8
+    pages_to_read: AtLeastOne = 5
+    page_max_kb: AtLeastOne = 2_048
+    page_timeout_s: NonNegative = 8.0
+    search_timeout_s: NonNegative = 15.0
+    max_redirects: NonNegative = 5
+    max_context_tokens: AtLeastOne = 8_000
+    max_attempts: AtLeastOne = 3
+    max_wait_s: NonNegative = 30.0  # longest Retry-After honoured before answering without
+
+
 class CatalogSpec(_Spec):
     providers: Annotated[dict[str, ProviderSpec], BeforeValidator(_table)] = Field(
         default_factory=dict
     )
     models: Annotated[dict[str, ModelSpec], BeforeValidator(_table)] = Field(default_factory=dict)
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    search: SearchSpec | None = None
     default_model: Text | None = None
 
 
@@ -188,8 +217,8 @@ def problem_of(error: ValidationError) -> str:
 def _where(loc: tuple) -> tuple[str, str | None]:
     """(the place a person finds in the file, the field, if the error is about one)."""
     section = str(loc[0]) if loc else ""
-    if section == "policy":
-        return "[policy]", _field(loc, 1)
+    if section in ("policy", "search"):
+        return f"[{section}]", _field(loc, 1)
     if section not in ("providers", "models"):
         return section, None
     if len(loc) == 1:

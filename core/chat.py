@@ -32,9 +32,11 @@ from core.store import conversations as conversation_store
 from core.store import erase
 from core.store import messages as message_store
 from core.store import stops as stop_store
+from core.store import web_sources as web_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
+from core.websearch.grounding import SearchAsk, search_query
 from core.worker import CHAT_LANE, Job, Worker
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
@@ -48,6 +50,7 @@ class Choice:
     thinking: bool | None = None
     temperature: float | None = None
     allow_fallback: bool = True
+    web_search: bool = False  # ground the answer in web pages (core/websearch)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class ChatService:
             conversation_store.update_conversation(
                 user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
             )
+            web_store.set_switch(user_id, conversation.id, choice.web_search)
         try:
             question = self._ask(user_id, conversation, text)
         except StorageError:
@@ -281,7 +285,9 @@ class ChatService:
 
     def _choice_of(self, answer: MessageView) -> Choice:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
-        return Choice(model_id, answer.thinking, answer.temperature)
+        # An answer that searched the web searches again when regenerated or retried.
+        searched = web_store.has_sources(answer.id)
+        return Choice(model_id, answer.thinking, answer.temperature, web_search=searched)
 
     def _new_conversation(
         self,
@@ -299,6 +305,8 @@ class ChatService:
             temperature=choice.temperature,
             system_prompt=system_prompt,
         )
+        if choice.web_search:
+            web_store.set_switch(user_id, conversation.id, True)
         conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
         return conversation
 
@@ -354,6 +362,7 @@ class ChatService:
         }
         if not prefix:
             reset.update(content="", reasoning="")
+            web_store.save_sources(answer_id, None)  # a new answer reads the web anew
         message_store.save_progress(answer_id, **reset)
         try:
             if model is None:
@@ -366,6 +375,9 @@ class ChatService:
                 thinking=choice.thinking,
                 temperature=choice.temperature,
                 allow_fallback=choice.allow_fallback,
+                web_search=self._search_ask(user_id, conversation, question, model, fitted, choice)
+                if not prefix
+                else None,
             )
             job = Job(
                 answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix, lane
@@ -377,6 +389,24 @@ class ChatService:
                 answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
             )
             return 0
+
+    def _search_ask(
+        self,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        model: Model,
+        fitted: FittedHistory,
+        choice: Choice,
+    ) -> SearchAsk | None:
+        """What web search is asked for this answer: the query, and the tokens the
+        pages may take (what the history left of the model's input budget)."""
+        if not choice.web_search:
+            return None
+        branch = message_store.branch(user_id, conversation.id, question.id)
+        questions = [m.content for m in branch if m.role == "user"]
+        budget = input_budget(model.context_window, model.max_output_tokens)
+        return SearchAsk(search_query(questions), max(0, budget - fitted.prompt_tokens))
 
     def _fit(
         self,

@@ -10,13 +10,14 @@ pace, not the sum of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.chat import ChatService, Choice
 from core.errors import InputRejected
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
+from core.store import web_sources as web_store
 from core.store.comparisons import COMPARE, ComparisonView
 from core.store.views import ConversationView, MessageView
 from core.text import auto_title, is_blank
@@ -75,6 +76,7 @@ class CompareService:
         settings: Sequence[ColumnSetting],
         *,
         allow_fallback: bool = True,
+        web_search: bool = False,
     ) -> ComparisonView:
         """Ask every column the first prompt; `AppError` before anything is stored
         when the prompt is blank, the columns are too few or too many, or a
@@ -90,6 +92,7 @@ class CompareService:
                 setting.thinking,
                 setting.temperature,
                 allow_fallback=allow_fallback,
+                web_search=web_search,  # every column alike
             )
             sent = self.chat.send(user_id, None, text, choice, kind=self.kind, admitted=True)
             conversation_ids.append(sent.conversation_id)
@@ -105,7 +108,7 @@ class CompareService:
         self._check_sendable(user_id, text, len(comparison.conversation_ids))
         for conversation_id in comparison.conversation_ids:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
-            choice = column_choice(conversation, allow_fallback=allow_fallback)
+            choice = self._column_choice(user_id, conversation, allow_fallback)
             self.chat.send(user_id, conversation_id, text, choice, kind=self.kind, admitted=True)
         comparison_store.touch_comparison(user_id, comparison_id)
 
@@ -119,8 +122,16 @@ class CompareService:
             raise InputRejected("not an answer of this comparison")
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         self.chat.retry(
-            user_id, answer_id, column_choice(conversation, allow_fallback=allow_fallback)
+            user_id, answer_id, self._column_choice(user_id, conversation, allow_fallback)
         )
+
+    @staticmethod
+    def _column_choice(
+        user_id: int, conversation: ConversationView, allow_fallback: bool
+    ) -> Choice:
+        """A column's settings, with the web search switch its conversation keeps."""
+        choice = column_choice(conversation, allow_fallback=allow_fallback)
+        return replace(choice, web_search=web_store.switch_of(user_id, conversation.id))
 
     def stop(self, user_id: int, comparison_id: int) -> None:
         """Stop every column's answer that is still being written."""

@@ -354,6 +354,30 @@ def classify(exc: BaseException, *, provider: str = "", key_env: str = "") -> Ap
     return AppError(f"{type(exc).__name__}: {exc}", **where)
 
 
+def classify_http(
+    status: int, body: object, headers: Any = None, *, provider: str = ""
+) -> AppError:
+    """The app's error for a failed plain HTTP call (a search API), mapped as a
+    model provider's would be: 429 is rate limited with its Retry-After, and so on."""
+    cls = kind_for(status, body_text(body))
+    if cls is AppError:
+        cls = ServerError
+    return cls(
+        error_message(body, f"HTTP {status}"),
+        status=status,
+        retry_after=retry_after_seconds(headers),
+        provider=provider,
+    )
+
+
+def classify_transport(exc: BaseException, *, provider: str = "") -> AppError:
+    """The app's error for an HTTP client failure before any status (httpx)."""
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return Stalled(name, provider=provider)
+    return ConnectionFailed(f"{name}: {exc}", provider=provider)
+
+
 def _status_in_body(body: object) -> int | None:
     if isinstance(body, dict):
         code = body.get("code") or body.get("status")

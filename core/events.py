@@ -79,6 +79,8 @@ class Phase(StrEnum):
     RETRYING = "retrying"
     FAILING_OVER = "failing_over"
     DEGRADED = "degraded"
+    SEARCHING = "searching"  # web search: the query was sent (`detail` is the query)
+    READING = "reading"  # web search: fetching the top pages (`extra["pages"]`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,16 @@ class RouteStarted:
     attempt: int
 
 
+@dataclass(frozen=True, slots=True)
+class WebSearchDone:
+    """Web search for this answer is over: what was used, skipped, or unavailable.
+
+    `sources` is a core.websearch.results.WebSources (typed loosely here so the
+    events module stays free of the search package)."""
+
+    sources: object
+
+
 Event = (
     Reasoning
     | Answer
@@ -121,4 +133,5 @@ Event = (
     | Finished
     | Status
     | RouteStarted
+    | WebSearchDone
 )

@@ -99,4 +99,17 @@ def _message_markdown(
         quoted = [f"> {line}" if line else ">" for line in message["reasoning"].split("\n")]
         lines += [f"> **{t('reasoning.title')}**", ">", *quoted, ""]
     lines.append(message["content"])
+    return lines + _sources_markdown(t, message.get("web_sources"))
+
+
+def _sources_markdown(t: Translator, stored: str | None) -> list[str]:
+    """The web pages an answer was grounded in, numbered as its [citation:X] marks."""
+    from core.websearch.results import WebSources
+
+    record = WebSources.from_json(stored)
+    if record is None or not record.sources:
+        return []
+    lines = ["", f"**{t('websearch.sources', n=len(record.sources))}**", ""]
+    for source in record.sources:
+        lines.append(f"{source.number}. {' '.join(source.title.split())} <{source.url}>")
     return lines

@@ -22,10 +22,11 @@ The policy (docs/resilience.md):
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from core.backend import CallSpec, ClientPool, stream_route
 from core.catalog import Catalog, Model, Route
@@ -52,11 +53,18 @@ from core.events import (
     RouteStarted,
     Status,
     Usage,
+    WebSearchDone,
 )
 from core.resilience.admission import Admission
 from core.resilience.backoff import backoff_delay
 from core.resilience.breaker import BreakerBoard
 from core.store import attempts as attempt_outcomes
+
+if TYPE_CHECKING:
+    from core.websearch.grounding import SearchAsk, WebGrounding
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class GenerationRequest:
     allow_fallback: bool = True
     ticket: int = 0  # place in line: taken at Send, kept across retries
     message_id: int | None = None
+    web_search: SearchAsk | None = None  # ground the answer in web pages first
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class Runtime:
     breakers: BreakerBoard = None  # type: ignore[assignment]
     admission: Admission = None  # type: ignore[assignment]
     record_route_attempt: Callable[[AttemptRecord], Awaitable[None]] | None = None
+    web: WebGrounding | None = None  # web search; built from the catalog's [search]
     _background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coroutine: Awaitable[None]) -> None:
@@ -120,6 +130,10 @@ class Runtime:
             )
         if self.admission is None:
             self.admission = Admission(self.catalog)
+        if self.web is None:
+            from core.websearch.grounding import grounding_for
+
+            self.web = grounding_for(self.catalog.search, self.clock)
 
 
 Emit = Callable[[Event], None]
@@ -138,6 +152,7 @@ class Generation:
 
     async def run(self) -> None:
         """Stream the answer into `emit`; raise an `AppError` if there is none."""
+        await self._ground_in_web()
         loop = asyncio.get_running_loop()
         self._loop_deadline = loop.time() + self.policy.total_deadline_s
         self._budget_end = self.clock.monotonic() + self.policy.retry_budget_s
@@ -156,6 +171,21 @@ class Generation:
                 )
             )
             await self._run_model(fallback, last_stage=True)
+
+    async def _ground_in_web(self) -> None:
+        """Search and read first when asked (its own time limits; not the answer's)."""
+        ask = self.request.web_search
+        if ask is None or self.runtime.web is None:
+            return
+        try:
+            messages = await self.runtime.web.ground(ask, self.request.messages, self.emit)
+        except Exception:  # search must never cost the answer itself
+            log.exception("web search failed unexpectedly")
+            from core.websearch.results import WebSources
+
+            self.emit(WebSearchDone(WebSources(ask.query, unavailable="unexpected")))
+            return
+        self.request = replace(self.request, messages=messages)
 
     def _fallback_for(self, model: Model) -> Model | None:
         if not self.request.allow_fallback or not model.fallback:

@@ -23,6 +23,7 @@ from core.events import (
     RouteStarted,
     Status,
     Usage,
+    WebSearchDone,
 )
 from core.secrets import scrub_known
 
@@ -50,6 +51,7 @@ class Snapshot:
     outcome: str | None  # None while running; else a message status
     error: AppError | None
     finish_reason: str | None
+    web_sources: object = None  # core.websearch.results.WebSources, once web search is over
 
     @property
     def done(self) -> bool:
@@ -99,6 +101,7 @@ class GenerationProgress:
         self._outcome: str | None = None
         self._error: AppError | None = None
         self._finish_reason: str | None = None
+        self._web_sources: object = None
         self._ended: float | None = None
 
     # ------------------------------------------------------------ writes
@@ -133,6 +136,9 @@ class GenerationProgress:
             self._finish_reason = event.reason
         elif isinstance(event, RouteStarted):
             self._on_route(event, now)
+        elif isinstance(event, WebSearchDone):
+            self._web_sources = event.sources
+            self._status = Status(Phase.QUEUED)
         elif isinstance(event, Status):
             self._status = event
             if event.phase is Phase.DEGRADED:
@@ -212,6 +218,7 @@ class GenerationProgress:
                 outcome=self._outcome,
                 error=self._error,
                 finish_reason=self._finish_reason,
+                web_sources=self._web_sources,
             )
         cached = self._scrubbed  # every page following the answer asks for the same version
         if cached[0] != raw.version:

@@ -100,3 +100,18 @@ def fit_history(turns: Sequence[Turn], budget: int) -> FittedHistory:
         used -= kept[0].cost
         kept.pop(0)
     return FittedHistory(tuple(system + kept), len(others) - len(kept), used)
+
+
+def truncate_to_tokens(text: str, limit: int) -> tuple[str, bool]:
+    """The start of `text` that fits in `limit` tokens, and whether it was cut."""
+    if limit <= 0:
+        return "", bool(text)
+    encoding = _encoding()
+    if encoding is None:
+        cut = limit * 3
+        return text[:cut], len(text) > cut
+    tokens = encoding.encode(text, disallowed_special=())
+    if len(tokens) <= limit:
+        return text, False
+    # A cut inside a multi-byte character decodes to U+FFFD: drop it.
+    return encoding.decode(tokens[:limit]).rstrip("\ufffd"), True

@@ -29,6 +29,7 @@ from core.secrets import redact
 from core.store import attempts as attempt_store
 from core.store import messages as message_store
 from core.store import stops as stop_store
+from core.store import web_sources as web_store
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, STREAMING
 from core.tokens import count_text
 
@@ -297,6 +298,7 @@ class Worker:
 
         def write() -> None:  # token counting happens off the event loop too
             message_store.finish(job.message_id, **final_fields(job, snapshot, outcome, error))
+            save_web_sources(job.message_id, snapshot)
 
         for delay in (*FINAL_SAVE_RETRIES_S, None):
             try:
@@ -350,3 +352,9 @@ def final_fields(job: Job, snapshot: Snapshot, outcome: str, error: AppError | N
         "duration_ms": ms(snapshot.elapsed_s),
         "attempts": snapshot.attempts,
     }
+
+
+def save_web_sources(message_id: int, snapshot: Snapshot) -> None:
+    """The web search record of an answer that searched, stored with it."""
+    if snapshot.web_sources is not None:
+        web_store.save_sources(message_id, snapshot.web_sources.to_json())

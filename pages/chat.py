@@ -32,6 +32,14 @@ from ui.live import LiveAnswer, follow
 from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, render_question
 from ui.model_picker import Picked, describe_pick, pick_model
 from ui.question_edit import edit_button, edit_form, is_editing
+from ui.web_search import (
+    render_sources,
+    stored_sources,
+    web_search_switch,
+    web_search_wanted,
+    web_status_text,
+    with_linked_citations,
+)
 
 # Messages drawn when a conversation opens, and added by each "show earlier":
 # ten exchanges fill more than a screen, and a conversation of any length
@@ -123,6 +131,7 @@ def header(conversation: ConversationView | None) -> Picked:
             thinking=conversation.thinking if conversation else None,
             on_change=lambda: save_model_choice(conversation, key),
         )
+        web_search_switch(t, user.id, conversation)
     with right:
         if conversation is not None:
             conversation_menu(t, user.id, conversation)
@@ -156,7 +165,12 @@ def welcome(picked: Picked) -> None:
 
 
 def choice_from(picked: Picked) -> Choice:
-    return Choice(picked.model.id, picked.thinking, allow_fallback=state.allow_fallback())
+    return Choice(
+        picked.model.id,
+        picked.thinking,
+        allow_fallback=state.allow_fallback(),
+        web_search=web_search_wanted(user.id, conversation),
+    )
 
 
 def answer_actions(message: MessageView, picked: Picked) -> None:
@@ -299,8 +313,10 @@ def answer(
         if is_live(message):
             live_controls(message, picked)
             progress = services.worker.progress_of(user.id, message.id)
-            return LiveAnswer(t, catalog, progress, st.container())
-        render_answer_body(t, catalog, message, lazy=not last)
+            return LiveAnswer(t, catalog, progress, st.container(), describe_status=web_status_text)
+        sources = stored_sources(user.id, message)
+        render_answer_body(t, catalog, with_linked_citations(message, sources), lazy=not last)
+        render_sources(t, message, sources)
         answer_actions(message, picked)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             if message.content:

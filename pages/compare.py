@@ -26,6 +26,7 @@ from ui.model_picker import pick_model
 from ui.records import OpenRecord, page_header
 
 UNSENT = "compare-unsent"
+WEB_SEARCH = "compare-web-search"  # one switch: every column searches alike
 SHOWN_TURNS = 20
 
 ensure_run_through_app()
@@ -90,7 +91,13 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
 def send(comparison: ComparisonView | None, text: str, settings: list[ColumnSetting]) -> None:
     try:
         if comparison is None:
-            started = compare.start(user.id, text, settings, allow_fallback=state.allow_fallback())
+            started = compare.start(
+                user.id,
+                text,
+                settings,
+                allow_fallback=state.allow_fallback(),
+                web_search=bool(st.session_state.get(WEB_SEARCH)),
+            )
             opened.open(started)
         else:
             compare.follow_up(user.id, comparison.id, text, allow_fallback=state.allow_fallback())
@@ -152,6 +159,7 @@ if comparison is None:
     comparison_slot.empty()
     with setup_slot.container():
         st.caption(t("compare.intro"))
+        st.toggle(t("websearch.switch"), key=WEB_SEARCH, help=t("websearch.switch_help"))
         settings, ready = column_setup()
 else:
     setup_slot.empty()

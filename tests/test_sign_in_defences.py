@@ -11,6 +11,7 @@ from ipaddress import ip_network
 
 import pytest
 from argon2 import PasswordHasher, Type
+from sqlalchemy import text
 
 from core.auth import passwords, sessions
 from core.auth.accounts import (
@@ -32,6 +33,7 @@ from core.auth.settings import AuthConfigError, AuthMode, AuthSettings, auth_set
 from core.auth.usernames import normalize_username
 from core.store import reset_for_tests
 from core.store import sign_in_sessions as session_store
+from core.store.db import session
 from core.store.users import ADMIN, PASSWORD, create_account
 from tests.auth_helpers import fast_hashing  # noqa: F401 (a fixture)
 
@@ -334,14 +336,10 @@ def test_a_session_resumes_until_it_expires(db, fast_hashing):  # noqa: F811
 
 
 def test_only_a_hash_of_the_token_is_stored(db, fast_hashing):  # noqa: F811
-    from sqlalchemy import text
-
-    from core.store.db import session
-
     user = sign_up(OPEN, "tina", SECRET)
     _, token = sessions.start(user.id, lifetime_s=60)
-    with session() as conn:  # whichever database the suite runs on
-        [(stored,)] = conn.execute(text("SELECT token_hash FROM sign_in_sessions")).fetchall()
+    with session() as conn:  # the test's database, SQLite or PostgreSQL
+        [(stored,)] = conn.execute(text("SELECT token_hash FROM sign_in_sessions")).all()
     assert stored == sessions.token_hash(token) and token not in stored
 
 

@@ -71,7 +71,10 @@ REVIEWED = {
     ("ui/live.py", "_replace"): "its body is _shown(): prepare_markdown's output or indented code",
     ("ui/live.py", "_settle"): "body is _shown(block)",
     ("ui/live.py", "_show_tail"): "shown is _shown(tail)",
-    ("ui/live.py", "_show_status"): "status_text or blind_status_text (both in SAFE_FUNCTIONS)",
+    ("ui/live.py", "_show_status"): (
+        "status_text, blind_status_text (both in SAFE_FUNCTIONS) or ui/web_search.py's "
+        "web_status_text (i18n, the query through escape_text, else status_text)"
+    ),
     ("ui/compare_view.py", "render_summary"): "names() escapes every column title",
     ("ui/auth.py", "keep_session_in_browser"): "session_cookie.write is a component, not st.write",
 }

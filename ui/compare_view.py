@@ -32,6 +32,7 @@ from ui.message import (
     render_reasoning,
     render_text,
 )
+from ui.web_search import render_sources, stored_sources, web_status_text, with_linked_citations
 
 Retry = Callable[[MessageView], None]
 
@@ -117,9 +118,11 @@ def _render_cell(
         return None
     progress = worker.progress_of(user_id, answer.id)
     if progress is not None and (answer.unfinished or not progress.done):
-        describe_status = blind_status_text if blind else None
+        describe_status = blind_status_text if blind else web_status_text
         return LiveAnswer(t, catalog, progress, st.container(), describe_status=describe_status)
-    render_answer(t, catalog, answer, blind=blind, lazy=not newest)
+    sources = None if blind else stored_sources(user_id, answer)
+    render_answer(t, catalog, with_linked_citations(answer, sources), blind=blind, lazy=not newest)
+    render_sources(t, answer, sources)
     if not blind:
         st.caption(metrics_text(t, catalog, answer_metrics(answer, catalog.model(answer.model_id))))
     failed = answer.status in (ERROR, STOPPED, INTERRUPTED)

@@ -13,6 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from core.demo.grounded import grounded_answer, is_grounded
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 _STOP = {
@@ -65,6 +67,9 @@ def last_user_text(messages: list[dict]) -> str:
 
 def write_reply(messages: list[dict], *, thinking: bool) -> DemoReply:
     question = last_user_text(messages).strip()
+    if is_grounded(question):  # a web-searched question: answer from its sources
+        chinese = bool(_CJK.search(question.rsplit("\n# ", 1)[-1]))
+        return DemoReply("", grounded_answer(question, chinese))
     chinese = bool(_CJK.search(question))
     topic = _topic(question, chinese)
     seed = int(hashlib.sha256(question.encode("utf-8", "surrogatepass")).hexdigest()[:8], 16)

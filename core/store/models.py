@@ -296,3 +296,25 @@ class StopRequest(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     requested_at: Mapped[float] = mapped_column(Float)
+
+
+class MessageWebSources(Base):
+    """An answer's web search record (JSON: core/websearch/results.py); Alembic 0006."""
+
+    __tablename__ = "message_web_sources"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sources: Mapped[str] = mapped_column(Text)
+
+
+class ConversationWebSearch(Base):
+    """A conversation's Web search switch; Alembic 0006."""
+
+    __tablename__ = "conversation_web_search"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)

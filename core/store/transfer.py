@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from core.errors import ImportRejected, RecordNotFound
 from core.store import usage
 from core.store.db import session
-from core.store.models import Conversation, Message
+from core.store.models import Conversation, Message, MessageWebSources
 from core.store.views import FINAL, INTERRUPTED, UNFINISHED
 from core.text import clean_text
 
@@ -113,6 +113,7 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
         )
     )
     public = {m.id: m.public_id for m in messages}
+    searched = _web_sources(db, [m.id for m in messages])
     document: dict[str, Any] = {"id": conversation.public_id}
     document.update({name: getattr(conversation, name) for name in CONVERSATION_FIELDS})
     document["current_leaf"] = public.get(conversation.current_leaf_id)
@@ -121,10 +122,23 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
             "id": m.public_id,
             "parent": public.get(m.parent_id),
             **{name: getattr(m, name) for name in MESSAGE_FIELDS},
+            "web_sources": searched.get(m.id),
         }
         for m in messages
     ]
     return document
+
+
+def _web_sources(db: Session, message_ids: list[int]) -> dict[int, str]:
+    """The web search records of these messages (Alembic revision 0006's table)."""
+    if not message_ids:
+        return {}
+    rows = db.execute(
+        select(MessageWebSources.message_id, MessageWebSources.sources).where(
+            MessageWebSources.message_id.in_(message_ids)
+        )
+    )
+    return {message_id: sources for message_id, sources in rows}
 
 
 # ---------------------------------------------------------------- import
@@ -266,6 +280,7 @@ def _checked_message(raw: object, where: _Where, seen: set[str]) -> dict:
         raise where.rejected("comes before its parent", reason="order")
     for name in MESSAGE_FIELDS:
         checked[name] = _checked_value(Message, name, raw, where)
+    checked["web_sources"] = _checked_web_sources(raw, where)
     if checked["role"] not in ROLES:
         raise where.rejected("has an unknown role", reason="bad_value", field="role")
     if checked["status"] not in FINAL + UNFINISHED:
@@ -295,6 +310,14 @@ class _Where:
             conversation=self.conversation,
             message=self.message,
         )
+
+
+def _checked_web_sources(raw: dict, where: _Where) -> str | None:
+    """A message's web search record, if it has one (files from before 0006 do not).
+    Only its type is checked here; it is read defensively when shown."""
+    if raw.get("web_sources") is None:
+        return None
+    return _checked_value(MessageWebSources, "sources", {"sources": raw["web_sources"]}, where)
 
 
 def _checked_id(value: object, where: _Where) -> str:
@@ -452,6 +475,8 @@ def _write_messages(
         )
         db.add(stored)
         db.flush()
+        if message["web_sources"] is not None:
+            db.add(MessageWebSources(message_id=stored.id, sources=message["web_sources"]))
         written[message_id] = (stored.id, stored.depth)
     existing.update(written)
     return len(written)

@@ -19,17 +19,12 @@ def send(at, words):
 
 
 def corrupt_every_timestamp():
-    # Infinity from a parameter: SQLite keeps 9e999 as inf, PostgreSQL refuses the
-    # literal but stores the float; both end up with the same impossible dates.
+    # Bound as parameters: a literal 9e999 is infinity to SQLite but an error
+    # to PostgreSQL, while both store the float infinity.
+    values = {"huge": 1e20, "tiny": -1e300, "inf": float("inf")}
     with session() as db:
-        db.execute(
-            text("UPDATE conversations SET updated_at = 1e20, created_at = :inf"),
-            {"inf": float("inf")},
-        )
-        db.execute(
-            text("UPDATE messages SET created_at = -1e300, updated_at = :inf"),
-            {"inf": float("inf")},
-        )
+        db.execute(text("UPDATE conversations SET updated_at = :huge, created_at = :inf"), values)
+        db.execute(text("UPDATE messages SET created_at = :tiny, updated_at = :inf"), values)
 
 
 def test_impossible_dates_in_the_database_break_no_page(app):

@@ -37,6 +37,18 @@ def chat(page: Page, url: str, out: Path) -> None:
     page.screenshot(path=str(out / "chat-answer.png"))
 
 
+def web_search(page: Page, url: str, out: Path) -> None:
+    """An answer grounded in the offline demo's search corpus, its Sources panel open."""
+    go(page, url)
+    page.get_by_test_id("stCheckbox").filter(has_text="Web search").click()
+    wait_idle(page)
+    send(page, "How does web search work in Duet?")
+    wait_idle(page)
+    page.get_by_test_id("stChatMessage").last.get_by_text(re.compile(r"^\d+ sources?$")).click()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "web-search.png"))
+
+
 def compare(page: Page, url: str, out: Path) -> None:
     go(page, url, "compare")
     send(page, "Compare renting and buying a home, in a table")
@@ -71,6 +83,7 @@ def capture(browser, out: Path, *, battles: int) -> None:
         context.set_default_timeout(30_000)
         page = context.new_page()
         chat(page, server.url, out)
+        web_search(page, server.url, out)
         compare(page, server.url, out)
         leaderboard(page, server.url, out, battles)
         context.close()

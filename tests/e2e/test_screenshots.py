@@ -7,5 +7,6 @@ from tests.e2e.screenshots import capture
 def test_screenshot_steps(browser):
     out = ARTIFACTS / "screenshots"
     capture(browser, out, battles=2)
-    for name in ("welcome", "chat-thinking", "chat-answer", "compare", "leaderboard"):
+    names = ("welcome", "chat-thinking", "chat-answer", "web-search", "compare", "leaderboard")
+    for name in names:
         assert (out / f"{name}.png").stat().st_size > 10_000, name
