@@ -16,6 +16,7 @@ from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
 from ui import state
+from ui.announce import announce_on_next_run
 from ui.answer_tools import copy_button, regenerate_buttons
 from ui.bootstrap import ensure_run_through_app
 from ui.branches import pager
@@ -207,6 +208,7 @@ def live_controls(message: MessageView, picked: Picked) -> None:
     columns = st.columns([1, 3])
     if columns[0].button(t("answer.stop"), key=f"stop-{message.id}", icon=":material/stop:"):
         chat.stop(user.id, message.id)
+        announce_on_next_run(t("a11y.answer_stopped"))  # for screen readers
         st.rerun()
     progress = services.worker.progress_of(user.id, message.id)
     waiting = progress is not None and progress.snapshot().first_token_s is None

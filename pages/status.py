@@ -10,6 +10,7 @@ from core.health import status_report
 from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.format import escape_markdown
+from ui.status_charts import show_latency_chart, show_requests_chart
 
 ensure_run_through_app()
 t = state.t()
@@ -59,10 +60,15 @@ if report.any_paused and st.button(
 
 if not report.requests_per_minute.empty:
     st.markdown(f"#### {t('health.chart_title')}")
-    st.bar_chart(report.requests_per_minute, height=220)
+    show_requests_chart(t, report.requests_per_minute)
     if not report.latency_per_minute_s.empty:
         st.caption(t("health.latency_caption"))
-        st.line_chart(report.latency_per_minute_s, height=220)
+        medians = {
+            f"{route.provider_label} · {route.upstream_model}": route.latency_p50_s
+            for route in report.routes
+            if route.latency_p50_s is not None
+        }
+        show_latency_chart(t, report.latency_per_minute_s, medians)
 else:
     st.caption(t("health.no_requests"))
 

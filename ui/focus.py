@@ -64,7 +64,10 @@ def scroll_once(message_id: int) -> None:
     selector = f".st-key-{marker_key(int(message_id))}"
     st.html(
         "<script>setTimeout(() => document.querySelector("
-        f"'{selector}')?.scrollIntoView({{block: 'center', behavior: 'smooth'}}), 300)</script>",
+        f"'{selector}')?.scrollIntoView({{block: 'center', behavior: "
+        # No smooth scrolling for those who asked for less motion (docs/accessibility.md).
+        "matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth'}), 300)"
+        "</script>",
         unsafe_allow_javascript=True,
         width="content",
     )

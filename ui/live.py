@@ -23,6 +23,7 @@ from core.i18n import Translator
 from core.markdown import prepare_markdown, too_heavy_for_markdown
 from core.progress import GenerationProgress, Snapshot
 from core.streaming import close_open_markup, split_settled
+from ui.announce import Announcer
 from ui.errors import describe_error
 from ui.format import display_name, escape_markdown, model_name
 
@@ -156,6 +157,7 @@ class LiveAnswer:
         self._collapsed = False
         self._version = -1
         self._status_text: str | None = None
+        self._announcer = Announcer(t, container, progress.message_id)  # for screen readers
 
     def has_news(self) -> bool:
         """The answer changed since it was last rendered."""
@@ -171,6 +173,7 @@ class LiveAnswer:
         if snapshot.version != self._version:
             self._version = snapshot.version
             self._show_text(snapshot)
+            self._announcer.follow(snapshot, self._status_text or "")
         return snapshot.done
 
     def _show_text(self, snapshot: Snapshot) -> None:

@@ -213,20 +213,23 @@ def _title_hits(db: Session, user_id: int, terms: list[str], indexed: bool) -> l
         )
     else:
         query = query.order_by(Conversation.updated_at.desc())
-    return [
-        SearchHit(
-            c.id,
-            c.public_id,
-            c.title,
-            c.archived,
-            None,
-            None,
-            False,
-            make_snippet(c.title, terms),
-            c.updated_at,
-        )
-        for c in db.scalars(query.limit(TITLE_HITS))
-    ]
+    return [_title_hit(c, terms) for c in db.scalars(query.limit(TITLE_HITS))]
+
+
+def _title_hit(conversation: Conversation, terms: list[str]) -> SearchHit:
+    """A conversation found by its title (no message to open it at)."""
+    c = conversation
+    return SearchHit(
+        c.id,
+        c.public_id,
+        c.title,
+        c.archived,
+        None,
+        None,
+        False,
+        make_snippet(c.title, terms),
+        c.updated_at,
+    )
 
 
 def _message_hits(
@@ -297,20 +300,7 @@ def _trigram_title_hits(db: Session, user_id: int, terms: list[str]) -> list[Sea
         .where(*_every_term_in([Conversation.title], terms, "postgresql"))
         .order_by(score.desc(), Conversation.updated_at.desc())
     )
-    return [
-        SearchHit(
-            c.id,
-            c.public_id,
-            c.title,
-            c.archived,
-            None,
-            None,
-            False,
-            make_snippet(c.title, terms),
-            c.updated_at,
-        )
-        for c in db.scalars(query.limit(TITLE_HITS))
-    ]
+    return [_title_hit(c, terms) for c in db.scalars(query.limit(TITLE_HITS))]
 
 
 def _trigram_message_hits(
