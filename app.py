@@ -106,6 +106,7 @@ try:
 except StorageError as problem:  # the database broke while the app runs
     st.error(describe(t, problem.kind, problem.detail), icon=":material/database:")
     typed = st.session_state.get("chat-input")
+    typed = getattr(typed, "text", typed)  # the chat input takes files: its value has .text
     if typed:  # what was just sent must not be lost with the database
         st.caption(t("chat.unsent"))
         render_kept_text(typed)

@@ -121,6 +121,8 @@ class Model:
     price_input: float = 0.0  # USD per million prompt tokens
     price_output: float = 0.0  # USD per million completion tokens
     arena_weight: float = 1.0
+    vision: bool = False  # accepts image_url content parts
+    describe_images_with: str | None = None  # a vision model's id, for a text-only model
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by locale
     descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -311,6 +313,13 @@ def parse_catalog(data: Mapping[str, Any], *, source: str = "models.toml") -> Ca
             )
         if model.fallback == model.id:
             raise CatalogError(source, f"model '{model.id}': cannot fall back to itself")
+        describer = models.get(model.describe_images_with or "")
+        if model.describe_images_with and (describer is None or not describer.vision):
+            raise CatalogError(
+                source,
+                f"model '{model.id}': describe_images_with '{model.describe_images_with}' "
+                "is not a model with vision = true",
+            )
     default = spec.default_model or next(iter(models))
     if default not in models:
         raise CatalogError(source, f"default_model '{default}' is not a model id")
@@ -427,6 +436,8 @@ def _model(mid: str, spec: ModelSpec, providers: Mapping[str, Provider], source:
         price_input=spec.price_input,
         price_output=spec.price_output,
         arena_weight=spec.arena_weight,
+        vision=spec.vision,
+        describe_images_with=spec.describe_images_with,
     )
 
 

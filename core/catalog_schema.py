@@ -130,6 +130,10 @@ class ModelSpec(_Spec):
     price_input: NonNegative = 0.0
     price_output: NonNegative = 0.0
     arena_weight: NonNegative = 1.0
+    # Sees images sent as image_url content parts (docs/attachments.md).
+    vision: Flag = False
+    # For a text-only model: the vision model that describes images for it.
+    describe_images_with: Text | None = None
 
 
 class PolicySpec(_Spec):

@@ -13,9 +13,13 @@ why on the answer, which offers Retry: nothing a person typed is ever dropped.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
+from core.attachments import for_model
+from core.attachments.conversation import with_file_text
+from core.attachments.model import Attachment
 from core.catalog import Catalog, Model
 from core.errors import (
     AppError,
@@ -28,6 +32,7 @@ from core.errors import (
 )
 from core.generation import GenerationRequest
 from core.limits import RateLimiter, UsageCaps
+from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import erase
 from core.store import messages as message_store
@@ -79,17 +84,22 @@ class ChatService:
         *,
         kind: str = "chat",
         admitted: bool = False,
+        files: Sequence[Attachment] = (),
     ) -> Sent:
         """Store the question, then start the answer. `InputRejected` if blank,
         a `UserLimitReached` if a limit is reached (nothing stored). `admitted`:
-        the caller already asked `admit` for this send (a comparison's columns)."""
-        text = self._checked(text)
+        the caller already asked `admit` for this send (a comparison's columns).
+        `files`: read attachments (core/attachments), kept with the question;
+        images for a text-only model are described first, or refused."""
+        text = "" if files and is_blank(text) else self._checked(text)
         if conversation_id is not None:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
         if not admitted:
-            self.admit(user_id, text)
+            self.admit(user_id, text, adding_bytes=send_bytes(text, files))
+        files = self._files_for(choice, files)
         if conversation_id is None:
-            conversation = self._new_conversation(user_id, text, choice, kind)
+            title_text = text or ", ".join(f.name for f in files)
+            conversation = self._new_conversation(user_id, title_text, choice, kind)
         else:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             conversation_store.update_conversation(
@@ -98,6 +108,7 @@ class ChatService:
             web_store.set_switch(user_id, conversation.id, choice.web_search)
         try:
             question = self._ask(user_id, conversation, text)
+            attachment_store.attach(user_id, question.id, files)
         except StorageError:
             if conversation_id is None:  # no empty conversation left behind (a full disk)
                 with suppress(StorageError):
@@ -136,6 +147,9 @@ class ChatService:
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
         self.admit(user_id, text)
         question = self._store_question(user_id, conversation, text, old.parent_id)
+        # The edited question keeps the files of the one it replaces.
+        kept = attachment_store.of_messages(user_id, [old.id]).get(old.id, [])
+        attachment_store.attach(user_id, question.id, kept)
         return self._answer(user_id, conversation, question, choice)
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
@@ -276,6 +290,14 @@ class ChatService:
             content_tokens=count_text(text),
         )
 
+    def _files_for(self, choice: Choice, files: Sequence[Attachment]) -> list[Attachment]:
+        """Files as the chosen model will read them (images described for a
+        text-only model); `AttachmentRefused` before anything is stored."""
+        model = self.catalog.model(choice.model_id)
+        if not files or model is None:
+            return list(files)
+        return for_model.prepare(self.catalog, model, files)
+
     def _checked(self, text: str) -> str:
         """The text as it will be stored; `InputRejected` if there is nothing to send.
         Its size is a limit, checked by `admit` (so an oversized send counts)."""
@@ -367,14 +389,21 @@ class ChatService:
         try:
             if model is None:
                 raise RecordNotFound(choice.model_id)
-            fitted = self._fit(user_id, conversation, question, model, extra or [])
+            fitted, files = self._fit(user_id, conversation, question, model, extra or [])
             message_store.save_progress(answer_id, context_dropped=fitted.dropped)
+            messages = fitted.as_messages()
+            if model.vision and not extra:
+                messages = for_model.with_images(messages, files.get(question.id, []))
+            # A fallback that cannot see would be sent image parts it refuses.
+            fallback = choice.allow_fallback and for_model.fallback_can_take(
+                self.catalog, model, messages
+            )
             request = GenerationRequest(
                 model_id=model.id,
-                messages=fitted.as_messages(),
+                messages=messages,
                 thinking=choice.thinking,
                 temperature=choice.temperature,
-                allow_fallback=choice.allow_fallback,
+                allow_fallback=fallback,
                 web_search=self._search_ask(user_id, conversation, question, model, fitted, choice)
                 if not prefix
                 else None,
@@ -415,8 +444,10 @@ class ChatService:
         question: MessageView,
         model: Model,
         extra: list[Turn],
-    ) -> FittedHistory:
-        turns = history_turns(message_store.branch(user_id, conversation.id, question.id))
+    ) -> tuple[FittedHistory, dict[int, list[Attachment]]]:
+        branch = message_store.branch(user_id, conversation.id, question.id)
+        branch, files = with_file_text(user_id, branch)
+        turns = history_turns(branch)
         if conversation.system_prompt:
             turns.insert(0, Turn.of("system", conversation.system_prompt))
         turns.extend(extra)
@@ -426,7 +457,15 @@ class ChatService:
             raise ContextTooLong(
                 f"{fitted.prompt_tokens:,} tokens; {model.label} accepts {budget:,}"
             )
-        return fitted
+        return fitted, files
+
+
+def send_bytes(text: str, files: Sequence[Attachment]) -> int:
+    """What a send adds to the text a person keeps: the question and its files."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return size + sum(
+        len(f.text.encode("utf-8", "surrogatepass")) + len(f.image or b"") for f in files
+    )
 
 
 def _check_size(text: str) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core.chat import ChatService, Choice
+from core.attachments.model import Attachment
+from core.chat import ChatService, Choice, send_bytes
 from core.errors import InputRejected
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
@@ -76,6 +77,7 @@ class CompareService:
         settings: Sequence[ColumnSetting],
         *,
         allow_fallback: bool = True,
+        files: Sequence[Attachment] = (),
         web_search: bool = False,
     ) -> ComparisonView:
         """Ask every column the first prompt; `AppError` before anything is stored
@@ -84,7 +86,7 @@ class CompareService:
         minute, answers at once, size, stored text, tokens and cost)."""
         if not MIN_COLUMNS <= len(settings) <= MAX_COLUMNS:
             raise InputRejected(f"{len(settings)} columns; choose {MIN_COLUMNS} to {MAX_COLUMNS}")
-        self._check_sendable(user_id, text, len(settings))
+        self._check_sendable(user_id, text, len(settings), files)
         conversation_ids = []
         for setting in settings:
             choice = Choice(
@@ -94,22 +96,31 @@ class CompareService:
                 allow_fallback=allow_fallback,
                 web_search=web_search,  # every column alike
             )
-            sent = self.chat.send(user_id, None, text, choice, kind=self.kind, admitted=True)
+            sent = self.chat.send(
+                user_id, None, text, choice, kind=self.kind, admitted=True, files=files
+            )
             conversation_ids.append(sent.conversation_id)
-        return comparison_store.create_comparison(
-            user_id, self.kind, conversation_ids, title=auto_title(text)
-        )
+        title = auto_title(text or ", ".join(f.name for f in files))
+        return comparison_store.create_comparison(user_id, self.kind, conversation_ids, title=title)
 
     def follow_up(
-        self, user_id: int, comparison_id: int, text: str, *, allow_fallback: bool = True
+        self,
+        user_id: int,
+        comparison_id: int,
+        text: str,
+        *,
+        allow_fallback: bool = True,
+        files: Sequence[Attachment] = (),
     ) -> None:
         """Ask every column a next prompt, each within its own conversation."""
         comparison = comparison_store.get_comparison(user_id, comparison_id)
-        self._check_sendable(user_id, text, len(comparison.conversation_ids))
+        self._check_sendable(user_id, text, len(comparison.conversation_ids), files)
         for conversation_id in comparison.conversation_ids:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             choice = self._column_choice(user_id, conversation, allow_fallback)
-            self.chat.send(user_id, conversation_id, text, choice, kind=self.kind, admitted=True)
+            self.chat.send(
+                user_id, conversation_id, text, choice, kind=self.kind, admitted=True, files=files
+            )
         comparison_store.touch_comparison(user_id, comparison_id)
 
     def retry(
@@ -154,12 +165,16 @@ class CompareService:
         ]
         return ComparisonDetail(comparison, columns, align_turns(branches))
 
-    def _check_sendable(self, user_id: int, text: str, columns: int) -> None:
+    def _check_sendable(
+        self, user_id: int, text: str, columns: int, files: Sequence[Attachment] = ()
+    ) -> None:
         """All columns or none: a comparison with a missing column says nothing,
-        so every limit is asked for all of them at once, before anything is stored."""
-        if is_blank(text):
+        so every limit is asked for all of them at once, before anything is stored.
+        Files are given to every column: each column keeps its own copy."""
+        if is_blank(text) and not files:
             raise InputRejected("empty")
-        self.chat.admit(user_id, text, answers=columns)
+        adding = columns * send_bytes(text, files)
+        self.chat.admit(user_id, text, answers=columns, adding_bytes=adding)
 
 
 def align_turns(branches: Sequence[list[MessageView]]) -> tuple[ComparisonTurn, ...]:

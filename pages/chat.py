@@ -6,11 +6,15 @@ from contextlib import nullcontext
 
 import streamlit as st
 
+from core.attachments import AttachmentRefused
 from core.chat import Choice
 from core.errors import AppError, RecordNotFound
+from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
+from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
+from ui import attachments as files_ui
 from ui import state
 from ui.announce import announce_on_next_run
 from ui.answer_tools import copy_button, regenerate_buttons
@@ -270,6 +274,7 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
     messages, earlier, later, target = window(conversation)
     show_earlier(conversation, len(messages), earlier, later)
     versions = message_store.alternatives(user.id, conversation.id, messages)
+    files = attachment_store.summaries_of(user.id, [m.id for m in messages if m.role == "user"])
     busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
     live: list[LiveAnswer] = []
     for index, message in enumerate(messages):
@@ -277,7 +282,13 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
         marked = st.container(key=marker_key(message.id)) if message.id == target else nullcontext()
         with marked:
             if message.role == "user":
-                question(message, versions.get(message.id), picked, busy=busy)
+                question(
+                    message,
+                    versions.get(message.id),
+                    picked,
+                    busy=busy,
+                    files=files.get(message.id),
+                )
             else:
                 live_answer = answer(
                     message, versions.get(message.id), picked, last=last, busy=busy
@@ -291,13 +302,20 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
 
 
 def question(
-    message: MessageView, versions: list[int] | None, picked: Picked, *, busy: bool
+    message: MessageView,
+    versions: list[int] | None,
+    picked: Picked,
+    *,
+    busy: bool,
+    files: list | None = None,
 ) -> None:
     if is_editing(message.id):
         edit_form(t, user.id, message, choice_from(picked))
         return
 
     def footer() -> None:
+        if files:
+            files_ui.chips(t, files, label_of=model_label_of)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             edit_button(t, message, disabled=busy)
             if versions:
@@ -328,21 +346,52 @@ def answer(
     return None
 
 
-def send(conversation: ConversationView | None, prompt: str | None, picked: Picked) -> None:
-    """Send `prompt` (the chat input's, if None). A callback: it runs before the
-    script does, so the request leaves at once and this run already draws the
-    question, the live answer and the new conversation in the sidebar."""
+def model_label_of(model_id: str) -> str:
+    model = catalog.model(model_id)
+    return model.label if model else model_id
+
+
+def send(
+    conversation: ConversationView | None,
+    prompt: str | None,
+    picked: Picked,
+    attached: list | None = None,
+    *,
+    describing: bool = False,
+) -> None:
+    """Send `prompt` (the chat input's, if None) with its files. A callback: it
+    runs before the script does, so the request leaves at once and this run
+    already draws the question, the live answer and the new conversation in
+    the sidebar. Files are read here (bounded in size and time); refused ones
+    are listed and the rest go. Images a vision model must first describe are
+    sent by the script instead (`describe_then_send`), under a spinner."""
     if prompt is None:
-        prompt = st.session_state.get("chat-input")
-    if not prompt or not picked.available:
+        st.session_state.pop("attachment-refusals", None)  # shown until the next send
+        prompt, attached = files_ui.submitted(t, st.session_state.get("chat-input"))
+    attached = attached or []
+    if (not prompt and not attached) or not picked.available:
+        return
+    describer = files_ui.describer_needed(catalog, picked.model, attached)
+    if describer is not None and not describing:
+        st.session_state["describe-then-send"] = {"text": prompt, "files": attached}
         return
     try:
         sent = chat.send(
-            user.id, conversation.id if conversation else None, prompt, choice_from(picked)
+            user.id,
+            conversation.id if conversation else None,
+            prompt,
+            choice_from(picked),
+            files=attached,
         )
     except AppError as error:
-        # Keep what was typed on screen until it is sent: nothing is lost.
-        st.session_state["unsent"] = {"text": prompt, "error": (error.kind, error.detail)}
+        # Keep what was typed (and the files read) until it is sent: nothing is lost.
+        st.session_state["unsent"] = {
+            "text": prompt,
+            "files": attached,
+            "error": (error.kind, error.detail),
+            # A refused file is said in its own sentence, written when shown.
+            "refused": error if isinstance(error, AttachmentRefused) else None,
+        }
         return
     st.session_state.pop("unsent", None)
     clear_focus()
@@ -351,8 +400,22 @@ def send(conversation: ConversationView | None, prompt: str | None, picked: Pick
         state.open_conversation(created.id, created.public_id)
 
 
+def describe_then_send(conversation: ConversationView | None, picked: Picked) -> None:
+    """A send whose images a vision model describes first: that takes seconds,
+    so it runs here, where a spinner can say what is happening."""
+    pending = st.session_state.pop("describe-then-send", None)
+    if not pending:
+        return
+    describer = files_ui.describer_needed(catalog, picked.model, pending["files"])
+    model = describer.label if describer else picked.model.label
+    with st.spinner(t("attachments.describing", model=model, target=picked.model.label)):
+        send(conversation, pending["text"], picked, pending["files"], describing=True)
+    st.rerun()
+
+
 conversation = current_conversation()
 picked = header(conversation)
+describe_then_send(conversation, picked)
 live: list[LiveAnswer] = []
 # The welcome screen and a conversation each have their own slot, and the
 # unused one is cleared explicitly: otherwise the previous view's elements
@@ -370,23 +433,35 @@ else:
 unsent = st.session_state.get("unsent")
 if unsent:
     kind, detail = unsent["error"]
-    st.error(describe(t, kind, detail), icon=":material/error:")
+    refused = unsent.get("refused")
+    st.error(
+        files_ui.refusal_text(t, refused) if refused else describe(t, kind, detail),
+        icon=":material/error:",
+    )
     st.caption(t("chat.unsent"))
     render_kept_text(unsent["text"])
+    files_ui.chips(t, unsent.get("files") or [])
     st.button(
         t("chat.send_again"),
         icon=":material/send:",
         key="send-again",
         on_click=send,
-        args=(conversation, unsent["text"], picked),
+        args=(conversation, unsent["text"], picked, unsent.get("files")),
     )
+files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 
 busy = bool(live)
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
+if conversation is not None:
+    files_ui.context_caption(t, branch_tokens(user.id, conversation.id), picked.model)
+files_ui.limit_caption(t)
 st.chat_input(
     placeholder,
     disabled=busy or not picked.available,
     key="chat-input",
+    accept_file="multiple",
+    file_type=files_ui.FILE_TYPES,
+    max_upload_size=files_ui.MAX_UPLOAD_MB,
     on_submit=send,
     args=(conversation, None, picked),
 )

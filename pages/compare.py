@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.catalog import Model
-from core.compare import MAX_COLUMNS, MIN_COLUMNS, ColumnSetting, CompareService
+from core.compare import (
+    MAX_COLUMNS,
+    MIN_COLUMNS,
+    ColumnSetting,
+    CompareService,
+    ComparisonDetail,
+)
 from core.errors import AppError
+from core.store import attachments as attachment_store
 from core.store import comparisons as comparison_store
 from core.store.comparisons import COMPARE, ComparisonView
+from core.store.views import MessageView
+from ui import attachments as files_ui
 from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import (
@@ -26,6 +37,7 @@ from ui.model_picker import pick_model
 from ui.records import OpenRecord, page_header
 
 UNSENT = "compare-unsent"
+UNSENT_FILES = "compare-unsent-files"
 WEB_SEARCH = "compare-web-search"  # one switch: every column searches alike
 SHOWN_TURNS = 20
 
@@ -88,24 +100,38 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
     return settings, ready
 
 
-def send(comparison: ComparisonView | None, text: str, settings: list[ColumnSetting]) -> None:
+def send(
+    comparison: ComparisonView | None, text: str, settings: list[ColumnSetting], files: list
+) -> None:
+    """Ask every column; the files read from the input go to each of them."""
+    fallback = state.allow_fallback()
     try:
         if comparison is None:
             started = compare.start(
                 user.id,
                 text,
                 settings,
-                allow_fallback=state.allow_fallback(),
+                allow_fallback=fallback,
+                files=files,
                 web_search=bool(st.session_state.get(WEB_SEARCH)),
             )
             opened.open(started)
         else:
-            compare.follow_up(user.id, comparison.id, text, allow_fallback=state.allow_fallback())
+            compare.follow_up(user.id, comparison.id, text, allow_fallback=fallback, files=files)
     except AppError as error:
-        remember_unsent(UNSENT, text, error)  # nothing typed is lost
+        remember_unsent(UNSENT, text, error)  # nothing typed is lost, nor the files read
+        st.session_state[UNSENT_FILES] = files
         st.rerun()
     st.session_state.pop(UNSENT, None)
+    st.session_state.pop(UNSENT_FILES, None)
     st.rerun()
+
+
+def file_chips(detail: ComparisonDetail) -> Callable[[MessageView], None]:
+    """Chips under each question of a comparison (one column's copy names them)."""
+    ids = [turn.question.id for turn in detail.turns]
+    found = attachment_store.summaries_of(user.id, ids)
+    return lambda question: files_ui.chips(t, found.get(question.id, []))
 
 
 def show(comparison: ComparisonView) -> list:
@@ -132,6 +158,7 @@ def show(comparison: ComparisonView) -> list:
         titles=titles,
         blind=False,
         retry=retry,
+        question_footer=file_chips(detail),
     )
     if live:
         if st.button(t("compare.stop"), icon=":material/stop:", key="compare-stop"):
@@ -167,9 +194,23 @@ else:
         live = show(comparison)
 
 resend = unsent_notice(t, UNSENT)
+files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 placeholder = t("compare.answering") if live else t("compare.placeholder")
-prompt = st.chat_input(placeholder, disabled=bool(live) or not ready, key="compare-input")
-if (prompt or resend) and ready and not live:
-    send(comparison, prompt or resend, settings)
+files_ui.limit_caption(t)
+submitted = st.chat_input(
+    placeholder,
+    disabled=bool(live) or not ready,
+    key="compare-input",
+    accept_file="multiple",
+    file_type=files_ui.FILE_TYPES,
+    max_upload_size=files_ui.MAX_UPLOAD_MB,
+)
+if submitted is not None:
+    st.session_state.pop("attachment-refusals", None)
+    prompt, attached = files_ui.submitted(t, submitted)
+    if (prompt or attached) and ready and not live:
+        send(comparison, prompt, settings, attached)
+elif resend and ready and not live:
+    send(comparison, resend, settings, st.session_state.get(UNSENT_FILES, []))
 if live:
     follow(live)

@@ -63,6 +63,8 @@ SAFE_FUNCTIONS = {
     "status_text": "ui/live.py: i18n and model_name",
     "blind_status_text": "ui/compare_view.py: i18n only",
     "import_message": "ui/your_data.py: i18n with our field names and numbers, not the file's",
+    "refusal_text": "ui/attachments.py: i18n with the file name and every non-number escaped",
+    "human_size": "ui/attachments.py: a number and a unit",
 }
 NUMBER_FUNCTIONS = {"len", "int", "round", "min", "max", "number", "seconds"}
 
@@ -77,6 +79,7 @@ REVIEWED = {
     ),
     ("ui/compare_view.py", "render_summary"): "names() escapes every column title",
     ("ui/auth.py", "keep_session_in_browser"): "session_cookie.write is a component, not st.write",
+    ("ui/attachments.py", "show_refusals"): "each line is refusal_text() or t() with a number",
 }
 
 

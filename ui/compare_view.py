@@ -83,15 +83,18 @@ def render_turns(
     titles: Sequence[str],
     blind: bool,
     retry: Retry | None,
+    question_footer: Callable[[MessageView], None] | None = None,
 ) -> list[LiveAnswer]:
-    """Every turn, oldest first; returns the answers still being written."""
+    """Every turn, oldest first; returns the answers still being written.
+    `question_footer` draws under each question (its attached files)."""
     header = st.columns(len(titles))
     for column, title in zip(header, titles, strict=True):
         column.markdown(f"**{escape_markdown(title)}**")
     live: list[LiveAnswer] = []
     for index, turn in enumerate(detail.turns):
         newest = index == len(detail.turns) - 1
-        render_question(turn.question)
+        footer = (lambda q=turn.question: question_footer(q)) if question_footer else None
+        render_question(turn.question, footer)
         columns = st.columns(len(titles))
         for column, answer in zip(columns, turn.answers, strict=True):
             with column.container(border=True):

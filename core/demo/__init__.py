@@ -12,7 +12,7 @@ import random
 import re
 import threading
 
-from core.demo.content import write_reply
+from core.demo.content import DemoReply, acknowledgement, write_reply
 from core.demo.faults import faults_for
 from core.demo.replies import (
     DropReply,
@@ -25,7 +25,8 @@ from core.demo.replies import (
 from core.demo.server import ChatRequest, LocalOpenAIServer
 from core.tokens import count_text
 
-DEMO_MODELS = {"demo-thinker": True, "demo-swift": False}  # upstream name -> thinks
+VISION_MODELS = {"demo-eye"}
+DEMO_MODELS = {"demo-thinker": True, "demo-swift": False, "demo-eye": False}  # name -> thinks
 
 # A token is about four characters in English, one character in Chinese.
 _PIECES = re.compile(r"\s*[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]|\s*[^\s\u3400-\u9fff]{1,6}|\s+")
@@ -62,6 +63,10 @@ def demo_responder(request: ChatRequest) -> Reply:
         )
     thinking = _wants_thinking(request)
     reply = write_reply(request.messages, thinking=thinking)
+    if request.model in VISION_MODELS and acknowledgement(request.messages):
+        # A demo cannot see: it says what it was sent, briefly, so describing
+        # an image for a text-only demo model takes a moment, not a long answer.
+        reply = DemoReply("", acknowledgement(request.messages).strip())
     speed = faults.speed * demo_speed()
     prompt = sum(count_text(str(m.get("content", ""))) + 4 for m in request.messages) + 3
     reasoning_tokens = count_text(reply.reasoning)

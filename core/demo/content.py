@@ -57,16 +57,51 @@ class DemoReply:
     answer: str
 
 
-def last_user_text(messages: list[dict]) -> str:
+def last_user_content(messages: list[dict]) -> str | list:
     for message in reversed(messages):
         if message.get("role") == "user":
-            content = message.get("content")
-            return content if isinstance(content, str) else ""
+            return message.get("content") or ""
     return ""
 
 
+def last_user_text(messages: list[dict]) -> str:
+    """The last question's text; of content parts, the text parts joined."""
+    content = last_user_content(messages)
+    if isinstance(content, str):
+        return content
+    return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+
+
+# DeepSeek-R1's file template, as core/attachments/template.py writes it.
+_FILE = re.compile(
+    r"\[file name\]: (?P<name>[^\n]*)\n\[file content begin\]\n"
+    r"(?P<body>.*?)\n\[file content end\]\n?",
+    re.S,
+)
+
+
+def acknowledgement(messages: list[dict]) -> str:
+    """What a demo model honestly says about the files and images it was sent:
+    their names and sizes, not a pretended reading of them."""
+    content = last_user_content(messages)
+    files = [(m["name"], len(m["body"])) for m in _FILE.finditer(last_user_text(messages))]
+    images = [
+        len(p.get("image_url", {}).get("url", ""))
+        for p in (content if isinstance(content, list) else [])
+        if isinstance(p, dict) and p.get("type") == "image_url"
+    ]
+    lines = [f"- `{name}`: {size:,} characters of text" for name, size in files]
+    lines += [f"- an image ({size:,} bytes as a data URL)" for size in images]
+    if not lines:
+        return ""
+    return (
+        "*(Demo model: I received these attachments but, not being a real model, "
+        "I cannot read them.)*\n\n" + "\n".join(lines) + "\n\n"
+    )
+
+
 def write_reply(messages: list[dict], *, thinking: bool) -> DemoReply:
-    question = last_user_text(messages).strip()
+    question = _FILE.sub("", last_user_text(messages)).strip()
     if is_grounded(question):  # a web-searched question: answer from its sources
         chinese = bool(_CJK.search(question.rsplit("\n# ", 1)[-1]))
         return DemoReply("", grounded_answer(question, chinese))
@@ -80,7 +115,7 @@ def write_reply(messages: list[dict], *, thinking: bool) -> DemoReply:
     turns = sum(1 for m in messages if m.get("role") == "user")
     write = _zh if chinese else _en
     reasoning, answer = write(question, topic, seed, wants_code, wants_math, long, turns)
-    return DemoReply(reasoning if thinking else "", answer)
+    return DemoReply(reasoning if thinking else "", acknowledgement(messages) + answer)
 
 
 _ZH_FILLER = re.compile(

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -139,6 +140,26 @@ class Message(Base):
     # The process writing this answer while it is queued or streaming
     # (core/store/processes.py): recovery interrupts only a dead owner's answers.
     owner_process: Mapped[str | None] = mapped_column(String(32))
+
+
+class AttachmentRow(Base):
+    """A file attached to a question (Alembic revision 0007); see core/attachments."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_message", "message_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
+    mime: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    tokens: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(32))
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[float] = mapped_column(Float)
 
 
 class Attempt(Base):

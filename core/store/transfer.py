@@ -48,6 +48,12 @@ from sqlalchemy.orm import Session
 
 from core.errors import ImportRejected, RecordNotFound
 from core.store import usage
+from core.store.attachment_documents import (
+    add_rows,
+    attachments_by_message,
+    checked_attachments,
+    stored_bytes,
+)
 from core.store.db import session
 from core.store.models import Conversation, Message, MessageWebSources
 from core.store.views import FINAL, INTERRUPTED, UNFINISHED
@@ -113,6 +119,7 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
         )
     )
     public = {m.id: m.public_id for m in messages}
+    files = attachments_by_message(db, [m.id for m in messages if m.role == "user"])
     searched = _web_sources(db, [m.id for m in messages])
     document: dict[str, Any] = {"id": conversation.public_id}
     document.update({name: getattr(conversation, name) for name in CONVERSATION_FIELDS})
@@ -122,6 +129,7 @@ def _conversation_document(db: Session, conversation: Conversation) -> dict:
             "id": m.public_id,
             "parent": public.get(m.parent_id),
             **{name: getattr(m, name) for name in MESSAGE_FIELDS},
+            **({"attachments": files[m.id]} if m.id in files else {}),
             "web_sources": searched.get(m.id),
         }
         for m in messages
@@ -219,7 +227,7 @@ def _check_room(user_id: int, conversations: list[dict], max_stored_bytes: int) 
                 )
             )
     adding = sum(
-        len(m["content"].encode()) + len(m["reasoning"].encode())
+        len(m["content"].encode()) + len(m["reasoning"].encode()) + stored_bytes(m["attachments"])
         for c in conversations
         for m in c["messages"]
         if m["id"] not in present
@@ -287,6 +295,10 @@ def _checked_message(raw: object, where: _Where, seen: set[str]) -> dict:
         raise where.rejected("has an unknown status", reason="bad_value", field="status")
     if checked["status"] in UNFINISHED:  # nothing is writing it here
         checked["status"] = INTERRUPTED
+    checked["attachments"] = checked_attachments(
+        raw.get("attachments"),
+        lambda why, field: where.rejected(why, reason="bad_value", field=field),
+    )
     seen.add(checked["id"])
     return checked
 
@@ -475,6 +487,7 @@ def _write_messages(
         )
         db.add(stored)
         db.flush()
+        add_rows(db, stored.id, message["attachments"])
         if message["web_sources"] is not None:
             db.add(MessageWebSources(message_id=stored.id, sources=message["web_sources"]))
         written[message_id] = (stored.id, stored.depth)

@@ -11,13 +11,14 @@ from sqlalchemy import LargeBinary, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.store.db import session
-from core.store.models import Conversation, Message
+from core.store.models import AttachmentRow, Conversation, Message
 
 DAY_S = 24 * 3600
 
 
 def stored_bytes(user_id: int) -> int:
-    """UTF-8 bytes of text (questions, answers, reasoning) the user's conversations hold."""
+    """UTF-8 bytes of text (questions, answers, reasoning) the user's conversations
+    hold, and of their attached files (extracted text and image bytes)."""
     with session() as db:
         total = db.scalar(
             select(
@@ -27,7 +28,16 @@ def stored_bytes(user_id: int) -> int:
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(Conversation.user_id == user_id)
         )
-    return int(total or 0)
+        files = db.scalar(
+            select(
+                func.coalesce(func.sum(_byte_length(db, AttachmentRow.text)), 0)
+                + func.coalesce(func.sum(func.length(AttachmentRow.image)), 0)
+            )
+            .join(Message, Message.id == AttachmentRow.message_id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.user_id == user_id)
+        )
+    return int(total or 0) + int(files or 0)
 
 
 def _byte_length(db: Session, column):

@@ -199,6 +199,8 @@ UNSCOPED = {
     "search.has_search_index": "schema check",
     "search.has_trigram_index": "schema check",
     "transfer.read_document": "pure: parses an uploaded file",
+    "attachment_documents.*": "export/import of files: called by transfer inside its "
+    "owner-checked transactions, on rows it already scoped to the user",
     "users.*": "users are looked up by sign-in, not by a page",
     "login_attempts.*": "sign-in throttling",
     "sign_in_sessions.*": "sign-in sessions: found by a token's hash, before anyone is known",
