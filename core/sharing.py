@@ -22,6 +22,7 @@ import secrets
 from dataclasses import dataclass, fields
 
 from core.attachments.model import Attachment
+from core.errors import AppError
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
@@ -32,6 +33,9 @@ from core.store.views import MessageView
 TOKEN_BYTES = 32
 TOKEN_MAX_LENGTH = 64  # longer than any token we make: not one of ours
 SNAPSHOT_VERSION = 1
+# Each link keeps a copy of its conversation: a bound on how many copies one
+# person can make (revoking one makes room).
+MAX_LINKS_PER_USER = 50
 
 # What a shared message keeps: everything a reader sees under it, nothing that
 # points back into the owner's records (ids, parents, the conversation).
@@ -58,6 +62,12 @@ class SharedConversation:
     created_at: float
 
 
+class ShareLimitReached(AppError):
+    """The user has MAX_LINKS_PER_USER links; the detail is that number."""
+
+    kind = "share_limit"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -65,8 +75,11 @@ def token_hash(token: str) -> str:
 def share(user_id: int, conversation_id: int, *, with_attachments: bool = False) -> NewLink:
     """Snapshot the user's conversation's current branch behind a new link.
 
-    `RecordNotFound` when the conversation is not the user's."""
+    `RecordNotFound` when the conversation is not the user's; `ShareLimitReached`
+    when they already have MAX_LINKS_PER_USER links."""
     conversation = conversation_store.get_conversation(user_id, conversation_id)
+    if share_links.count(user_id) >= MAX_LINKS_PER_USER:
+        raise ShareLimitReached(str(MAX_LINKS_PER_USER))
     messages = [m for m in message_store.branch(user_id, conversation_id) if not m.unfinished]
     files: dict[int, list[Attachment]] = {}
     if with_attachments:

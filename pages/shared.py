@@ -41,12 +41,13 @@ def files_of(files: list[Attachment], position: int) -> None:
                 st.text(file.text)  # plain text: nothing in a file is rendered
 
 
-def show(message: MessageView, files: list[Attachment] | None) -> None:
+def show(message: MessageView, files: list[Attachment] | None, *, last: bool) -> None:
     if message.role == "user":
         render_question(message, (lambda: files_of(files, message.id)) if files else None)
         return
     with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
-        render_answer_body(t, catalog, message, lazy=False)
+        # As in the chat: earlier answers' reasoning is sent only when opened.
+        render_answer_body(t, catalog, message, lazy=not last)
 
 
 shared = sharing.open_link(st.query_params.get(SHARE_PARAM))
@@ -57,4 +58,4 @@ st.markdown(f"## {escape_markdown(shared.title or t('share.page_title'))}")
 when = escape_markdown(t.datetime(shared.created_at, state.timezone()))
 st.caption(t("share.banner", when=when))
 for message in shared.messages:
-    show(message, shared.files.get(message.id))
+    show(message, shared.files.get(message.id), last=message is shared.messages[-1])

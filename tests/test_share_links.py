@@ -165,3 +165,14 @@ def test_attachments_only_when_the_owner_chose(alice):
 def test_anything_else_opens_nothing(alice, token):
     sharing.share(*alice)
     assert sharing.open_link(token) is None
+
+
+def test_one_person_has_a_bounded_number_of_links(alice, monkeypatch):
+    monkeypatch.setattr(sharing, "MAX_LINKS_PER_USER", 2)
+    first = sharing.share(*alice)
+    sharing.share(*alice)
+    with pytest.raises(sharing.ShareLimitReached) as refused:
+        sharing.share(*alice)
+    assert refused.value.detail == "2"
+    sharing.revoke(alice[0], first.link.public_id)  # revoking makes room
+    assert sharing.share(*alice).token

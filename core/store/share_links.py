@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from core.errors import RecordNotFound
 from core.store.conversations import new_public_id, owned
@@ -69,6 +69,12 @@ def links_of(user_id: int, conversation_id: int | None = None) -> list[ShareLink
             query = query.where(ShareLink.conversation_id == conversation_id)
         rows = db.scalars(query.order_by(ShareLink.created_at.desc(), ShareLink.id.desc()))
         return [_view(row) for row in rows]
+
+
+def count(user_id: int) -> int:
+    """How many live links the user has."""
+    with session() as db:
+        return db.scalar(select(func.count()).where(ShareLink.user_id == user_id)) or 0
 
 
 def revoke(user_id: int, public_id: str) -> None:
