@@ -85,9 +85,21 @@ def share_section(t: Translator, user_id: int, conversation: ConversationView) -
         _link_row(t, user_id, link)
 
 
-def _link_row(t: Translator, user_id: int, link: ShareLinkView) -> None:
+def all_links_section(t: Translator, user_id: int) -> None:
+    """The account page: every link the user has, by conversation, each to revoke."""
+    links = sharing.links_of(user_id)
+    if not links:
+        return
+    st.markdown(f"#### {t('share.your_links')}")
+    for link in links:
+        _link_row(t, user_id, link, title=True)
+
+
+def _link_row(t: Translator, user_id: int, link: ShareLinkView, *, title: bool = False) -> None:
     made = escape_markdown(t.datetime(link.created_at, state.timezone()))
     details = t("share.link_made", when=made, n=t.number(link.messages))
+    if title:  # the title as it was shared: the owner's own text, escaped
+        details = f"{escape_markdown(link.title or t('sidebar.untitled'))} · {details}"
     if link.with_attachments:
         details = f"{details} · {t('share.link_with_files')}"
     with st.container(horizontal=True, vertical_alignment="center"):

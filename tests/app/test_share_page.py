@@ -129,3 +129,26 @@ def test_chinese_share_menu(app, locale):
     share_from_menu(app)
     labels = [b.label for b in app.button]
     assert "创建分享链接" in labels and "撤销" in labels
+
+
+def test_account_page_lists_only_ones_own_links_to_revoke(app, monkeypatch, fast_hashing):  # noqa: F811
+    monkeypatch.setenv("AUTH_MODE", "accounts")
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
+    sign_up_through_page(app, "alice")
+    token = share_from_menu(app)
+    conversation = only_conversation()
+    [link] = links_of(conversation.user_id)
+
+    bob = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    sign_up_through_page(bob, "bob")
+    bob.switch_page("pages/account.py").run()
+    assert not bob.exception
+    assert not [b for b in bob.button if b.key == f"revoke-{link.public_id}"]
+    assert QUESTION not in texts(bob)
+
+    app.switch_page("pages/account.py").run()
+    assert not app.exception
+    assert "Your share links" in texts(app) and QUESTION in texts(app)  # its title
+    app.button(key=f"revoke-{link.public_id}").click().run()
+    assert links_of(conversation.user_id) == []
+    assert GONE in visitor(token).warning[0].value
