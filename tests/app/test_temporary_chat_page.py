@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from core.store import conversations as conversation_store
 from core.store.users import local_user
 from tests.app.conftest import APP, TIMEOUT, texts
+from tests.auth_helpers import fast_hashing, sign_up_through_page  # noqa: F401
 from tests.test_temporary_chat import rows_in_every_table
 
 QUESTION = "Remember the tortoise, privately"
@@ -69,3 +70,22 @@ def test_the_switch_is_in_chinese_too(app):
     assert app.toggle(key="temporary-off").label == "临时对话"
     turn_on(app)
     assert any("临时对话" in c.value for c in app.caption)
+
+
+def test_another_person_with_the_address_finds_nothing(app, monkeypatch, fast_hashing):  # noqa: F811
+    monkeypatch.setenv("AUTH_MODE", "accounts")
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
+    sign_up_through_page(app, "alice")
+    chat_id = turn_on(app)
+    app.chat_input(key="temporary-input").set_value(QUESTION).run()
+    assert QUESTION in texts(app)
+
+    bob = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    sign_up_through_page(bob, "bob")
+    bob.query_params["tmp"] = chat_id
+    bob.run()
+    assert not bob.exception
+    assert "That temporary chat is gone" in bob.info[0].value
+    assert QUESTION not in texts(bob)
+    app.run()  # still Alice's
+    assert QUESTION in texts(app)
