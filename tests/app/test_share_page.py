@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from core.attachments.model import Attachment
+from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.db import session
@@ -152,3 +154,34 @@ def test_account_page_lists_only_ones_own_links_to_revoke(app, monkeypatch, fast
     app.button(key=f"revoke-{link.public_id}").click().run()
     assert links_of(conversation.user_id) == []
     assert GONE in visitor(token).warning[0].value
+
+
+def attach_notes_to_the_question(app: AppTest) -> None:
+    app.chat_input[0].set_value(QUESTION).run()
+    conversation = only_conversation()
+    question = message_store.branch(conversation.user_id, conversation.id)[0]
+    notes = Attachment(name="notes.txt", format="text", size=12, text="private notes", tokens=3)
+    attachment_store.attach(conversation.user_id, question.id, [notes])
+
+
+def share_again(app: AppTest, *, with_files: bool) -> str:
+    conversation = only_conversation()
+    app.button(key=f"menu-{conversation.id}").click().run()
+    app.checkbox(key=f"share-files-{conversation.id}").set_value(with_files)
+    app.button(key=f"share-{conversation.id}").click().run()
+    [link] = [c.value for c in app.code if "?share=" in c.value]
+    return re.search(r"\?share=([\w-]+)$", link).group(1)
+
+
+def test_attached_files_are_shared_only_when_ticked(app):
+    app.run()
+    attach_notes_to_the_question(app)
+    without = visitor(share_again(app, with_files=False))
+    assert QUESTION in texts(without) and "notes.txt" not in texts(without)
+    assert not [e for e in without.text if "private notes" in e.value]
+
+    app.button(key="pin-" + str(only_conversation().id)).click().run()  # closes the menu
+    shared = visitor(share_again(app, with_files=True))
+    assert not shared.exception
+    assert "notes.txt" in texts(shared)
+    assert [e.value for e in shared.text if "private notes" in e.value] == ["private notes"]
