@@ -22,6 +22,7 @@ from ui.format import escape_markdown
 from ui.message import render_kept_text
 from ui.secrets import load_secrets
 from ui.select_lists import keep_lists_open_while_scrolling
+from ui.share import SHARE_PARAM
 from ui.sidebar import render_sidebar
 from ui.theme import apply_theme
 
@@ -42,6 +43,11 @@ try:
         st.error(t("auth.weak_cookie_secret"), icon=":material/settings:")
         st.stop()
     state.svc()
+    if st.query_params.get(SHARE_PARAM):
+        # A share link opens for anyone, signed in or not, and shows nothing else.
+        shared_page = st.Page("pages/shared.py", title=t("share.page_title"))
+        st.navigation([shared_page], position="hidden").run()
+        st.stop()
     user = auth.signed_in_user(auth_settings)
 except AuthConfigError as problem:
     st.error(

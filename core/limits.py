@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 
 from core.catalog import Catalog
 from core.errors import CostQuotaReached, StorageQuotaReached, TokenQuotaReached
@@ -53,6 +54,9 @@ class UsageCaps:
     def __init__(self, catalog: Catalog, clock=time.time) -> None:
         self.catalog = catalog
         self._clock = clock
+        # Tokens spent where nothing is stored (temporary chats, core/temporary.py):
+        # (user id, since) -> [(model id, prompt tokens, completion tokens)].
+        self.unstored_spending: Callable[[int, float], list] = lambda _user, _since: []
 
     def check(self, user_id: int, *, adding_bytes: int = 0) -> None:
         """Raise the first cap reached: stored text (with `adding_bytes` more),
@@ -65,7 +69,11 @@ class UsageCaps:
                 raise StorageQuotaReached(_amount(policy.max_stored_mb))
         if not (policy.max_tokens_per_day or policy.max_cost_usd_per_day):
             return
-        spent = usage.tokens_by_model_since(user_id, self._clock() - usage.DAY_S)
+        since = self._clock() - usage.DAY_S
+        spent = [
+            *usage.tokens_by_model_since(user_id, since),
+            *self.unstored_spending(user_id, since),
+        ]
         if policy.max_tokens_per_day:
             tokens = sum(prompt + completion for _model, prompt, completion in spent)
             if tokens >= policy.max_tokens_per_day:

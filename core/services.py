@@ -20,6 +20,7 @@ from core.demo.faults import Faults, seed_faults
 from core.ollama import detect_models, ollama_url, with_ollama_models
 from core.store import open_store
 from core.store.processes import Heartbeat
+from core.temporary import TemporaryChats
 from core.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Services:
     chat: ChatService
     batches: BatchRunner
     heartbeat: Heartbeat  # this process's identity in the database (core/store/processes.py)
+    temporary: TemporaryChats  # chats kept in memory only (core/temporary.py)
 
 
 _lock = threading.Lock()
@@ -69,7 +71,8 @@ def services() -> Services:
             heartbeat = Heartbeat()  # before the worker: dead processes' answers recovered
             worker = Worker(catalog)
             chat = ChatService(catalog, worker)
-            _services = Services(catalog, worker, chat, BatchRunner(chat), heartbeat)
+            temporary = TemporaryChats(chat)
+            _services = Services(catalog, worker, chat, BatchRunner(chat), heartbeat, temporary)
             log.info("ready: %d models, database open", len(catalog.models))
         return _services
 

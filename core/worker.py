@@ -56,6 +56,16 @@ class Job:
     prefix: str = ""  # text already in the message (Continue appends to it)
     lane: str = CHAT_LANE
 
+    @property
+    def temporary(self) -> bool:
+        """A temporary chat's answer (core/temporary.py): nothing of it is written."""
+        return is_temporary(self.message_id)
+
+
+def is_temporary(message_id: int | None) -> bool:
+    """Temporary chats number their answers below zero, where no stored row is."""
+    return message_id is not None and message_id < 0
+
 
 @dataclass
 class _Running:
@@ -264,7 +274,7 @@ class Worker:
         started = self.clock.wall()
         while True:
             await self.clock.sleep(self.save_interval_s)
-            if not self.persist:
+            if not self.persist or job.temporary:
                 continue
             await self._stop_if_requested_elsewhere(job.message_id, started)
             if progress.version == saved_version:
@@ -293,8 +303,8 @@ class Worker:
     async def _save_final(
         self, job: Job, snapshot: Snapshot, outcome: str, error: AppError | None
     ) -> None:
-        if not self.persist:
-            return
+        if not self.persist or job.temporary:
+            return  # a temporary answer lives in its progress (core/temporary.py)
 
         def write() -> None:  # token counting happens off the event loop too
             message_store.finish(job.message_id, **final_fields(job, snapshot, outcome, error))
@@ -314,6 +324,8 @@ class Worker:
         await asyncio.get_running_loop().run_in_executor(self._writer, write)
 
     async def _record_route_attempt(self, record: AttemptRecord) -> None:
+        if is_temporary(record.message_id):
+            return  # a temporary chat leaves no row, not even in the attempt log
         try:
             await self._write(lambda: attempt_store.record_route_attempt(**record.__dict__))
         except StorageError as exc:

@@ -9,6 +9,7 @@ from core.store.users import PASSWORD
 from ui import auth, state
 from ui.bootstrap import ensure_run_through_app
 from ui.errors import describe
+from ui.share import all_links_section
 
 ensure_run_through_app()
 t = state.t()
@@ -55,6 +56,7 @@ if user.auth_source == PASSWORD:
             except AuthRefused as refused:
                 st.error(describe(t, refused.kind, refused.detail), icon=":material/lock:")
 
+all_links_section(t, user.id)
 st.divider()
 if st.button(t("account.sign_out"), icon=":material/logout:", key="sign-out"):
     auth.sign_out()

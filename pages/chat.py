@@ -15,7 +15,7 @@ from core.store import messages as message_store
 from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
-from ui import state
+from ui import state, temporary_chat
 from ui.announce import announce_on_next_run
 from ui.answer_tools import copy_button, regenerate_buttons
 from ui.bootstrap import ensure_run_through_app
@@ -139,6 +139,8 @@ def header(conversation: ConversationView | None) -> Picked:
     with right:
         if conversation is not None:
             conversation_menu(t, user.id, conversation)
+        else:
+            temporary_chat.temporary_switch(t, services, user.id)
     describe_pick(t, catalog, picked)
     if conversation is not None and conversation.archived:
         archived_notice(conversation)
@@ -413,6 +415,8 @@ def describe_then_send(conversation: ConversationView | None, picked: Picked) ->
     st.rerun()
 
 
+if temporary_chat.requested() and temporary_chat.show(t, services, catalog, user):
+    st.stop()  # a temporary chat (ui/temporary_chat.py) is all this page shows
 conversation = current_conversation()
 picked = header(conversation)
 describe_then_send(conversation, picked)

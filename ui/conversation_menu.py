@@ -1,4 +1,4 @@
-"""The menu behind a conversation's title: rename, pin, archive, download, delete."""
+"""The menu behind a conversation's title: rename, pin, archive, download, share, delete."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from core.store.views import ConversationView
 from ui import state
 from ui.format import escape_markdown, model_label
 from ui.search import forget_results
+from ui.share import forget_new_link, share_section
 
 MENU = "conversation-menu"  # the id of the conversation whose menu is open
 
@@ -35,6 +36,7 @@ def conversation_menu(t: Translator, user_id: int, conversation: ConversationVie
 
 def close_menu() -> None:
     st.session_state.pop(MENU, None)
+    forget_new_link()  # a share link's token is shown once, while the menu is open
 
 
 # A dialog rather than a popover: it costs nothing until opened, on every rerun.
@@ -52,6 +54,8 @@ def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) ->
         title,
         key=f"export-{conversation.id}",
     )
+    st.divider()
+    share_section(t, user_id, conversation)
     st.divider()
     _delete(t, user_id, conversation)
 

@@ -339,3 +339,27 @@ class ConversationWebSearch(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
     )
     enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class ShareLink(Base):
+    """A conversation's branch shared read-only behind a secret link; Alembic 0009.
+
+    `snapshot` is JSON copied when the link was made (core/sharing.py); only
+    the SHA-256 of the link's token is kept."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (
+        Index("ix_share_links_user", "user_id", "created_at"),
+        Index("ix_share_links_conversation", "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[str] = mapped_column(Text)
+    with_attachments: Mapped[bool] = mapped_column(Boolean)
+    messages: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
