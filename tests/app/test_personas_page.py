@@ -8,6 +8,7 @@ from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store.users import local_user
 from tests.app.conftest import shown, texts
+from tests.app.test_chinese_throughout import english_on
 
 PICKER = "new-chat-persona"
 
@@ -160,3 +161,15 @@ def test_personas_in_chinese(app):
     shown_options = options(app.button_group(key=PICKER))
     assert ("🌐", "翻译") in shown_options and ("🧑‍💻", "编程助手") in shown_options
     assert app.button_group(key=PICKER).label == "从角色开始"
+    app.button_group(key=PICKER).set_value("builtin:teacher").run()
+    app.button(key="manage-personas").click().run()
+    assert english_on(app) == []  # the dialog, the chosen persona's panel
+    app.button(key="manage-personas").click().run()
+    send(app, "你好")
+    conversation = only_conversation()
+    assert conversation.system_prompt.startswith("你是一位耐心的老师")  # the Chinese prompt
+    finish_answers(conversation)
+    app.run()
+    app.button(key=f"menu-{conversation.id}").click().run()
+    assert not app.exception
+    assert english_on(app) == []  # the menu's settings
