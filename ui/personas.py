@@ -65,25 +65,24 @@ def persona_picker(t: Translator, user_id: int, catalog: Catalog) -> None:
     personas = {p.key: p for p in personas_for(user_id, t)}
     if st.session_state.get(CHOSEN) not in personas:  # deleted meanwhile
         st.session_state.pop(CHOSEN, None)
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.pills(
-            t("personas.picker"),
-            list(personas),
-            format_func=lambda key: label(personas[key]),
-            selection_mode="single",
-            key=CHOSEN,
-            on_change=_apply_defaults,
-            args=(t, user_id, catalog),
-            help=t("personas.picker_help"),
-        )
-        if st.button(
-            t("personas.manage"),
-            icon=":material/manage_accounts:",
-            key="manage-personas",
-            type="tertiary",
-            help=t("personas.manage_help"),
-        ):
-            st.session_state[MANAGE] = True
+    st.pills(
+        t("personas.picker"),
+        list(personas),
+        format_func=lambda key: label(personas[key]),
+        selection_mode="single",
+        key=CHOSEN,
+        on_change=_apply_defaults,
+        args=(t, user_id, catalog),
+        help=t("personas.picker_help"),
+    )
+    if st.button(
+        t("personas.manage"),
+        icon=":material/manage_accounts:",
+        key="manage-personas",
+        type="tertiary",
+        help=t("personas.manage_help"),
+    ):
+        st.session_state[MANAGE] = True
     chosen = personas.get(st.session_state.get(CHOSEN))
     if chosen is not None and chosen.system_prompt:
         settings = ChatSettings(chosen.system_prompt, chosen.temperature)
