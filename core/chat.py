@@ -314,7 +314,8 @@ class ChatService:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
         # An answer that searched the web searches again when regenerated or retried.
         searched = web_store.has_sources(answer.id)
-        return Choice(model_id, answer.thinking, answer.temperature, web_search=searched)
+        # No temperature: the conversation's applies (`_start`), as its menu last set it.
+        return Choice(model_id, answer.thinking, web_search=searched)
 
     def _new_conversation(
         self,

@@ -100,10 +100,15 @@ def test_settings_changed_later_apply_to_the_next_answer(chat, alice, server):
     assert request.messages[0] == {"role": "system", "content": "Answer in German."}
     assert request.body["temperature"] == 0.25
     assert message_store.get_message(alice, follow_up.assistant_message_id).temperature == 0.25
-    # Regenerating uses them too.
+    # Regenerating uses them too, and the newest ones after another change.
     chat.regenerate(alice, follow_up.assistant_message_id, Choice("m"))
     chat.worker.wait(server_last_answer(alice, sent.conversation_id))
     assert server.requests[-1].body["temperature"] == 0.25
+    save_settings(alice, sent.conversation_id, ChatSettings("Answer in German.", 0.9))
+    latest = message_store.get_message(alice, server_last_answer(alice, sent.conversation_id))
+    chat.regenerate(alice, latest.id, chat.choice_of(latest))  # "Regenerate" on the page
+    chat.worker.wait(server_last_answer(alice, sent.conversation_id))
+    assert server.requests[-1].body["temperature"] == 0.9
     # Cleared: no system message, the model's own temperature.
     save_settings(alice, sent.conversation_id, ChatSettings(None, None))
     ask(chat, alice, sent.conversation_id, "Plain?")
