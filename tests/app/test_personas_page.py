@@ -9,6 +9,7 @@ from core.store import messages as message_store
 from core.store.users import local_user
 from tests.app.conftest import shown, texts
 from tests.app.test_chinese_throughout import english_on
+from tests.auth_helpers import fast_hashing  # noqa: F401 (a fixture)
 
 PICKER = "new-chat-persona"
 
@@ -173,3 +174,40 @@ def test_personas_in_chinese(app):
     app.button(key=f"menu-{conversation.id}").click().run()
     assert not app.exception
     assert english_on(app) == []  # the menu's settings
+
+
+def test_signed_in_people_never_see_or_use_each_others_personas(
+    app,
+    monkeypatch,
+    fast_hashing,  # noqa: F811
+):
+    from streamlit.testing.v1 import AppTest
+
+    from core.store.users import login_of
+    from tests.app.conftest import APP, TIMEOUT
+    from tests.auth_helpers import sign_up_through_page
+
+    monkeypatch.setenv("AUTH_MODE", "accounts")
+    monkeypatch.delenv("ADMINS", raising=False)
+    monkeypatch.setenv("ALLOW_SIGNUP", "true")
+    alice = app
+    sign_up_through_page(alice, "alice")
+    mine = create_persona(
+        login_of("alice").user.id, Persona("", "Alice's spy", "🕵️", "Alice's secret prompt")
+    )
+    alice.run()
+    assert ("🕵️", "Alice's spy") in options(alice.button_group(key=PICKER))
+
+    bob = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    sign_up_through_page(bob, "bob")
+    assert not bob.exception
+    assert ("🕵️", "Alice's spy") not in options(bob.button_group(key=PICKER))
+    bob.button(key="manage-personas").click().run()
+    assert bob.selectbox(key="persona-editing").options == ["New persona"]
+    # A forged choice (Alice's id in Bob's session) starts a plain chat.
+    bob.session_state[PICKER] = mine.key
+    bob.chat_input[0].set_value("Hello").run()
+    assert not bob.exception
+    (conversation,) = conversation_store.list_conversations(login_of("bob").user.id)
+    assert conversation.system_prompt is None
+    assert "Alice's secret prompt" not in texts(bob)
