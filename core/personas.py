@@ -121,6 +121,11 @@ def delete_persona(user_id: int, key: str) -> None:
     persona_store.delete_persona(user_id, key)
 
 
+def delete_all_personas(user_id: int) -> int:
+    """Part of "Delete all my data": the prompts a person wrote go too."""
+    return persona_store.delete_all_personas(user_id)
+
+
 def checked_fields(draft: Persona) -> PersonaFields:
     """The values as they will be stored; `SettingsRejected` with the reason otherwise."""
     name = " ".join(clean_text(draft.name).split())

@@ -145,3 +145,14 @@ def test_a_users_personas_go_with_the_user(alice, bob):
         db.delete(db.get(User, alice))
     assert persona_store.count_personas(alice) == 0
     assert [p.name for p in persona_store.list_personas(bob)] == ["Bob's"]
+
+
+def test_delete_all_my_data_takes_ones_own_personas_only(alice, bob):
+    from core.personas import delete_all_personas
+
+    create_persona(alice, draft())
+    create_persona(alice, draft(name="Second"))
+    create_persona(bob, draft(name="Bob's"))
+    assert delete_all_personas(alice) == 2
+    assert personas_for(alice, EN) == builtin_personas(EN)
+    assert [p.name for p in persona_store.list_personas(bob)] == ["Bob's"]

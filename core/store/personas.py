@@ -112,3 +112,9 @@ def delete_persona(user_id: int, public_id: str) -> None:
     with session() as db:
         row = _owned(db, user_id, public_id)
         db.execute(delete(PersonaRow).where(PersonaRow.id == row.id))
+
+
+def delete_all_personas(user_id: int) -> int:
+    """ "Delete all my data": every persona of the user's; how many there were."""
+    with session() as db:
+        return db.execute(delete(PersonaRow).where(PersonaRow.user_id == user_id)).rowcount

@@ -211,3 +211,15 @@ def test_signed_in_people_never_see_or_use_each_others_personas(
     (conversation,) = conversation_store.list_conversations(login_of("bob").user.id)
     assert conversation.system_prompt is None
     assert "Alice's secret prompt" not in texts(bob)
+
+
+def test_delete_all_my_data_deletes_ones_personas(app):
+    app.run()
+    create_persona(local_user().id, Persona("", "Poet", "🪶", "Answer in verse."))
+    app.session_state["your-data"] = True  # open the lazy "Your data" panel
+    app.run()
+    app.checkbox(key="confirm-delete-all").check().run()
+    app.button(key="delete-all").click().run()
+    assert not app.exception
+    assert all(p.builtin for p in personas_for(local_user().id, Translator("en")))
+    assert ("🪶", "Poet") not in options(app.button_group(key=PICKER))
