@@ -8,6 +8,8 @@ load the messages.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import func, literal, select
 
 from core.store.conversations import owned
@@ -16,6 +18,10 @@ from core.store.models import AttachmentRow, Message
 from core.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_text
 
 WRAPPER_TOKENS = 20  # the file template's lines around each file
+
+# Counting a 20,000-character system prompt takes about 30 ms, and the page
+# asks on every rerun of a conversation; prompts change rarely.
+_prompt_tokens = lru_cache(maxsize=64)(count_text)
 
 
 def branch_tokens(user_id: int, conversation_id: int) -> int:
@@ -27,7 +33,7 @@ def branch_tokens(user_id: int, conversation_id: int) -> int:
             return 0
         # The system prompt is sent first with every question (core/chat.py).
         prompt = conversation.system_prompt
-        system = count_text(prompt) + MESSAGE_OVERHEAD if prompt else 0
+        system = _prompt_tokens(prompt) + MESSAGE_OVERHEAD if prompt else 0
         start = select(Message.id, Message.parent_id).where(
             Message.id == conversation.current_leaf_id,
             Message.conversation_id == conversation_id,
