@@ -21,6 +21,7 @@ from core.attachments import for_model
 from core.attachments.conversation import with_file_text
 from core.attachments.model import Attachment
 from core.catalog import Catalog, Model
+from core.chat_settings import checked_system_prompt
 from core.errors import (
     AppError,
     ContextTooLong,
@@ -85,13 +86,17 @@ class ChatService:
         kind: str = "chat",
         admitted: bool = False,
         files: Sequence[Attachment] = (),
+        system_prompt: str | None = None,
     ) -> Sent:
         """Store the question, then start the answer. `InputRejected` if blank,
         a `UserLimitReached` if a limit is reached (nothing stored). `admitted`:
         the caller already asked `admit` for this send (a comparison's columns).
         `files`: read attachments (core/attachments), kept with the question;
-        images for a text-only model are described first, or refused."""
+        images for a text-only model are described first, or refused.
+        `system_prompt`: a new conversation's (a persona's), checked first;
+        an existing conversation keeps its own."""
         text = "" if files and is_blank(text) else self._checked(text)
+        system_prompt = checked_system_prompt(system_prompt)
         if conversation_id is not None:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
         if not admitted:
@@ -99,7 +104,7 @@ class ChatService:
         files = self._files_for(choice, files)
         if conversation_id is None:
             title_text = text or ", ".join(f.name for f in files)
-            conversation = self._new_conversation(user_id, title_text, choice, kind)
+            conversation = self._new_conversation(user_id, title_text, choice, kind, system_prompt)
         else:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             conversation_store.update_conversation(
@@ -309,7 +314,8 @@ class ChatService:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
         # An answer that searched the web searches again when regenerated or retried.
         searched = web_store.has_sources(answer.id)
-        return Choice(model_id, answer.thinking, answer.temperature, web_search=searched)
+        # No temperature: the conversation's applies (`_start`), as its menu last set it.
+        return Choice(model_id, answer.thinking, web_search=searched)
 
     def _new_conversation(
         self,
@@ -372,6 +378,8 @@ class ChatService:
         user_limit: int | None = None,
     ) -> int:
         """Fit the history, check limits, submit. Failures are written on the answer."""
+        if choice.temperature is None:  # the conversation's own, set from its menu or persona
+            choice = replace(choice, temperature=conversation.temperature)
         model = self.catalog.model(choice.model_id)
         reset = {
             "status": QUEUED,

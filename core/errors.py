@@ -152,6 +152,21 @@ class InputRejected(AppError):
     kind = "input_rejected"
 
 
+class SettingsRejected(AppError):
+    """A persona or a chat's settings that cannot be kept as given.
+
+    `reason` names the sentence a person reads (`personas.invalid.<reason>`),
+    `limit` the bound that was passed; no value the user typed is echoed.
+    """
+
+    kind = "settings_rejected"
+
+    def __init__(self, detail: str = "", *, reason: str, limit: float | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.limit = limit
+
+
 class VoteRefused(AppError):
     """An arena vote that cannot count (an answer failed, was stopped, is unfinished…)."""
 

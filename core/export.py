@@ -80,6 +80,7 @@ def _conversation_markdown(
     title = conversation["title"] or t("sidebar.untitled")
     when = t.datetime(conversation["created_at"], timezone)
     lines = [f"# {title}", "", f"*{model_label(conversation['model_id'])} · {when}*"]
+    lines += _settings_markdown(t, conversation)
     branch = current_branch(conversation)
     hidden = len(conversation["messages"]) - len(branch)
     if hidden:
@@ -87,6 +88,19 @@ def _conversation_markdown(
     for message in branch:
         lines += ["", *_message_markdown(t, message, model_label)]
     return "\n".join(lines)
+
+
+def _settings_markdown(t: Translator, conversation: dict) -> list[str]:
+    """The conversation's system prompt (quoted) and temperature, when it has them."""
+    lines = []
+    prompt = conversation.get("system_prompt")
+    if prompt:
+        quoted = [f"> {line}" if line else ">" for line in prompt.split("\n")]
+        lines += ["", f"> **{t('personas.panel.title')}**", ">", *quoted]
+    temperature = conversation.get("temperature")
+    if temperature is not None:
+        lines += ["", f"*{t('personas.panel.temperature', value=temperature)}*"]
+    return lines
 
 
 def _message_markdown(

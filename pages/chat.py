@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import replace
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from core.store import messages as message_store
 from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
+from ui import personas as personas_ui
 from ui import state, temporary_chat
 from ui.announce import announce_on_next_run
 from ui.answer_tools import copy_button, regenerate_buttons
@@ -159,6 +161,7 @@ def welcome(picked: Picked) -> None:
     """The empty state: a greeting and a few questions to start from."""
     st.markdown(f"## {t('chat.welcome_title')}")
     st.caption(t("chat.welcome_subtitle"))
+    personas_ui.persona_picker(t, user.id, catalog)
     columns = st.columns(2)
     for index, key in enumerate(EXAMPLES):
         columns[index % 2].button(
@@ -274,6 +277,8 @@ def is_live(message: MessageView) -> bool:
 def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
     """Render the branch shown; return the answers still being written."""
     messages, earlier, later, target = window(conversation)
+    if earlier == 0:  # the system prompt sits above the first message
+        personas_ui.conversation_panel(t, conversation)
     show_earlier(conversation, len(messages), earlier, later)
     versions = message_store.alternatives(user.id, conversation.id, messages)
     files = attachment_store.summaries_of(user.id, [m.id for m in messages if m.role == "user"])
@@ -377,13 +382,19 @@ def send(
     if describer is not None and not describing:
         st.session_state["describe-then-send"] = {"text": prompt, "files": attached}
         return
+    # A new chat starts from the chosen persona; a conversation keeps its own settings.
+    starting = personas_ui.new_chat_settings(t, user.id) if conversation is None else None
+    choice = choice_from(picked)
+    if starting is not None:
+        choice = replace(choice, temperature=starting.temperature)
     try:
         sent = chat.send(
             user.id,
             conversation.id if conversation else None,
             prompt,
-            choice_from(picked),
+            choice,
             files=attached,
+            system_prompt=starting.system_prompt if starting else None,
         )
     except AppError as error:
         # Keep what was typed (and the files read) until it is sent: nothing is lost.
@@ -418,6 +429,7 @@ def describe_then_send(conversation: ConversationView | None, picked: Picked) ->
 if temporary_chat.requested() and temporary_chat.show(t, services, catalog, user):
     st.stop()  # a temporary chat (ui/temporary_chat.py) is all this page shows
 conversation = current_conversation()
+personas_ui.apply_pending_choice(t, user.id, catalog)
 picked = header(conversation)
 describe_then_send(conversation, picked)
 live: list[LiveAnswer] = []

@@ -1,4 +1,4 @@
-"""The menu behind a conversation's title: rename, pin, archive, download, share, delete."""
+"""A conversation's menu: rename, pin, archive, settings, download, share, delete."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from core.store import erase, transfer
 from core.store.views import ConversationView
 from ui import state
 from ui.format import escape_markdown, model_label
+from ui.personas import settings_section
 from ui.search import forget_results
 from ui.share import forget_new_link, share_section
 
@@ -47,6 +48,8 @@ def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) ->
     title = conversation.title or t("sidebar.untitled")
     _rename(t, user_id, conversation, title)
     _pin_and_archive(t, user_id, conversation)
+    st.divider()
+    settings_section(t, user_id, conversation, close_menu)
     st.divider()
     download_buttons(
         t,

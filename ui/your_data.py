@@ -11,6 +11,7 @@ import streamlit as st
 from core.errors import AppError, ImportRejected
 from core.export import parse_json
 from core.i18n import Translator
+from core.personas import delete_all_personas
 from core.store import erase, transfer
 from ui import state
 from ui.conversation_menu import download_buttons
@@ -116,6 +117,7 @@ def _erase_everything(t: Translator, user_id: int) -> None:
     try:
         state.svc().chat.stop_all(user_id)
         erase.delete_all_conversations(user_id)
+        delete_all_personas(user_id)  # the prompts they wrote are their data too
     except AppError as error:
         st.session_state[_NOTICE] = (False, describe(t, error.kind, error.detail))
         return

@@ -1,4 +1,4 @@
-"""How many tokens a conversation's current branch takes, files included.
+"""How many tokens a conversation's current branch takes, files and system prompt included.
 
 Summed in the database along the branch (a recursive walk from the shown
 leaf to the root), so a page can say before sending how much of a model's
@@ -8,14 +8,20 @@ load the messages.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import func, literal, select
 
 from core.store.conversations import owned
 from core.store.db import session
 from core.store.models import AttachmentRow, Message
-from core.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING
+from core.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_text
 
 WRAPPER_TOKENS = 20  # the file template's lines around each file
+
+# Counting a 20,000-character system prompt takes about 30 ms, and the page
+# asks on every rerun of a conversation; prompts change rarely.
+_prompt_tokens = lru_cache(maxsize=64)(count_text)
 
 
 def branch_tokens(user_id: int, conversation_id: int) -> int:
@@ -25,6 +31,9 @@ def branch_tokens(user_id: int, conversation_id: int) -> int:
         conversation = owned(db, user_id, conversation_id)
         if conversation.current_leaf_id is None:
             return 0
+        # The system prompt is sent first with every question (core/chat.py).
+        prompt = conversation.system_prompt
+        system = _prompt_tokens(prompt) + MESSAGE_OVERHEAD if prompt else 0
         start = select(Message.id, Message.parent_id).where(
             Message.id == conversation.current_leaf_id,
             Message.conversation_id == conversation_id,
@@ -44,4 +53,4 @@ def branch_tokens(user_id: int, conversation_id: int) -> int:
             .select_from(AttachmentRow)
             .join(walk, AttachmentRow.message_id == walk.c.id)
         )
-    return int(messages[0]) + int(files) + messages[1] * MESSAGE_OVERHEAD + REPLY_PRIMING
+    return system + int(messages[0]) + int(files) + messages[1] * MESSAGE_OVERHEAD + REPLY_PRIMING

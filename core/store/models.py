@@ -142,6 +142,30 @@ class Message(Base):
     owner_process: Mapped[str | None] = mapped_column(String(32))
 
 
+class PersonaRow(Base):
+    """A persona a user made (Alembic revision 0008): how a new chat starts.
+
+    The built-in personas are not rows: they are defined in code
+    (core/personas.py), in every language, for everyone.
+    """
+
+    __tablename__ = "personas"
+    __table_args__ = (Index("ix_personas_user", "user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    icon: Mapped[str] = mapped_column(String(16), default="")
+    system_prompt: Mapped[str] = mapped_column(Text, default="")
+    model_id: Mapped[str | None] = mapped_column(String(128))
+    thinking: Mapped[bool | None] = mapped_column(Boolean)
+    temperature: Mapped[float | None] = mapped_column(Float)
+    web_search: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
 class AttachmentRow(Base):
     """A file attached to a question (Alembic revision 0007); see core/attachments."""
 

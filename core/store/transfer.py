@@ -46,7 +46,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.errors import ImportRejected, RecordNotFound
+from core.chat_settings import checked_system_prompt, checked_temperature
+from core.errors import ImportRejected, RecordNotFound, SettingsRejected
 from core.store import usage
 from core.store.attachment_documents import (
     add_rows,
@@ -261,6 +262,7 @@ def _checked_conversation(raw: object, number: int) -> dict:
         checked[name] = _checked_value(Conversation, name, raw, where)
     if checked["kind"] not in KINDS:  # any other would be stored, counted, and never shown
         raise where.rejected("has an unknown kind", reason="bad_value", field="kind")
+    _check_chat_settings(checked, where)
     messages = raw.get("messages")
     if not isinstance(messages, list):
         raise where.rejected("has no list of messages")
@@ -273,6 +275,22 @@ def _checked_conversation(raw: object, number: int) -> dict:
         raise where.rejected("its current message is not in the file", reason="bad_id")
     checked["current_leaf"] = leaf
     return checked
+
+
+def _check_chat_settings(checked: dict, where: _Where) -> None:
+    """The system prompt and temperature within the bounds the app sets them in
+    (core/chat_settings.py): a 1 MB system prompt would be sent with every
+    question, a temperature of 50 refused by every provider."""
+    for name, check in (
+        ("system_prompt", checked_system_prompt),
+        ("temperature", checked_temperature),
+    ):
+        try:
+            checked[name] = check(checked[name])
+        except SettingsRejected as refused:
+            raise where.rejected(
+                f"{name}: {refused.detail}", reason="bad_value", field=name
+            ) from None
 
 
 def _checked_message(raw: object, where: _Where, seen: set[str]) -> dict:

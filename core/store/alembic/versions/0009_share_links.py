@@ -6,7 +6,7 @@ go with their owner and with their conversation (ON DELETE CASCADE): a deleted
 conversation's links stop opening at once, and revoking a link deletes its row.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
