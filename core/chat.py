@@ -22,6 +22,7 @@ from core.attachments.conversation import with_file_text
 from core.attachments.model import Attachment
 from core.catalog import Catalog, Model
 from core.errors import (
+    AnswerInProgress,
     AppError,
     ContextTooLong,
     InputRejected,
@@ -94,6 +95,7 @@ class ChatService:
         text = "" if files and is_blank(text) else self._checked(text)
         if conversation_id is not None:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
+            self.ensure_idle(user_id, conversation_id)
         if not admitted:
             self.admit(user_id, text, adding_bytes=send_bytes(text, files))
         files = self._files_for(choice, files)
@@ -135,6 +137,7 @@ class ChatService:
         answer = self._owned_answer(user_id, answer_id)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
+        self.ensure_idle(user_id, conversation.id)
         self.admit(user_id)
         return self._answer(user_id, conversation, question, choice)
 
@@ -145,6 +148,7 @@ class ChatService:
         if old.role != "user":
             raise RecordNotFound(f"question {question_id}")
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
+        self.ensure_idle(user_id, conversation.id)
         self.admit(user_id, text)
         question = self._store_question(user_id, conversation, text, old.parent_id)
         # The edited question keeps the files of the one it replaces.
@@ -230,6 +234,14 @@ class ChatService:
             self.worker.cancel(message_id)
             for message_id in message_store.unfinished_message_ids(user_id, conversation_id)
         )
+
+    @staticmethod
+    def ensure_idle(user_id: int, conversation_id: int) -> None:
+        """`AnswerInProgress` while an answer of the conversation is queued or being
+        written, by this process or another (replica): the database says, so a tab
+        on any replica is refused alike. Checked before anything is counted or stored."""
+        if message_store.unfinished_message_ids(user_id, conversation_id):
+            raise AnswerInProgress()
 
     def admit(
         self,
