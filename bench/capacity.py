@@ -87,6 +87,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds(data_dir: Path) -> float:
+    """CPU time of a PostgreSQL server: the postmaster, its live backends and
+    workers, and those that ended (reaped by the postmaster: its children's time)."""
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(child[1]) == postmaster:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def machine_busy() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -96,7 +112,8 @@ def machine_busy() -> tuple[int, int]:
 
 @contextmanager
 def postgres():
-    """A throwaway PostgreSQL cluster (.ci/postgres), stopped afterwards."""
+    """A throwaway PostgreSQL cluster (.ci/postgres), stopped afterwards:
+    its URL and its data directory."""
     directory = tempfile.mkdtemp(prefix="bench-capacity-pg.")
     started = subprocess.run(
         [str(ROOT / ".ci/postgres"), "start", directory], capture_output=True, text=True
@@ -104,35 +121,46 @@ def postgres():
     if started.returncode != 0:
         raise RuntimeError(f"PostgreSQL did not start: {started.stderr[-2000:]}")
     try:
-        yield started.stdout.strip()
+        yield started.stdout.strip(), Path(directory) / "data"
     finally:
         subprocess.run([str(ROOT / ".ci/postgres"), "stop", directory], check=False)
         subprocess.run(["rm", "-rf", directory], check=False)
 
 
-def start_deployment(kind: str, stack: ExitStack, catalog: Path, folder: Path) -> list:
-    """The app processes of one deployment, started and registered for stopping."""
-    if kind == "sqlite":
-        urls = [f"sqlite:///{folder / 'capacity.db'}"]
-    elif kind == "postgres2":
-        url = stack.enter_context(postgres())
-        urls = [url, url]
-    else:
-        raise SystemExit(f"unknown deployment {kind!r}: sqlite or postgres2")
-    apps = []
-    for url in urls:
-        app = web.StreamlitProcess("app.py", DATABASE_URL=url, MODELS_FILE=str(catalog))
-        stack.callback(app.stop)
-        apps.append(app)
-    return apps
+class Deployment:
+    """The app processes of one deployment, and the CPU time they (and their
+    database server, if any) have used so far."""
+
+    def __init__(self, kind: str, stack: ExitStack, catalog: Path, folder: Path) -> None:
+        self.database_dir: Path | None = None
+        if kind == "sqlite":
+            urls = [f"sqlite:///{folder / 'capacity.db'}"]
+        elif kind == "postgres2":
+            url, self.database_dir = stack.enter_context(postgres())
+            urls = [url, url]
+        else:
+            raise SystemExit(f"unknown deployment {kind!r}: sqlite or postgres2")
+        self.apps = []
+        for url in urls:
+            app = web.StreamlitProcess("app.py", DATABASE_URL=url, MODELS_FILE=str(catalog))
+            stack.callback(app.stop)
+            self.apps.append(app)
+
+    def cpu(self) -> tuple[float, float]:
+        """(the app processes', the database server's) CPU seconds so far."""
+        apps = sum(cpu_seconds(app.process.pid) for app in self.apps)
+        database = postgres_cpu_seconds(self.database_dir) if self.database_dir else 0.0
+        return apps, database
 
 
-def one_level(pages: list, apps: list, server: SessionServer, chunks: list[str], pace_s: float):
+def one_level(
+    pages: list, deployment: Deployment, server: SessionServer, chunks: list[str], pace_s: float
+) -> dict:
     for page in pages:
         web.new_chat(page)
         page.evaluate("window.__seen = {}; window.__sentAt = null;")
     server.configure(chunks, delay=pace_s)
-    cpu_before = sum(cpu_seconds(app.process.pid) for app in apps)
+    app_before, database_before = deployment.cpu()
     busy_before, total_before = machine_busy()
     started = time.monotonic()
     for index, page in enumerate(pages):
@@ -141,7 +169,8 @@ def one_level(pages: list, apps: list, server: SessionServer, chunks: list[str],
         web.wait_for_text(page, web.END)
     for page in pages:
         web.wait_idle(page)
-    cpu = sum(cpu_seconds(app.process.pid) for app in apps) - cpu_before
+    app_after, database_after = deployment.cpu()
+    cpu, database_cpu = app_after - app_before, database_after - database_before
     wall = time.monotonic() - started
     busy_after, total_after = machine_busy()
     delays, missing = [], 0
@@ -154,12 +183,14 @@ def one_level(pages: list, apps: list, server: SessionServer, chunks: list[str],
                 continue
             delays.append((seen[word] / 1000 - sent) * 1000)
     ordered = sorted(delays)
+    tokens_k = len(pages) * len(chunks) / 1000
     return {
         "median_ms": statistics.median(ordered),
         "p90_ms": ordered[int(0.9 * (len(ordered) - 1))],
         "missing": missing,
         "cpu_s": cpu,
-        "cpu_ms_per_1k_tokens": 1000 * cpu / (len(pages) * len(chunks) / 1000),
+        "cpu_ms_per_1k_tokens": 1000 * cpu / tokens_k,
+        "db_cpu_ms_per_1k_tokens": 1000 * database_cpu / tokens_k,  # PostgreSQL's own
         "wall_s": wall,
         "app_cores": cpu / wall,  # how much of a core the app used, on average
         "load_1min": os.getloadavg()[0],
@@ -176,7 +207,8 @@ def run(kind: str, levels: list[int], chunk_count: int, pace_s: float) -> list[d
         stack.callback(server.stop)
         folder = Path(directory)
         catalog = web.write_catalog(folder, server.base_url())
-        apps = start_deployment(kind, stack, catalog, folder)
+        deployment = Deployment(kind, stack, catalog, folder)
+        apps = deployment.apps
         with web.chromium() as browser:
             pages = []
             for index in range(max(levels)):
@@ -186,7 +218,7 @@ def run(kind: str, levels: list[int], chunk_count: int, pace_s: float) -> list[d
                 web.warm_up(page, server)
                 pages.append(page)
             for level in levels:
-                found = one_level(pages[:level], apps, server, chunks, pace_s)
+                found = one_level(pages[:level], deployment, server, chunks, pace_s)
                 rows.append({"deployment": kind, "sessions": level, **found})
                 cost = found["cpu_ms_per_1k_tokens"]
                 print(f"{kind}, {level} sessions: median {found['median_ms']:.0f} ms, "
