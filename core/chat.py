@@ -23,6 +23,7 @@ from core.attachments.model import Attachment
 from core.catalog import Catalog, Model
 from core.chat_settings import checked_system_prompt
 from core.errors import (
+    AnswerInProgress,
     AppError,
     ContextTooLong,
     InputRejected,
@@ -99,6 +100,7 @@ class ChatService:
         system_prompt = checked_system_prompt(system_prompt)
         if conversation_id is not None:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
+            self.ensure_idle(user_id, conversation_id)
         if not admitted:
             self.admit(user_id, text, adding_bytes=send_bytes(text, files))
         files = self._files_for(choice, files)
@@ -140,6 +142,7 @@ class ChatService:
         answer = self._owned_answer(user_id, answer_id)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
+        self.ensure_idle(user_id, conversation.id)
         self.admit(user_id)
         return self._answer(user_id, conversation, question, choice)
 
@@ -150,6 +153,7 @@ class ChatService:
         if old.role != "user":
             raise RecordNotFound(f"question {question_id}")
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
+        self.ensure_idle(user_id, conversation.id)
         self.admit(user_id, text)
         question = self._store_question(user_id, conversation, text, old.parent_id)
         # The edited question keeps the files of the one it replaces.
@@ -235,6 +239,14 @@ class ChatService:
             self.worker.cancel(message_id)
             for message_id in message_store.unfinished_message_ids(user_id, conversation_id)
         )
+
+    @staticmethod
+    def ensure_idle(user_id: int, conversation_id: int) -> None:
+        """`AnswerInProgress` while an answer of the conversation is queued or being
+        written, by this process or another (replica): the database says, so a tab
+        on any replica is refused alike. Checked before anything is counted or stored."""
+        if message_store.unfinished_message_ids(user_id, conversation_id):
+            raise AnswerInProgress()
 
     def admit(
         self,

@@ -114,6 +114,8 @@ class CompareService:
     ) -> None:
         """Ask every column a next prompt, each within its own conversation."""
         comparison = comparison_store.get_comparison(user_id, comparison_id)
+        for conversation_id in comparison.conversation_ids:  # all columns or none
+            self.chat.ensure_idle(user_id, conversation_id)
         self._check_sendable(user_id, text, len(comparison.conversation_ids), files)
         for conversation_id in comparison.conversation_ids:
             conversation = conversation_store.get_conversation(user_id, conversation_id)

@@ -146,6 +146,13 @@ class TooManyAtOnce(UserLimitReached):
     kind = "user_concurrency"
 
 
+class AnswerInProgress(AppError):
+    """The conversation's answer is still being written (maybe by another replica):
+    a new question waits until it ends or is stopped."""
+
+    kind = "answer_in_progress"
+
+
 class InputRejected(AppError):
     """What the user typed cannot be sent as it is (empty, too long…)."""
 

@@ -33,6 +33,7 @@ from ui.focus import (
     marker_key,
     scroll_once,
 )
+from ui.followed import follow_from_store
 from ui.format import escape_markdown
 from ui.live import LiveAnswer, follow
 from ui.message import ASSISTANT_AVATAR, render_answer_body, render_kept_text, render_question
@@ -274,8 +275,9 @@ def is_live(message: MessageView) -> bool:
     return progress is not None and (message.unfinished or not progress.done)
 
 
-def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
-    """Render the branch shown; return the answers still being written."""
+def history(conversation: ConversationView, picked: Picked) -> tuple[list[LiveAnswer], bool]:
+    """Render the branch shown; return the answers this process is writing, and
+    whether any answer shown is still being written (here or by another process)."""
     messages, earlier, later, target = window(conversation)
     if earlier == 0:  # the system prompt sits above the first message
         personas_ui.conversation_panel(t, conversation)
@@ -305,7 +307,7 @@ def history(conversation: ConversationView, picked: Picked) -> list[LiveAnswer]:
     show_later(later)
     if target is not None:
         scroll_once(target)
-    return live
+    return live, busy
 
 
 def question(
@@ -339,6 +341,10 @@ def answer(
             live_controls(message, picked)
             progress = services.worker.progress_of(user.id, message.id)
             return LiveAnswer(t, catalog, progress, st.container(), describe_status=web_status_text)
+        if message.unfinished:  # and not by this process's worker: another replica writes it.
+            # Follow its saves: follow its saves, with a Stop that reaches it.
+            follow_from_store(t, user.id, message, stop=lambda m: chat.stop(user.id, m))
+            return None
         sources = stored_sources(user.id, message)
         render_answer_body(t, catalog, with_linked_citations(message, sources), lazy=not last)
         render_sources(t, message, sources)
@@ -433,6 +439,7 @@ personas_ui.apply_pending_choice(t, user.id, catalog)
 picked = header(conversation)
 describe_then_send(conversation, picked)
 live: list[LiveAnswer] = []
+answering = False  # an answer shown is being written, here or on another replica
 # The welcome screen and a conversation each have their own slot, and the
 # unused one is cleared explicitly: otherwise the previous view's elements
 # would linger, greyed, for as long as this run follows a streaming answer.
@@ -444,7 +451,7 @@ if conversation is None:
 else:
     welcome_slot.empty()
     with conversation_slot.container():
-        live = history(conversation, picked)
+        live, answering = history(conversation, picked)
 
 unsent = st.session_state.get("unsent")
 if unsent:
@@ -466,7 +473,7 @@ if unsent:
     )
 files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 
-busy = bool(live)
+busy = bool(live) or answering
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
 if conversation is not None:
     files_ui.context_caption(t, branch_tokens(user.id, conversation.id), picked.model)

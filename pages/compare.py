@@ -29,6 +29,7 @@ from ui.compare_view import (
     settings_label,
     temperature_input,
     unsent_notice,
+    written_elsewhere,
 )
 from ui.errors import describe
 from ui.format import escape_markdown
@@ -134,7 +135,9 @@ def file_chips(detail: ComparisonDetail) -> Callable[[MessageView], None]:
     return lambda question: files_ui.chips(t, found.get(question.id, []))
 
 
-def show(comparison: ComparisonView) -> list:
+def show(comparison: ComparisonView) -> tuple[list, bool]:
+    """Render the comparison; return the answers this process is writing, and
+    whether any column is still being written (here or by another process)."""
     detail = compare.detail(user.id, comparison.id, last_turns=SHOWN_TURNS)
     titles = [
         f"{index + 1} · {settings_label(t, catalog, column)}"
@@ -160,13 +163,14 @@ def show(comparison: ComparisonView) -> list:
         retry=retry,
         question_footer=file_chips(detail),
     )
-    if live:
+    busy = bool(live) or written_elsewhere(services.worker, user.id, detail)
+    if busy:
         if st.button(t("compare.stop"), icon=":material/stop:", key="compare-stop"):
             compare.stop(user.id, comparison.id)
             st.rerun()
     elif detail.turns:
         render_summary(t, catalog, titles, detail.latest_answers)
-    return live
+    return live, busy
 
 
 comparison = opened.current(
@@ -178,6 +182,7 @@ header(comparison)
 settings: list[ColumnSetting] = []
 ready = True
 live = []
+busy = False  # a column is being written, here or on another replica
 # The setup and a comparison each have their own slot, and the unused one is
 # cleared: otherwise the setup's widgets would linger, greyed, while this run
 # follows the answers (as on the chat page).
@@ -191,15 +196,15 @@ if comparison is None:
 else:
     setup_slot.empty()
     with comparison_slot.container():
-        live = show(comparison)
+        live, busy = show(comparison)
 
 resend = unsent_notice(t, UNSENT)
 files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
-placeholder = t("compare.answering") if live else t("compare.placeholder")
+placeholder = t("compare.answering") if busy else t("compare.placeholder")
 files_ui.limit_caption(t)
 submitted = st.chat_input(
     placeholder,
-    disabled=bool(live) or not ready,
+    disabled=busy or not ready,
     key="compare-input",
     accept_file="multiple",
     file_type=files_ui.FILE_TYPES,
@@ -208,9 +213,9 @@ submitted = st.chat_input(
 if submitted is not None:
     st.session_state.pop("attachment-refusals", None)
     prompt, attached = files_ui.submitted(t, submitted)
-    if (prompt or attached) and ready and not live:
+    if (prompt or attached) and ready and not busy:
         send(comparison, prompt, settings, attached)
-elif resend and ready and not live:
+elif resend and ready and not busy:
     send(comparison, resend, settings, st.session_state.get(UNSENT_FILES, []))
 if live:
     follow(live)

@@ -23,6 +23,7 @@ from core.progress import Snapshot
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from core.worker import Worker
 from ui.errors import describe
+from ui.followed import follow_from_store
 from ui.format import escape_markdown, model_label
 from ui.live import LiveAnswer, phase_text
 from ui.message import (
@@ -123,6 +124,9 @@ def _render_cell(
     if progress is not None and (answer.unfinished or not progress.done):
         describe_status = blind_status_text if blind else web_status_text
         return LiveAnswer(t, catalog, progress, st.container(), describe_status=describe_status)
+    if answer.unfinished:  # written by another process (replica): follow its saves;
+        follow_from_store(t, user_id, answer)  # the page's "Stop all" reaches it
+        return None
     sources = None if blind else stored_sources(user_id, answer)
     render_answer(t, catalog, with_linked_citations(answer, sources), blind=blind, lazy=not newest)
     render_sources(t, answer, sources)
@@ -137,6 +141,14 @@ def _render_cell(
     ):
         retry(answer)
     return None
+
+
+def written_elsewhere(worker: Worker, user_id: int, detail: ComparisonDetail) -> bool:
+    """Whether a column's newest answer is being written by another process."""
+    return any(
+        answer is not None and answer.unfinished and worker.progress_of(user_id, answer.id) is None
+        for answer in detail.latest_answers
+    )
 
 
 def render_answer(
