@@ -65,6 +65,7 @@ SAFE_FUNCTIONS = {
     "import_message": "ui/your_data.py: i18n with our field names and numbers, not the file's",
     "refusal_text": "ui/attachments.py: i18n with the file name and every non-number escaped",
     "human_size": "ui/attachments.py: a number and a unit",
+    "allowance_sentence": "pages/usage.py: i18n with amounts formatted from numbers",
 }
 NUMBER_FUNCTIONS = {"len", "int", "round", "min", "max", "number", "seconds"}
 
