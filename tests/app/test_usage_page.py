@@ -128,3 +128,32 @@ def test_a_model_closed_to_a_persons_groups_is_not_offered(team_app, server):
     assert "Groups, models and limits" in page
     labels = [e.label for e in team_app.expander]
     assert "Basic" in labels and "Premium users" in labels
+
+
+@pytest.mark.usefixtures("fast_hashing")
+def test_the_usage_page_is_chinese_throughout(team_app, server):
+    from tests.app.test_chinese_throughout import english_on
+
+    mia = login_of("mia").user
+    group = team.create_group(mia.id, "家人")
+    team.set_members(mia.id, group.id, [mia.id])
+    team.set_group_limits(mia.id, group.id, Limits(max_tokens_per_day=1000))
+    team_app.radio(key="language-choice").set_value("zh").run()
+    team_app.chat_input[0].set_value("你好").run()
+    (conversation,) = conversation_store.list_conversations(mia.id)
+    services().worker.wait(message_store.branch(mia.id, conversation.id)[-1].id)
+    open_usage(team_app)
+    assert "所有人最近 30 天的用量" in texts(team_app)
+    assert english_on(team_app) == []
+
+
+def test_without_accounts_the_local_user_sees_only_their_usage(app, server, tmp_path, monkeypatch):
+    """AUTH_MODE=none: the local user is the admin, but there is nobody else to
+    see or manage: no everyone's usage, no groups, no export."""
+    monkeypatch.setenv("MODELS_FILE", scripted_models_file(tmp_path, server))
+    app.run()
+    app.chat_input[0].set_value("hello").run()
+    page = open_usage(app)
+    assert "Your usage, last 30 days" in page and "Last 30 days" in page
+    assert "Everyone's usage" not in page and "Groups, models and limits" not in page
+    assert not app.get("download_button")
