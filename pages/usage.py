@@ -102,6 +102,10 @@ def pivot(lines, series, value) -> pd.DataFrame:
         }
     )
     wide = frame.pivot_table(index="day", columns="series", values="value", aggfunc="sum")
+    # Every day of the period, used or not: the time axis spans it, and one
+    # day's bar is not a sliver across the whole chart.
+    today = pd.Timestamp(time.strftime("%Y-%m-%d", time.gmtime(now)))
+    wide = wide.reindex(pd.date_range(end=today, periods=DAYS, freq="D"))
     wide.index.name = "day"
     return wide.fillna(0)
 
