@@ -36,7 +36,7 @@ from core.store import messages as message_store
 from core.store.batches import NewPrompt
 from core.store.groups import Limits
 from core.store.users import ADMIN, ensure_user
-from core.worker import Worker
+from core.worker import BATCH_LANE, Worker
 from tests.app.conftest import shown
 from ui.errors import describe
 
@@ -298,3 +298,19 @@ def test_the_admin_export_has_one_row_per_day_person_model_and_provider(make_cha
         "4",
     )
     assert alice_row["cost_usd"] == "0.0"  # the scripted models have no price
+
+
+def test_a_batch_cell_for_a_model_taken_away_says_so_on_its_answer(two_models, people, server):
+    """A batch made while the model was open: each cell asks again before it is sent."""
+    admin, alice, _ = people
+    chat = two_models
+    drafted = chat.draft(alice.id, "a prompt", Choice("m"), kind="batch", system_prompt=None)
+    only_fast_for_alice(chat.catalog, admin, alice)
+    chat.generate(alice.id, drafted.assistant_message_id, Choice("m"), lane=BATCH_LANE)
+    answer = message_store.get_message(alice.id, drafted.assistant_message_id)
+    assert (answer.status, answer.error_kind, answer.error_detail) == (
+        "error",
+        "model_not_allowed",
+        "m",
+    )
+    assert server.requests == []
