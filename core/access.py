@@ -20,7 +20,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from core.catalog import Catalog
-from core.errors import ModelNotAllowed
+from core.errors import AdminOnly, ModelNotAllowed
 from core.store import groups as group_store
 from core.store import users as user_store
 
@@ -57,3 +57,9 @@ def allowed_catalog(catalog: Catalog, user_id: int) -> Catalog:
     models = {mid: m for mid, m in catalog.models.items() if mid in allowed}
     default = catalog.default_model if catalog.default_model in models else next(iter(models), "")
     return replace(catalog, models=MappingProxyType(models), default_model=default)
+
+
+def require_admin(user_id: int) -> None:
+    """`AdminOnly` unless the database says this person is an admin (whatever a page thinks)."""
+    if not user_store.get_user(user_id).is_admin:
+        raise AdminOnly()

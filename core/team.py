@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from core.access import require_admin
 from core.catalog import Catalog
 from core.errors import InputRejected
 from core.store import groups as group_store
 from core.store.groups import LIMIT_FIELDS, GroupView, Limits
-from core.usage_report import require_admin
 
 
 def groups(actor_id: int) -> list[GroupView]:

@@ -14,13 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from core.access import require_admin
 from core.catalog import Catalog
 from core.csv_export import to_csv
-from core.errors import AdminOnly
 from core.metrics import cost_usd
 from core.store import groups as group_store
 from core.store import usage
-from core.store import users as user_store
 
 DEFAULT_DAYS = 30
 
@@ -114,11 +113,6 @@ def by_day_and_model(lines: Sequence[UsageLine]) -> dict[str, dict[dt.date, int]
     for line in lines:
         series[line.model_id][line.day] += line.tokens
     return {model: dict(days) for model, days in series.items()}
-
-
-def require_admin(user_id: int) -> None:
-    if not user_store.get_user(user_id).is_admin:
-        raise AdminOnly()
 
 
 def _since(now: float, days: int) -> float:

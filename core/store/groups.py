@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import InputRejected, RecordNotFound
@@ -54,11 +54,6 @@ def _limits_of(row: UserGroup | UserQuota | None) -> Limits:
 # ---------------------------------------------------------------- reading
 
 
-def any_groups() -> bool:
-    with session() as db:
-        return bool(db.scalar(select(exists().where(UserGroup.id.is_not(None)))))
-
-
 def list_groups() -> list[GroupView]:
     """Every group with its members and models, by name."""
     with session() as db:
@@ -75,10 +70,6 @@ def list_groups() -> list[GroupView]:
             )
             for g in groups
         ]
-
-
-def groups_of(user_id: int) -> list[GroupView]:
-    return [g for g in list_groups() if user_id in g.members]
 
 
 def models_listed_by_groups(user_id: int) -> tuple[set[str], set[str]]:
