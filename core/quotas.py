@@ -76,13 +76,18 @@ def allowances(
     """Each token and cost limit of the person, daily first, with what they used
     (`only_limited`: skip the windows with no limit, and their queries)."""
     limits = limits_for(catalog, user_id)
-    result = []
+    wanted = []
     for window in (DAY, MONTH):
         limit_tokens = getattr(limits, FIELD[TOKENS, window]) or 0
         limit_cost = getattr(limits, FIELD[COST, window]) or 0
-        if only_limited and not (limit_tokens or limit_cost):
-            continue
-        spent = usage.tokens_by_model_since(user_id, now - WINDOW_S[window])
+        if not only_limited or limit_tokens or limit_cost:
+            wanted.append((window, limit_tokens, limit_cost))
+    spent_in = usage.tokens_by_model_in_windows(
+        user_id, tuple(now - WINDOW_S[window] for window, _, _ in wanted)
+    )
+    result = []
+    for window, limit_tokens, limit_cost in wanted:
+        spent = spent_in[now - WINDOW_S[window]]
         tokens = sum(prompt + completion for _model, prompt, completion in spent)
         cost = sum(
             cost_usd(prompt, completion, catalog.model(model_id or "")) or 0.0
