@@ -97,11 +97,17 @@ leaderboard_page = st.Page(
 )
 batch_page = st.Page("pages/batch.py", title=t("nav.batch"), icon=":material/table_rows:")
 pages = [chat_page, compare_page, arena_page, leaderboard_page, batch_page]
+pages.append(st.Page("pages/usage.py", title=t("nav.usage"), icon=":material/data_usage:"))
 if user.is_admin:  # others do not even see it
     pages.append(st.Page("pages/status.py", title=t("nav.status"), icon=":material/monitor_heart:"))
 if auth_settings.multi_user:
     pages.append(st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:"))
 navigation = st.navigation(pages, position="top")
+sending_pages = (chat_page, compare_page, arena_page, batch_page)
+if navigation in sending_pages and not state.catalog().models:
+    # Every model is in groups this person is not in (core/access.py).
+    st.error(t("errors.no_model_open"), icon=":material/block:")
+    st.stop()
 # Side-by-side pages need the width; set once per run, before the page draws.
 wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
 st.set_page_config(layout="wide" if wide else "centered")

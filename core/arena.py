@@ -19,6 +19,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core import access
 from core.catalog import Catalog, Model
 from core.chat import ChatService
 from core.compare import ColumnSetting, CompareService, ComparisonDetail
@@ -85,12 +86,17 @@ class Arena:
         self.compare = CompareService(chat, kind=ARENA)
         self.rng = rng or random.Random()
 
-    def contenders(self) -> list[Model]:
-        return drawable_models(self.chat.catalog, self.chat.worker.runtime.breakers.views())
+    def contenders(self, user_id: int | None = None) -> list[Model]:
+        """Models that may be drawn now; for `user_id`, only those they may use."""
+        models = drawable_models(self.chat.catalog, self.chat.worker.runtime.breakers.views())
+        if user_id is None:
+            return models
+        allowed = access.allowed_models(self.chat.catalog, user_id)
+        return [model for model in models if model.id in allowed]
 
     def start_battle(self, user_id: int, text: str) -> ComparisonView:
-        """Draw two models and ask both the first prompt."""
-        model_a, model_b = draw_pair(self.contenders(), self.rng)
+        """Draw two models the person may use and ask both the first prompt."""
+        model_a, model_b = draw_pair(self.contenders(user_id), self.rng)
         settings = [ColumnSetting(model_a.id), ColumnSetting(model_b.id)]
         return self.compare.start(user_id, text, settings, allow_fallback=False)
 

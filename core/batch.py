@@ -179,7 +179,12 @@ class BatchRunner:
             + len((p.system_prompt or "").encode("utf-8", "surrogatepass"))
             for p in prompts
         )
-        self.chat.admit(user_id, lane=BATCH_LANE, adding_bytes=prompt_bytes * len(settings))
+        self.chat.admit(
+            user_id,
+            lane=BATCH_LANE,
+            adding_bytes=prompt_bytes * len(settings),
+            models=[s.model_id for s in settings],
+        )
         columns = [NewColumn(s.model_id, s.thinking, s.temperature) for s in settings]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
         batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)

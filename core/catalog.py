@@ -157,6 +157,8 @@ class Policy:
     max_import_mb: float = 20.0  # one import file
     max_tokens_per_day: int = 2_000_000  # prompt + completion, last 24 hours
     max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
+    max_tokens_per_month: int = 0  # prompt + completion, last 30 days
+    max_cost_usd_per_month: float = 0.0  # at list prices, last 30 days
 
 
 # The hosted search APIs' endpoints and key variables, when [search] names none.

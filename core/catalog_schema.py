@@ -151,6 +151,8 @@ class PolicySpec(_Spec):
     max_import_mb: NonNegative | None = None
     max_tokens_per_day: NonNegative | None = None
     max_cost_usd_per_day: NonNegative | None = None
+    max_tokens_per_month: NonNegative | None = None
+    max_cost_usd_per_month: NonNegative | None = None
 
 
 def _search_provider(value: Any) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
+from core import access
 from core.attachments import for_model
 from core.attachments.conversation import with_file_text
 from core.attachments.model import Attachment
@@ -102,7 +103,9 @@ class ChatService:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
             self.ensure_idle(user_id, conversation_id)
         if not admitted:
-            self.admit(user_id, text, adding_bytes=send_bytes(text, files))
+            self.admit(
+                user_id, text, adding_bytes=send_bytes(text, files), models=[choice.model_id]
+            )
         files = self._files_for(choice, files)
         if conversation_id is None:
             title_text = text or ", ".join(f.name for f in files)
@@ -143,7 +146,7 @@ class ChatService:
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         self.ensure_idle(user_id, conversation.id)
-        self.admit(user_id)
+        self.admit(user_id, models=[choice.model_id])
         return self._answer(user_id, conversation, question, choice)
 
     def edit(self, user_id: int, question_id: int, text: str, choice: Choice) -> Sent:
@@ -154,7 +157,7 @@ class ChatService:
             raise RecordNotFound(f"question {question_id}")
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
         self.ensure_idle(user_id, conversation.id)
-        self.admit(user_id, text)
+        self.admit(user_id, text, models=[choice.model_id])
         question = self._store_question(user_id, conversation, text, old.parent_id)
         # The edited question keeps the files of the one it replaces.
         kept = attachment_store.of_messages(user_id, [old.id]).get(old.id, [])
@@ -185,8 +188,9 @@ class ChatService:
         answer = self._owned_answer(user_id, answer_id)
         if self.worker.is_running(answer_id):
             return answer_id
+        choice = choice or self._choice_of(answer)
         try:
-            self.admit(user_id, lane=lane)
+            self.admit(user_id, lane=lane, models=[choice.model_id])
         except AppError as refused:
             if lane == CHAT_LANE:
                 raise
@@ -194,7 +198,6 @@ class ChatService:
                 answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
             )
             return answer.id
-        choice = choice or self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
         self._start(
@@ -210,7 +213,7 @@ class ChatService:
         choice = self._choice_of(answer)
         conversation = conversation_store.get_conversation(user_id, answer.conversation_id)
         question = message_store.get_message(user_id, answer.parent_id)
-        self.admit(user_id)
+        self.admit(user_id, models=[choice.model_id])
         extra = [Turn.of("assistant", answer.content), Turn.of("user", CONTINUE_PROMPT)]
         self._start(
             user_id, conversation, question, answer.id, choice, extra=extra, prefix=answer.content
@@ -256,11 +259,15 @@ class ChatService:
         answers: int = 1,
         lane: str = CHAT_LANE,
         adding_bytes: int | None = None,
+        models: Sequence[str] = (),
     ) -> None:
         """Every per-user limit, checked before anything is stored or sent;
-        raises the first one reached (`TooManyMessages`, `InputRejected`,
-        `TooManyAtOnce`, `StorageQuotaReached`, `TokenQuotaReached`,
-        `CostQuotaReached`).
+        raises the first one reached (`ModelNotAllowed`, `TooManyMessages`,
+        `InputRejected`, `TooManyAtOnce`, `StorageQuotaReached`, the token and
+        cost quotas of core/quotas.py).
+
+        First, whether the person may use each of `models` (core/access.py):
+        a refused model counts against nothing.
 
         In the chat lane `answers` sends are counted first, all or none, so an
         oversized or otherwise refused send counts too (40 refused 1.9 MB
@@ -270,6 +277,7 @@ class ChatService:
         cost per day. Counted by the process-wide rate limiter and worker and
         read from the database, so they hold across every tab and session.
         """
+        access.check(self.catalog, user_id, models)
         if lane == CHAT_LANE:
             wait = self.rate.try_acquire(user_id, answers)
             if wait:
@@ -415,8 +423,11 @@ class ChatService:
             if model.vision and not extra:
                 messages = for_model.with_images(messages, files.get(question.id, []))
             # A fallback that cannot see would be sent image parts it refuses.
-            fallback = choice.allow_fallback and for_model.fallback_can_take(
-                self.catalog, model, messages
+            fallback = (
+                choice.allow_fallback
+                and for_model.fallback_can_take(self.catalog, model, messages)
+                # A stand-in the person may not use does not answer for them.
+                and access.may_use(self.catalog, user_id, model.fallback or "")
             )
             request = GenerationRequest(
                 model_id=model.id,

@@ -86,7 +86,8 @@ class CompareService:
         minute, answers at once, size, stored text, tokens and cost)."""
         if not MIN_COLUMNS <= len(settings) <= MAX_COLUMNS:
             raise InputRejected(f"{len(settings)} columns; choose {MIN_COLUMNS} to {MAX_COLUMNS}")
-        self._check_sendable(user_id, text, len(settings), files)
+        models = [setting.model_id for setting in settings]
+        self._check_sendable(user_id, text, len(settings), files, models)
         conversation_ids = []
         for setting in settings:
             choice = Choice(
@@ -116,9 +117,14 @@ class CompareService:
         comparison = comparison_store.get_comparison(user_id, comparison_id)
         for conversation_id in comparison.conversation_ids:  # all columns or none
             self.chat.ensure_idle(user_id, conversation_id)
-        self._check_sendable(user_id, text, len(comparison.conversation_ids), files)
-        for conversation_id in comparison.conversation_ids:
-            conversation = conversation_store.get_conversation(user_id, conversation_id)
+        columns = [
+            conversation_store.get_conversation(user_id, conversation_id)
+            for conversation_id in comparison.conversation_ids
+        ]
+        models = [conversation.model_id for conversation in columns]
+        self._check_sendable(user_id, text, len(columns), files, models)
+        for conversation in columns:
+            conversation_id = conversation.id
             choice = self._column_choice(user_id, conversation, allow_fallback)
             self.chat.send(
                 user_id, conversation_id, text, choice, kind=self.kind, admitted=True, files=files
@@ -168,7 +174,12 @@ class CompareService:
         return ComparisonDetail(comparison, columns, align_turns(branches))
 
     def _check_sendable(
-        self, user_id: int, text: str, columns: int, files: Sequence[Attachment] = ()
+        self,
+        user_id: int,
+        text: str,
+        columns: int,
+        files: Sequence[Attachment] = (),
+        models: Sequence[str] = (),
     ) -> None:
         """All columns or none: a comparison with a missing column says nothing,
         so every limit is asked for all of them at once, before anything is stored.
@@ -176,7 +187,7 @@ class CompareService:
         if is_blank(text) and not files:
             raise InputRejected("empty")
         adding = columns * send_bytes(text, files)
-        self.chat.admit(user_id, text, answers=columns, adding_bytes=adding)
+        self.chat.admit(user_id, text, answers=columns, adding_bytes=adding, models=models)
 
 
 def align_turns(branches: Sequence[list[MessageView]]) -> tuple[ComparisonTurn, ...]:

@@ -514,3 +514,28 @@ class CostQuotaReached(UserLimitReached):
     """The user's list-price cost in the last 24 hours reached `[policy] max_cost_usd_per_day`."""
 
     kind = "quota_cost"
+
+
+class MonthlyTokenQuotaReached(TokenQuotaReached):
+    """The user's tokens in the last 30 days reached their monthly limit; `detail` is it."""
+
+    kind = "quota_tokens_month"
+
+
+class MonthlyCostQuotaReached(CostQuotaReached):
+    """The user's list-price cost in the last 30 days reached their monthly limit."""
+
+    kind = "quota_cost_month"
+
+
+class ModelNotAllowed(UserLimitReached):
+    """The model is not among those the user's groups may use (core/access.py);
+    `detail` is the model id."""
+
+    kind = "model_not_allowed"
+
+
+class AdminOnly(AppError):
+    """Only an admin may do this (see or export others' usage, manage groups)."""
+
+    kind = "admin_only"

@@ -8,14 +8,21 @@ sent (core/chat.py `ChatService.admit`).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
+from core import quotas
 from core.catalog import Catalog
-from core.errors import CostQuotaReached, StorageQuotaReached, TokenQuotaReached
-from core.metrics import cost_usd
+from core.errors import (
+    CostQuotaReached,
+    MonthlyCostQuotaReached,
+    MonthlyTokenQuotaReached,
+    StorageQuotaReached,
+    TokenQuotaReached,
+)
 from core.store import usage
 
 MEGABYTE = 1_000_000
@@ -60,31 +67,34 @@ class UsageCaps:
 
     def check(self, user_id: int, *, adding_bytes: int = 0) -> None:
         """Raise the first cap reached: stored text (with `adding_bytes` more),
-        tokens in the last 24 hours, list-price cost in the last 24 hours."""
+        then tokens and list-price cost in the last 24 hours and the last 30
+        days, each limit as set for this person (core/quotas.py)."""
         policy = self.catalog.policy
         if policy.max_stored_mb:
             cap = policy.max_stored_mb * MEGABYTE
             stored = usage.stored_bytes(user_id)
             if stored >= cap or stored + adding_bytes > cap:
                 raise StorageQuotaReached(_amount(policy.max_stored_mb))
-        if not (policy.max_tokens_per_day or policy.max_cost_usd_per_day):
-            return
-        since = self._clock() - usage.DAY_S
-        spent = [
-            *usage.tokens_by_model_since(user_id, since),
-            *self.unstored_spending(user_id, since),
-        ]
-        if policy.max_tokens_per_day:
-            tokens = sum(prompt + completion for _model, prompt, completion in spent)
-            if tokens >= policy.max_tokens_per_day:
-                raise TokenQuotaReached(f"{policy.max_tokens_per_day:,}")
-        if policy.max_cost_usd_per_day:
-            cost = sum(
-                cost_usd(prompt, completion, self.catalog.model(model_id or "")) or 0.0
-                for model_id, prompt, completion in spent
-            )
-            if cost >= policy.max_cost_usd_per_day:
-                raise CostQuotaReached(f"{policy.max_cost_usd_per_day:.2f}")
+        spent_unstored = functools.partial(self.unstored_spending, user_id)
+        for allowance in quotas.allowances(
+            self.catalog, user_id, self._clock(), only_limited=True, unstored=spent_unstored
+        ):
+            if allowance.reached:
+                raise _REACHED[allowance.measure, allowance.window](_shown(allowance))
+
+
+_REACHED = {
+    (quotas.TOKENS, quotas.DAY): TokenQuotaReached,
+    (quotas.COST, quotas.DAY): CostQuotaReached,
+    (quotas.TOKENS, quotas.MONTH): MonthlyTokenQuotaReached,
+    (quotas.COST, quotas.MONTH): MonthlyCostQuotaReached,
+}
+
+
+def _shown(allowance: quotas.Allowance) -> str:
+    if allowance.measure == quotas.TOKENS:
+        return f"{int(allowance.limit):,}"
+    return f"{allowance.limit:.2f}"
 
 
 def _amount(value: float) -> str:

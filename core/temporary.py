@@ -124,7 +124,8 @@ class TemporaryChats:
         text = clean_text(text)
         with self._lock:
             self._required(user_id, public_id)
-        self.chat.admit(user_id, text, adding_bytes=0)  # nothing is stored
+        # Nothing is stored; model access and quotas hold as for any chat.
+        self.chat.admit(user_id, text, adding_bytes=0, models=[choice.model_id])
         with self._lock:
             chat = self._required(user_id, public_id)
             now = self.clock.wall()

@@ -141,7 +141,7 @@ battle = opened.current(
     t("arena.not_found"),
 )
 header(battle)
-can_battle = len(arena.contenders()) >= 2
+can_battle = len(arena.contenders(user.id)) >= 2
 live = []
 intro_slot, battle_slot = st.empty(), st.empty()  # see pages/compare.py
 if battle is None:

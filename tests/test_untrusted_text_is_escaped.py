@@ -66,6 +66,7 @@ SAFE_FUNCTIONS = {
     "refusal_text": "ui/attachments.py: i18n with the file name and every non-number escaped",
     "human_size": "ui/attachments.py: a number and a unit",
     "invalid_message": "ui/personas.py: i18n with a number",
+    "allowance_sentence": "pages/usage.py: i18n with amounts formatted from numbers",
 }
 NUMBER_FUNCTIONS = {"len", "int", "round", "min", "max", "number", "seconds"}
 

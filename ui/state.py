@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import streamlit as st
 
+from core import access
 from core.catalog import Catalog, localized
 from core.i18n import Translator, locale_from
 from core.services import Services, services
@@ -28,11 +29,14 @@ def svc() -> Services:
 
 
 def catalog() -> Catalog:
-    """The model catalog in this session's language (labels, descriptions).
+    """The model catalog in this session's language (labels, descriptions),
+    with only the models the signed-in person may use (core/access.py).
 
     Core code keeps the catalog as written; pages show this one.
     """
-    return localized(svc().catalog, t().locale)
+    shown = localized(svc().catalog, t().locale)
+    user = auth.signed_in_user()
+    return shown if user is None else access.allowed_catalog(shown, user.id)
 
 
 def t() -> Translator:

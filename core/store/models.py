@@ -387,3 +387,56 @@ class ShareLink(Base):
     with_attachments: Mapped[bool] = mapped_column(Boolean)
     messages: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class UserGroup(Base):
+    """A group of people an admin defines (Alembic 0010; core/store/groups.py):
+    the models its members may use, and limits that override `[policy]`'s
+    per-person defaults for them (NULL: not set here)."""
+
+    __tablename__ = "user_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    max_tokens_per_day: Mapped[int | None] = mapped_column(Integer)
+    max_cost_usd_per_day: Mapped[float | None] = mapped_column(Float)
+    max_tokens_per_month: Mapped[int | None] = mapped_column(Integer)
+    max_cost_usd_per_month: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class UserGroupMember(Base):
+    __tablename__ = "user_group_members"
+    __table_args__ = (Index("ix_user_group_members_user", "user_id"),)
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("user_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class UserGroupModel(Base):
+    """A catalog model id a group's members may use (ids, not rows: the catalog is a file)."""
+
+    __tablename__ = "user_group_models"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("user_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class UserQuota(Base):
+    """One person's limits, set by an admin; they win over their groups' and `[policy]`."""
+
+    __tablename__ = "user_quotas"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    max_tokens_per_day: Mapped[int | None] = mapped_column(Integer)
+    max_cost_usd_per_day: Mapped[float | None] = mapped_column(Float)
+    max_tokens_per_month: Mapped[int | None] = mapped_column(Integer)
+    max_cost_usd_per_month: Mapped[float | None] = mapped_column(Float)

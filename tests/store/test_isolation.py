@@ -213,6 +213,10 @@ UNSCOPED = {
     "schema.*": "the schema's version: Alembic, the migration lock",
     "views.*": "data classes",
     "models.*": "the ORM",
+    "groups.*": "groups, models per group and limits: written only through core/team.py "
+    "(admins); a person's own limits and models are read with their user id",
+    "usage.usage_by_day": "one user's with user_id, everyone's only through "
+    "core/usage_report.everyone_usage, which checks the admin role",
 }
 
 
