@@ -296,6 +296,55 @@ class BatchCell(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
 
 
+class BatchJudge(Base):
+    """The judge a batch is graded by (core/judging): its model, pointwise or
+    pairwise, and for pairwise the column every other column is judged against."""
+
+    __tablename__ = "batch_judges"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(128))
+    mode: Mapped[str] = mapped_column(String(16))
+    baseline_column_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batch_columns.id", ondelete="CASCADE")
+    )
+
+
+class BatchPromptCriteria(Base):
+    """What a prompt's answers are checked against: a reference answer, a rubric,
+    and deterministic assertions (JSON, core/judging/assertions.py)."""
+
+    __tablename__ = "batch_prompt_criteria"
+
+    prompt_id: Mapped[int] = mapped_column(
+        ForeignKey("batch_prompts.id", ondelete="CASCADE"), primary_key=True
+    )
+    expected: Mapped[str | None] = mapped_column(Text)
+    rubric: Mapped[str | None] = mapped_column(Text)
+    assertions: Mapped[str | None] = mapped_column(Text)
+
+
+class BatchJudgement(Base):
+    """One request to the judge about one cell: its reply is an ordinary message
+    (kind "batch"), read into a verdict when shown (core/judging/verdicts.py).
+    Pairwise cells are judged twice, `swapped` saying the baseline came first."""
+
+    __tablename__ = "batch_judgements"
+    __table_args__ = (
+        Index("ix_batch_judgements_batch", "batch_id", "id"),
+        Index("ix_batch_judgements_message", "message_id"),
+        UniqueConstraint("cell_id", "swapped", name="uq_batch_judgements_cell_order"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    cell_id: Mapped[int] = mapped_column(ForeignKey("batch_cells.id", ondelete="CASCADE"))
+    swapped: Mapped[bool] = mapped_column(Boolean)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
 class Process(Base):
     """A running app process: who it is, and when it last said it was alive."""
 

@@ -1,0 +1,76 @@
+"""Judged batches: a batch's judge, each prompt's reference, rubric and
+assertions, and one row per request to the judge (its reply is a message).
+
+Rows go with their batch (ON DELETE CASCADE); the judge's conversations are
+deleted with the batch by core/store/batches.delete_batch.
+
+Revision ID: 0012
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "batch_judges",
+        sa.Column(
+            "batch_id",
+            sa.Integer,
+            sa.ForeignKey("batches.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("model_id", sa.String(128), nullable=False),
+        sa.Column("mode", sa.String(16), nullable=False),
+        sa.Column(
+            "baseline_column_id",
+            sa.Integer,
+            sa.ForeignKey("batch_columns.id", ondelete="CASCADE"),
+        ),
+    )
+    op.create_table(
+        "batch_prompt_criteria",
+        sa.Column(
+            "prompt_id",
+            sa.Integer,
+            sa.ForeignKey("batch_prompts.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("expected", sa.Text),
+        sa.Column("rubric", sa.Text),
+        sa.Column("assertions", sa.Text),
+    )
+    op.create_table(
+        "batch_judgements",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "batch_id", sa.Integer, sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column(
+            "cell_id",
+            sa.Integer,
+            sa.ForeignKey("batch_cells.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("swapped", sa.Boolean, nullable=False),
+        sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="SET NULL")),
+        sa.UniqueConstraint("cell_id", "swapped", name="uq_batch_judgements_cell_order"),
+    )
+    op.create_index("ix_batch_judgements_batch", "batch_judgements", ["batch_id", "id"])
+    op.create_index("ix_batch_judgements_message", "batch_judgements", ["message_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_batch_judgements_message", "batch_judgements")
+    op.drop_index("ix_batch_judgements_batch", "batch_judgements")
+    op.drop_table("batch_judgements")
+    op.drop_table("batch_prompt_criteria")
+    op.drop_table("batch_judges")
