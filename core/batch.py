@@ -37,7 +37,7 @@ from core.compare import MAX_COLUMNS, ColumnSetting
 from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
 from core.judging import prompts as judge_prompts
-from core.judging.report import JUDGE_FAILED
+from core.judging.report import JUDGE_FAILED, BatchReport, RowResult
 from core.judging.verdicts import MODES, PAIRWISE, POINTWISE
 from core.metrics import answer_metrics
 from core.store import batches as batch_store
@@ -106,6 +106,18 @@ RESULT_COLUMNS = [
     "cost_usd",
     "error",
 ]
+# Added when the batch has assertions or a judge (core/judging/report.py).
+JUDGED_COLUMNS = [
+    "checks_passed",
+    "checks_total",
+    "failed_checks",
+    "judge_state",
+    "score",
+    "verdict",
+    "verdict_swapped",
+    "outcome",
+    "judge_reason",
+]
 
 
 def result_rows(
@@ -113,8 +125,10 @@ def result_rows(
     prompts: Sequence[BatchPromptView],
     columns: Sequence[BatchColumnView],
     catalog: Catalog,
+    report: BatchReport | None = None,
 ) -> list[dict]:
-    """One row per cell, in prompt order: the results table and its CSV."""
+    """One row per cell, in prompt order: the results table and its CSV; with a
+    report, each row's checks and the judge's verdict and reason too."""
     prompt_of = {p.id: p for p in prompts}
     column_of = {c.id: c for c in columns}
     rows = []
@@ -141,11 +155,30 @@ def result_rows(
                 "error": (message.error_kind or "") if message else "",
             }
         )
+        if report is not None:
+            rows[-1].update(judged_fields(report.rows[cell.id]))
     return rows
 
 
+def judged_fields(row: RowResult) -> dict:
+    return {
+        "checks_passed": sum(c.passed for c in row.checks) if row.checks else None,
+        "checks_total": len(row.checks) if row.checks else None,
+        "failed_checks": "; ".join(
+            f"{c.name} ({c.detail})" if c.detail else c.name for c in row.checks if not c.passed
+        ),
+        "judge_state": row.judge_state,
+        "score": row.score,
+        "verdict": row.verdicts[0] or "",
+        "verdict_swapped": row.verdicts[1] or "",
+        "outcome": row.outcome or "",
+        "judge_reason": row.reason,
+    }
+
+
 def results_csv(rows: Sequence[dict]) -> str:
-    return dicts_to_csv(RESULT_COLUMNS, rows)
+    judged = bool(rows) and "judge_state" in rows[0]
+    return dicts_to_csv(RESULT_COLUMNS + (JUDGED_COLUMNS if judged else []), rows)
 
 
 @dataclass(frozen=True)
