@@ -28,6 +28,7 @@ from core.store.votes import vote_stamp
 from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.format import model_label
+from ui.judge_agreement import agreement_section
 
 ensure_run_through_app()
 t = state.t()
@@ -283,6 +284,7 @@ if annotated:
         st.info(t("leaderboard.no_votes_selected"), icon=":material/filter_alt_off:")
 else:
     st.info(t("leaderboard.no_votes"), icon=":material/how_to_vote:")
+agreement_section(t, catalog, services.agreement, user.id)
 measured = measurement_stamp()
 performance_table(performance(database_url(), measured.last_attempt_id, measured.last_message_id))
 exports()

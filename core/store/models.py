@@ -345,6 +345,26 @@ class BatchJudgement(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
 
 
+class JudgeAgreement(Base):
+    """A judge model asked about a blind human vote's two answers, in one order;
+    its reply is an ordinary message (core/judging/agreement.py)."""
+
+    __tablename__ = "judge_agreements"
+    __table_args__ = (
+        Index("ix_judge_agreements_judge", "judge_model_id", "vote_id"),
+        Index("ix_judge_agreements_message", "message_id"),
+        UniqueConstraint(
+            "judge_model_id", "vote_id", "swapped", name="uq_judge_agreements_vote_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    judge_model_id: Mapped[str] = mapped_column(String(128))
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    swapped: Mapped[bool] = mapped_column(Boolean)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
 class Process(Base):
     """A running app process: who it is, and when it last said it was alive."""
 

@@ -1,5 +1,6 @@
 """Judged batches: a batch's judge, each prompt's reference, rubric and
-assertions, and one row per request to the judge (its reply is a message).
+assertions, and one row per request to the judge (its reply is a message);
+and judge–human agreement: a judge's requests about blind human votes.
 
 Rows go with their batch (ON DELETE CASCADE); the judge's conversations are
 deleted with the batch by core/store/batches.delete_batch.
@@ -66,9 +67,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_batch_judgements_batch", "batch_judgements", ["batch_id", "id"])
     op.create_index("ix_batch_judgements_message", "batch_judgements", ["message_id"])
+    op.create_table(
+        "judge_agreements",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("judge_model_id", sa.String(128), nullable=False),
+        sa.Column(
+            "vote_id", sa.Integer, sa.ForeignKey("votes.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("swapped", sa.Boolean, nullable=False),
+        sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="SET NULL")),
+        sa.UniqueConstraint(
+            "judge_model_id", "vote_id", "swapped", name="uq_judge_agreements_vote_order"
+        ),
+    )
+    op.create_index("ix_judge_agreements_judge", "judge_agreements", ["judge_model_id", "vote_id"])
+    op.create_index("ix_judge_agreements_message", "judge_agreements", ["message_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_judge_agreements_message", "judge_agreements")
+    op.drop_index("ix_judge_agreements_judge", "judge_agreements")
+    op.drop_table("judge_agreements")
     op.drop_index("ix_batch_judgements_message", "batch_judgements")
     op.drop_index("ix_batch_judgements_batch", "batch_judgements")
     op.drop_table("batch_judgements")
