@@ -20,7 +20,7 @@ from core.store import comparisons as comparison_store
 from core.store.comparisons import COMPARE, ComparisonView
 from core.store.views import MessageView
 from ui import attachments as files_ui
-from ui import state
+from ui import feedback, state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import (
     remember_unsent,
@@ -166,6 +166,7 @@ def show(comparison: ComparisonView) -> list:
             st.rerun()
     elif detail.turns:
         render_summary(t, catalog, titles, detail.latest_answers)
+        feedback.which_is_better(t, user.id, detail.latest_answers)
     return live
 
 

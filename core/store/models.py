@@ -365,6 +365,33 @@ class JudgeAgreement(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
 
 
+class FeedbackVote(Base):
+    """A vote given in plain sight (core/feedback.py): a thumb on a chat answer
+    (`value` up/down) or "which is better" between two compare columns (`value`
+    a/b/tie/both_bad). Kept with the models, their settings and the prompt, and
+    never mixed with the blind arena votes."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (
+        Index("ix_feedback_votes_user_message", "user_id", "message_id", "other_message_id"),
+        Index("ix_feedback_votes_kind", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # thumbs, preference
+    value: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    other_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    model_id: Mapped[str] = mapped_column(String(128))
+    other_model_id: Mapped[str | None] = mapped_column(String(128))
+    settings: Mapped[str] = mapped_column(Text)  # JSON: thinking, temperature, system prompt
+    prompt: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 class Process(Base):
     """A running app process: who it is, and when it last said it was alive."""
 

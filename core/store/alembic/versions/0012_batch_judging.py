@@ -82,9 +82,36 @@ def upgrade() -> None:
     )
     op.create_index("ix_judge_agreements_judge", "judge_agreements", ["judge_model_id", "vote_id"])
     op.create_index("ix_judge_agreements_message", "judge_agreements", ["message_id"])
+    op.create_table(
+        "feedback_votes",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("value", sa.String(16), nullable=False),
+        sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="SET NULL")),
+        sa.Column(
+            "other_message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="SET NULL")
+        ),
+        sa.Column("model_id", sa.String(128), nullable=False),
+        sa.Column("other_model_id", sa.String(128)),
+        sa.Column("settings", sa.Text, nullable=False),
+        sa.Column("prompt", sa.Text, nullable=False),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    op.create_index(
+        "ix_feedback_votes_user_message",
+        "feedback_votes",
+        ["user_id", "message_id", "other_message_id"],
+    )
+    op.create_index("ix_feedback_votes_kind", "feedback_votes", ["kind", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feedback_votes_kind", "feedback_votes")
+    op.drop_index("ix_feedback_votes_user_message", "feedback_votes")
+    op.drop_table("feedback_votes")
     op.drop_index("ix_judge_agreements_message", "judge_agreements")
     op.drop_index("ix_judge_agreements_judge", "judge_agreements")
     op.drop_table("judge_agreements")
