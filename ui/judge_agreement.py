@@ -13,7 +13,12 @@ import streamlit as st
 from core.catalog import Catalog
 from core.errors import AppError
 from core.i18n import Translator
-from core.judging.agreement import DEFAULT_SAMPLE, AgreementRunner, all_agreements
+from core.judging.agreement import (
+    DEFAULT_SAMPLE,
+    AgreementRunner,
+    agreements_csv,
+    all_agreements,
+)
 from ui.errors import describe
 from ui.format import model_label
 from ui.model_picker import model_option_label
@@ -80,3 +85,12 @@ def _table(t: Translator, catalog: Catalog) -> None:
         help=t("leaderboard.agreement.inconsistent_help"),
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=config, width="stretch")
+    st.download_button(
+        t("leaderboard.agreement.export"),
+        data=agreements_csv(found),
+        file_name="judge-agreement.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="export-agreement",
+    )

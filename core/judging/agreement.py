@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.chat import ChatService, Choice
+from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
 from core.judging import prompts as judge_prompts
 from core.judging import verdicts as v
@@ -110,6 +111,41 @@ def all_agreements() -> list[Agreement]:
     judges = sorted({r.judge_model_id for r in requests})
     found = [agreement(judge, requests, votes) for judge in judges]
     return sorted(found, key=lambda a: a.share.value if a.share else -1.0, reverse=True)
+
+
+AGREEMENT_COLUMNS = [
+    "judge",
+    "compared",
+    "agreed",
+    "agreement",
+    "low",
+    "high",
+    "inconsistent",
+    "unscored",
+    "failed",
+    "waiting",
+]
+
+
+def agreements_csv(found: Sequence[Agreement]) -> str:
+    return dicts_to_csv(
+        AGREEMENT_COLUMNS,
+        (
+            {
+                "judge": a.judge_model_id,
+                "compared": a.compared,
+                "agreed": a.agreed,
+                "agreement": a.share.value if a.share else None,
+                "low": a.share.low if a.share else None,
+                "high": a.share.high if a.share else None,
+                "inconsistent": a.inconsistent,
+                "unscored": a.unscored,
+                "failed": a.failed,
+                "waiting": a.waiting,
+            }
+            for a in found
+        ),
+    )
 
 
 def battle_prompt(battle: JudgedBattle, swapped: bool) -> str:

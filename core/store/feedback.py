@@ -2,9 +2,10 @@
 
 Each vote is stored with what was judged — the model(s), their settings
 (thinking, temperature, system prompt) and the prompt — copied when the vote
-is cast, so the vote keeps its meaning after the conversation is deleted (its
-message ids are then nulled). One vote per person per answer (thumbs) or per
-pair of answers (preference); voting again replaces it, clearing deletes it.
+is cast, so the board and its export need no join. A vote goes with its
+answers (ON DELETE CASCADE): deleting a conversation erases the prompt copied
+here too. One vote per person per answer (thumbs) or per pair of answers
+(preference); voting again replaces it, clearing deletes it.
 """
 
 from __future__ import annotations

@@ -381,9 +381,11 @@ class FeedbackVote(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # thumbs, preference
     value: Mapped[str] = mapped_column(String(16))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    # A vote goes with the answers it judged: erasing a conversation erases
+    # the prompt copied here too (docs/architecture.md, "Deleting for real").
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     other_message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("messages.id", ondelete="SET NULL")
+        ForeignKey("messages.id", ondelete="CASCADE")
     )
     model_id: Mapped[str] = mapped_column(String(128))
     other_model_id: Mapped[str | None] = mapped_column(String(128))

@@ -4,8 +4,10 @@ and their own board on the leaderboard, apart from the blind one."""
 import json
 
 from core.feedback import choice_of, preference_pairs
+from core.store import erase
 from core.store import feedback as feedback_store
 from core.store.feedback import PREFERENCE, THUMBS
+from core.store.users import local_user
 from core.store.votes import vote_stamp
 from tests.app.conftest import texts
 
@@ -30,6 +32,9 @@ def test_a_thumb_on_a_chat_answer_is_kept_with_its_model_and_prompt(app):
     approval = next(f.value for f in app.dataframe if "approval" in f.value.columns)
     assert list(approval["down"]) == [1] and approval["approval"].iloc[0] == 0.0
     assert vote_stamp().count == 0  # nothing reached the blind arena's votes
+
+    erase.delete_all_conversations(local_user().id)
+    assert feedback_store.all_feedback() == []  # the copied prompt is erased with them
 
 
 def test_which_is_better_in_compare_feeds_its_own_board(app):

@@ -166,3 +166,4 @@ def test_a_judge_re_judges_blind_votes_and_its_agreement_is_shown(app):
     assert row["compared"] == 3  # the demo judge, without a reference, scores both short
     assert row["agreement"] == 1 / 3  # answers alike: a tie, which agrees with the tie vote
     assert "Judge–human agreement" in texts(app)
+    assert "export-agreement" in {b.key for b in app.get("download_button")}

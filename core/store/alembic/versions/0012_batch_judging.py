@@ -90,10 +90,13 @@ def upgrade() -> None:
         ),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("value", sa.String(16), nullable=False),
-        sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="SET NULL")),
         sa.Column(
-            "other_message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="SET NULL")
+            "message_id",
+            sa.Integer,
+            sa.ForeignKey("messages.id", ondelete="CASCADE"),
+            nullable=False,
         ),
+        sa.Column("other_message_id", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE")),
         sa.Column("model_id", sa.String(128), nullable=False),
         sa.Column("other_model_id", sa.String(128)),
         sa.Column("settings", sa.Text, nullable=False),
