@@ -85,12 +85,14 @@ class ChatService:
         kind: str = "chat",
         admitted: bool = False,
         files: Sequence[Attachment] = (),
+        system_prompt: str | None = None,
     ) -> Sent:
         """Store the question, then start the answer. `InputRejected` if blank,
         a `UserLimitReached` if a limit is reached (nothing stored). `admitted`:
         the caller already asked `admit` for this send (a comparison's columns).
         `files`: read attachments (core/attachments), kept with the question;
-        images for a text-only model are described first, or refused."""
+        images for a text-only model are described first, or refused.
+        `system_prompt`: a new conversation's (a compare column's prompt variant)."""
         text = "" if files and is_blank(text) else self._checked(text)
         if conversation_id is not None:
             conversation_store.get_conversation(user_id, conversation_id)  # ownership first
@@ -99,7 +101,7 @@ class ChatService:
         files = self._files_for(choice, files)
         if conversation_id is None:
             title_text = text or ", ".join(f.name for f in files)
-            conversation = self._new_conversation(user_id, title_text, choice, kind)
+            conversation = self._new_conversation(user_id, title_text, choice, kind, system_prompt)
         else:
             conversation = conversation_store.get_conversation(user_id, conversation_id)
             conversation_store.update_conversation(

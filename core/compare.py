@@ -27,6 +27,9 @@ MIN_COLUMNS = 2
 MAX_COLUMNS = 4
 
 
+MAX_SYSTEM_PROMPT_CHARS = 20_000  # a column's prompt variant
+
+
 @dataclass(frozen=True)
 class ColumnSetting:
     """The model settings of one column."""
@@ -34,6 +37,7 @@ class ColumnSetting:
     model_id: str
     thinking: bool | None = None
     temperature: float | None = None
+    system_prompt: str | None = None  # a prompt variant: A/B prompts on one model
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class CompareService:
         if not MIN_COLUMNS <= len(settings) <= MAX_COLUMNS:
             raise InputRejected(f"{len(settings)} columns; choose {MIN_COLUMNS} to {MAX_COLUMNS}")
         self._check_sendable(user_id, text, len(settings), files)
+        if any(len(s.system_prompt or "") > MAX_SYSTEM_PROMPT_CHARS for s in settings):
+            raise InputRejected(f"a system prompt over {MAX_SYSTEM_PROMPT_CHARS} characters")
         conversation_ids = []
         for setting in settings:
             choice = Choice(
@@ -97,7 +103,14 @@ class CompareService:
                 web_search=web_search,  # every column alike
             )
             sent = self.chat.send(
-                user_id, None, text, choice, kind=self.kind, admitted=True, files=files
+                user_id,
+                None,
+                text,
+                choice,
+                kind=self.kind,
+                admitted=True,
+                files=files,
+                system_prompt=setting.system_prompt,
             )
             conversation_ids.append(sent.conversation_id)
         title = auto_title(text or ", ".join(f.name for f in files))

@@ -87,6 +87,13 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
                 label_visibility="collapsed",
             )
             temperature = temperature_input(t, key=f"compare-temp-{index}")
+            system_prompt = st.text_area(
+                t("compare.system_prompt"),
+                key=f"compare-system-{index}",
+                height=68,
+                placeholder=t("compare.system_prompt_placeholder"),
+                help=t("compare.system_prompt_help"),
+            )
             if not picked.available:
                 st.warning(
                     t(
@@ -96,7 +103,11 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
                     icon=":material/key:",
                 )
                 ready = False
-        settings.append(ColumnSetting(picked.model.id, picked.thinking, temperature))
+        settings.append(
+            ColumnSetting(
+                picked.model.id, picked.thinking, temperature, system_prompt.strip() or None
+            )
+        )
     return settings, ready
 
 
