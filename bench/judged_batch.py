@@ -31,6 +31,7 @@ def main() -> None:
     args = parser(__doc__.splitlines()[0])
     args.add_argument("--rows", type=int, default=1000)
     args.add_argument("--speed", type=float, default=200.0)
+    args.add_argument("--models", default=",".join(MODELS), help="comma-separated demo models")
     options = args.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="judged-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.db'}"
@@ -58,17 +59,19 @@ def main() -> None:
         for i in range(options.rows)
     ]
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu_before = time.process_time()
     started = time.perf_counter()
     batch = app.batches.create(
         user.id,
         "bench",
         prompts,
-        [ColumnSetting(m) for m in MODELS],
+        [ColumnSetting(m) for m in options.models.split(",")],
         concurrency=MAX_CONCURRENCY,
         judge=JudgeSetting(JUDGE),
     )
     app.batches.wait(batch.id, timeout=3 * 3600)
     elapsed = time.perf_counter() - started
+    cpu_s = time.process_time() - cpu_before  # the demo server's share included
     cells = batch_store.batch_cells(user.id, batch.id)
     judgements = judging_store.judgements(user.id, batch.id)
     t0 = time.perf_counter()
@@ -102,6 +105,8 @@ def main() -> None:
             "scored": scored,
             "wall_s": round(elapsed, 1),
             "per_row_ms": round(1000 * elapsed / options.rows, 1),
+            "cpu_s": round(cpu_s, 1),
+            "cpu_ms_per_request": round(1000 * cpu_s / (len(cells) + len(judgements)), 1),
             "report_s": round(report_s, 2),
             "peak_rss_mb": round(peak_rss),
             "rss_before_mb": round(rss_before),
@@ -119,7 +124,7 @@ def main() -> None:
     reset_services()
     report(
         "judged_batch",
-        f"{options.rows}-row judged batch, 3 demo models + demo judge",
+        f"{options.rows}-row judged batch: {options.models} + demo judge",
         rows,
         verdicts,
         options.json,
