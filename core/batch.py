@@ -14,6 +14,12 @@ shows what finished and offers to run the rest.
 
 Fallback is off in batch runs: a cell answered by a stand-in model would be
 filed under the wrong one.
+
+A batch may name a judge (core/judging): when its answers are done, each
+complete cell is sent to the judge model through the same path (the batch
+lane, the provider queues, retries and busy handling), as an ordinary answer
+in a conversation of its own; the verdict is read from that stored reply.
+Judgements that failed are rerun with the failed cells.
 """
 
 from __future__ import annotations
@@ -30,8 +36,12 @@ from core.chat import ChatService, Choice
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
+from core.judging import prompts as judge_prompts
+from core.judging.report import JUDGE_FAILED, BatchReport, RowResult
+from core.judging.verdicts import MODES, PAIRWISE, POINTWISE
 from core.metrics import answer_metrics
 from core.store import batches as batch_store
+from core.store import judging as judging_store
 from core.store.batches import (
     BatchColumnView,
     BatchPromptView,
@@ -40,7 +50,7 @@ from core.store.batches import (
     NewColumn,
     NewPrompt,
 )
-from core.store.views import ERROR, INTERRUPTED, STOPPED, UNFINISHED
+from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, UNFINISHED
 from core.worker import BATCH_LANE
 
 log = logging.getLogger(__name__)
@@ -96,6 +106,18 @@ RESULT_COLUMNS = [
     "cost_usd",
     "error",
 ]
+# Added when the batch has assertions or a judge (core/judging/report.py).
+JUDGED_COLUMNS = [
+    "checks_passed",
+    "checks_total",
+    "failed_checks",
+    "judge_state",
+    "score",
+    "verdict",
+    "verdict_swapped",
+    "outcome",
+    "judge_reason",
+]
 
 
 def result_rows(
@@ -103,8 +125,10 @@ def result_rows(
     prompts: Sequence[BatchPromptView],
     columns: Sequence[BatchColumnView],
     catalog: Catalog,
+    report: BatchReport | None = None,
 ) -> list[dict]:
-    """One row per cell, in prompt order: the results table and its CSV."""
+    """One row per cell, in prompt order: the results table and its CSV; with a
+    report, each row's checks and the judge's verdict and reason too."""
     prompt_of = {p.id: p for p in prompts}
     column_of = {c.id: c for c in columns}
     rows = []
@@ -131,21 +155,57 @@ def result_rows(
                 "error": (message.error_kind or "") if message else "",
             }
         )
+        if report is not None:
+            rows[-1].update(judged_fields(report.rows[cell.id]))
     return rows
 
 
+def judged_fields(row: RowResult) -> dict:
+    return {
+        "checks_passed": sum(c.passed for c in row.checks) if row.checks else None,
+        "checks_total": len(row.checks) if row.checks else None,
+        "failed_checks": "; ".join(
+            f"{c.name} ({c.detail})" if c.detail else c.name for c in row.checks if not c.passed
+        ),
+        "judge_state": row.judge_state,
+        "score": row.score,
+        "verdict": row.verdicts[0] or "",
+        "verdict_swapped": row.verdicts[1] or "",
+        "outcome": row.outcome or "",
+        "judge_reason": row.reason,
+    }
+
+
 def results_csv(rows: Sequence[dict]) -> str:
-    return dicts_to_csv(RESULT_COLUMNS, rows)
+    judged = bool(rows) and "judge_state" in rows[0]
+    return dicts_to_csv(RESULT_COLUMNS + (JUDGED_COLUMNS if judged else []), rows)
+
+
+@dataclass(frozen=True)
+class JudgeSetting:
+    """A batch's judge: a catalog model, a mode, and for pairwise the position
+    of the column every other column is compared with."""
+
+    model_id: str
+    mode: str = POINTWISE
+    baseline_position: int | None = None
+
+
+# A unit of a run: (cell id, None) answers the cell; (cell id, swapped) asks
+# the judge about it (pairwise: swapped=True shows the baseline first).
+_Task = tuple[int, bool | None]
+JUDGE_TEMPERATURE = 0.0  # the same reply to the same question, as far as the model allows
 
 
 @dataclass
 class _Run:
     user_id: int
     batch_id: int
-    todo: deque[int] = field(default_factory=deque)  # cell ids, in order
+    todo: deque[_Task] = field(default_factory=deque)  # in order
     in_flight: set[int] = field(default_factory=set)  # message ids
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
+    judged: bool = False  # the judging pass after the answers has been queued
 
 
 class BatchRunner:
@@ -166,12 +226,15 @@ class BatchRunner:
         settings: Sequence[ColumnSetting],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
+        judge: JudgeSetting | None = None,
     ) -> BatchView:
         """Store a batch (every cell pending) and start running it."""
         if not 1 <= len(settings) <= MAX_COLUMNS:
             raise InputRejected(f"{len(settings)} models; choose 1 to {MAX_COLUMNS}")
         if not prompts:
             raise InputRejected("no prompts")
+        if judge is not None:
+            self._check_judge(judge, len(settings))
         # The caps on stored text, tokens and cost, before anything is stored:
         # every prompt is kept once per column.
         prompt_bytes = sum(
@@ -188,18 +251,78 @@ class BatchRunner:
         columns = [NewColumn(s.model_id, s.thinking, s.temperature) for s in settings]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
         batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)
+        if judge is not None:
+            stored = batch_store.batch_columns(user_id, batch.id)
+            baseline = stored[judge.baseline_position].id if judge.mode == PAIRWISE else None
+            judging_store.set_judge(
+                user_id, batch.id, judging_store.JudgeView(judge.model_id, judge.mode, baseline)
+            )
         self.start(user_id, batch.id)
         return batch
 
+    def _check_judge(self, judge: JudgeSetting, columns: int) -> None:
+        if judge.mode not in MODES:
+            raise InputRejected(f"unknown judging mode {judge.mode}")
+        if self.chat.catalog.model(judge.model_id) is None:
+            raise InputRejected(f"unknown judge model {judge.model_id}")
+        if judge.mode == PAIRWISE and not (
+            columns >= 2
+            and judge.baseline_position is not None
+            and 0 <= judge.baseline_position < columns
+        ):
+            raise InputRejected("pairwise judging needs a baseline and another model")
+
     def start(self, user_id: int, batch_id: int) -> int:
-        """Run every pending cell; returns how many were queued."""
+        """Run every pending cell, then judge what is not judged yet; returns how
+        many were queued."""
         cells = batch_store.batch_cells(user_id, batch_id)
-        return self._enqueue(user_id, batch_id, (c.id for c in cells if c.message is None))
+        tasks = [(c.id, None) for c in cells if c.message is None]
+        return self._enqueue(user_id, batch_id, tasks + self._unjudged(user_id, batch_id, cells))
 
     def rerun_failed(self, user_id: int, batch_id: int) -> int:
-        """Run again the cells whose answer failed, was stopped or was interrupted."""
+        """Run again the cells whose answer failed, was stopped or was interrupted,
+        and ask the judge again where its request failed."""
         cells = batch_store.batch_cells(user_id, batch_id)
-        return self._enqueue(user_id, batch_id, (c.id for c in cells if cell_state(c) in FAILED))
+        tasks: list[_Task] = [(c.id, None) for c in cells if cell_state(c) in FAILED]
+        if judging_store.judge_of(user_id, batch_id) is not None:
+            tasks += [
+                (j.cell_id, j.swapped)
+                for j in judging_store.judgements(user_id, batch_id)
+                if j.message is not None and j.message.status in JUDGE_FAILED
+            ]
+        return self._enqueue(user_id, batch_id, tasks)
+
+    def failed_count(self, user_id: int, batch_id: int, cells: Sequence[CellView]) -> int:
+        """What `rerun_failed` would run: failed cells and failed judge requests."""
+        failed = sum(cell_state(c) in FAILED for c in cells)
+        if judging_store.judge_of(user_id, batch_id) is not None:
+            failed += sum(
+                j.message is not None and j.message.status in JUDGE_FAILED
+                for j in judging_store.judgements(user_id, batch_id)
+            )
+        return failed
+
+    def _unjudged(self, user_id: int, batch_id: int, cells: Sequence[CellView]) -> list[_Task]:
+        """Judge requests not made yet for complete answers (and, pairwise, a
+        complete baseline answer to compare with)."""
+        judge = judging_store.judge_of(user_id, batch_id)
+        if judge is None:
+            return []
+        asked = {(j.cell_id, j.swapped) for j in judging_store.judgements(user_id, batch_id)}
+        complete = [c for c in cells if cell_state(c) == COMPLETE]
+        if judge.mode == POINTWISE:
+            wanted = [(c.id, False) for c in complete]
+        else:
+            baseline_done = {
+                c.prompt_id for c in complete if c.column_id == judge.baseline_column_id
+            }
+            wanted = [
+                (c.id, swapped)
+                for c in complete
+                if c.column_id != judge.baseline_column_id and c.prompt_id in baseline_done
+                for swapped in (False, True)
+            ]
+        return [task for task in wanted if task not in asked]
 
     def stop(self, user_id: int, batch_id: int) -> None:
         """Stop starting cells and stop those being answered (they can be rerun)."""
@@ -217,7 +340,7 @@ class BatchRunner:
         """Cells queued in this process to run (or run again) but not started yet."""
         with self._lock:
             run = self._runs.get(batch_id)
-            return set(run.todo) if run else set()
+            return {cell_id for cell_id, order in run.todo if order is None} if run else set()
 
     def wait(self, batch_id: int, timeout: float = 60.0) -> None:
         """Block until the batch's run ends (tests)."""
@@ -239,13 +362,13 @@ class BatchRunner:
 
     # ------------------------------------------------------------ the run
 
-    def _enqueue(self, user_id: int, batch_id: int, cell_ids: Iterable[int]) -> int:
+    def _enqueue(self, user_id: int, batch_id: int, tasks: Iterable[_Task]) -> int:
         with self._lock:
             run = self._runs.get(batch_id)
             fresh = run is None or run.stop.is_set()
             if fresh:
                 run = _Run(user_id, batch_id)
-            queued = [cell_id for cell_id in cell_ids if cell_id not in run.todo]
+            queued = [task for task in tasks if task not in run.todo]
             run.todo.extend(queued)
             if fresh and run.todo:
                 self._runs[batch_id] = run
@@ -260,20 +383,28 @@ class BatchRunner:
             batch = batch_store.get_batch(run.user_id, run.batch_id)
             while not run.stop.is_set():
                 run.in_flight = {m for m in run.in_flight if self.worker.is_running(m)}
+                if not run.todo and not run.in_flight and not run.judged:
+                    # The answers are in: judge them (once per run, so a judge
+                    # that cannot be asked does not keep the run alive).
+                    run.judged = True
+                    cells = batch_store.batch_cells(run.user_id, run.batch_id)
+                    self._enqueue(run.user_id, run.batch_id, self._unjudged_for(run, cells))
                 with self._lock:
                     if not run.todo and not run.in_flight:
                         self._forget(run)  # under the lock: a late rerun starts a new run
                         return
-                    cell_id = (
-                        run.todo.popleft() if run.todo and self._has_slot(run, batch) else None
-                    )
-                if cell_id is None:
+                    task = run.todo.popleft() if run.todo and self._has_slot(run, batch) else None
+                if task is None:
                     run.stop.wait(POLL_S)
                     continue
+                cell_id, order = task
                 try:
-                    self._start_cell(run, cell_id)
-                except AppError as exc:  # this cell only; its row says pending or failed
-                    log.warning("batch %s, cell %s not started: %s", run.batch_id, cell_id, exc)
+                    if order is None:
+                        self._start_cell(run, cell_id)
+                    else:
+                        self._start_judgement(run, cell_id, order)
+                except AppError as exc:  # this task only; its row says pending or failed
+                    log.warning("batch %s, task %s not started: %s", run.batch_id, task, exc)
             for message_id in run.in_flight:
                 self.chat.stop(run.user_id, message_id)
             for message_id in run.in_flight:  # stopped answers are saved when this returns
@@ -288,6 +419,9 @@ class BatchRunner:
     def _forget(self, run: _Run) -> None:
         if self._runs.get(run.batch_id) is run:
             del self._runs[run.batch_id]
+
+    def _unjudged_for(self, run: _Run, cells: Sequence[CellView]) -> list[_Task]:
+        return self._unjudged(run.user_id, run.batch_id, cells)
 
     def _has_slot(self, run: _Run, batch: BatchView) -> bool:
         lane_busy = self.worker.active_count(run.user_id, BATCH_LANE)
@@ -310,3 +444,49 @@ class BatchRunner:
         )
         if self.worker.is_running(message_id):
             run.in_flight.add(message_id)
+
+    def _start_judgement(self, run: _Run, cell_id: int, swapped: bool) -> None:
+        """Ask the judge about one complete cell (pairwise: in one order)."""
+        judge = judging_store.judge_of(run.user_id, run.batch_id)
+        if judge is None:
+            return
+        choice = Choice(judge.model_id, None, JUDGE_TEMPERATURE, allow_fallback=False)
+        existing = judging_store.judgement_of(run.user_id, cell_id, swapped)
+        message_id = existing.message.id if existing and existing.message else None
+        if message_id is None:
+            text = self._judge_question(run.user_id, run.batch_id, cell_id, judge, swapped)
+            if text is None:
+                return
+            sent = self.chat.draft(
+                run.user_id, text, choice, kind="batch", system_prompt=judge_prompts.SYSTEM
+            )
+            message_id = sent.assistant_message_id
+            judging_store.record_judgement(run.user_id, cell_id, swapped, message_id)
+        elif self.worker.is_running(message_id):
+            return
+        self.chat.generate(
+            run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
+        )
+        if self.worker.is_running(message_id):
+            run.in_flight.add(message_id)
+
+    def _judge_question(
+        self, user_id: int, batch_id: int, cell_id: int, judge, swapped: bool
+    ) -> str | None:
+        """The judge's prompt for a cell; None when an answer it needs is not complete."""
+        cell, prompt, _column = batch_store.cell_detail(user_id, cell_id)
+        if cell.message is None or cell.message.status != COMPLETE:
+            return None
+        crit = judging_store.prompt_criteria(user_id, prompt.id)
+        rubric, expected = (crit.rubric, crit.expected) if crit else (None, None)
+        if judge.mode == POINTWISE:
+            return judge_prompts.pointwise_prompt(
+                prompt.prompt, cell.message.content, rubric=rubric, expected=expected
+            )
+        baseline = judging_store.answer_at(user_id, prompt.id, judge.baseline_column_id)
+        if baseline is None or baseline.message is None or baseline.message.status != COMPLETE:
+            return None
+        a, b = cell.message.content, baseline.message.content
+        if swapped:
+            a, b = b, a
+        return judge_prompts.pairwise_prompt(prompt.prompt, a, b, rubric=rubric, expected=expected)

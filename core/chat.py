@@ -95,8 +95,8 @@ class ChatService:
         the caller already asked `admit` for this send (a comparison's columns).
         `files`: read attachments (core/attachments), kept with the question;
         images for a text-only model are described first, or refused.
-        `system_prompt`: a new conversation's (a persona's), checked first;
-        an existing conversation keeps its own."""
+        `system_prompt`: a new conversation's (a persona's, or a compare column's
+        prompt variant), checked first; an existing conversation keeps its own."""
         text = "" if files and is_blank(text) else self._checked(text)
         system_prompt = checked_system_prompt(system_prompt)
         if conversation_id is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from core.attachments.model import Attachment
 from core.chat import ChatService, Choice, send_bytes
+from core.chat_settings import checked_system_prompt
 from core.errors import InputRejected
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
@@ -34,6 +35,7 @@ class ColumnSetting:
     model_id: str
     thinking: bool | None = None
     temperature: float | None = None
+    system_prompt: str | None = None  # a prompt variant: A/B prompts on one model
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class CompareService:
             raise InputRejected(f"{len(settings)} columns; choose {MIN_COLUMNS} to {MAX_COLUMNS}")
         models = [setting.model_id for setting in settings]
         self._check_sendable(user_id, text, len(settings), files, models)
+        for setting in settings:  # every column's prompt variant, before any is asked
+            checked_system_prompt(setting.system_prompt)
         conversation_ids = []
         for setting in settings:
             choice = Choice(
@@ -98,7 +102,14 @@ class CompareService:
                 web_search=web_search,  # every column alike
             )
             sent = self.chat.send(
-                user_id, None, text, choice, kind=self.kind, admitted=True, files=files
+                user_id,
+                None,
+                text,
+                choice,
+                kind=self.kind,
+                admitted=True,
+                files=files,
+                system_prompt=setting.system_prompt,
             )
             conversation_ids.append(sent.conversation_id)
         title = auto_title(text or ", ".join(f.name for f in files))

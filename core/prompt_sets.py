@@ -1,7 +1,10 @@
 """Reading an uploaded prompt set: CSV or JSONL, one prompt per row.
 
 CSV: a header row names the columns: `prompt` (or `question`, `input`),
-optionally `id` and `system` (or `system_prompt`). A file with a single
+optionally `id` and `system` (or `system_prompt`), and for judging `expected`
+(or `reference`), `rubric`, and assertion columns (`contains`, `not_contains`,
+`regex`, `json`, `json_schema`, `max_latency_s`, `max_cost_usd`; in JSONL also
+an `assert` object with those keys, whose list values may hold several). A file with a single
 column and no such header is read as one prompt per line. JSONL: one JSON
 object per line with the same keys, or a bare JSON string (a JSON array of
 them is accepted too).
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from core.errors import PromptSetInvalid
+from core.judging.assertions import KEYS as ASSERTION_KEYS
+from core.judging.assertions import AssertionsInvalid, normalise
 from core.store.batches import NewPrompt
 from core.text import MAX_MESSAGE_CHARS, clean_text, is_blank
 
@@ -30,13 +35,16 @@ MAX_PROMPT_CHARS = min(MAX_MESSAGE_CHARS, 200_000)
 PROMPT_KEYS = ("prompt", "question", "input")
 ID_KEYS = ("id",)
 SYSTEM_KEYS = ("system", "system_prompt")
+EXPECTED_KEYS = ("expected", "reference")
+RUBRIC_KEYS = ("rubric",)
+ASSERT_OBJECT_KEYS = ("assert", "assertions")
 ID_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class RowProblem:
     line: int
-    reason: str  # no_prompt, too_long, duplicate_id, bad_json, not_object
+    reason: str  # no_prompt, too_long, duplicate_id, bad_json, not_object, bad_assertion
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ def _is_jsonl(filename: str, text: str) -> bool:
 
 
 # A raw row: its line, and either its fields or the reason it is unusable.
-_Row = tuple[int, dict[str, str | None] | str]
+_Row = tuple[int, dict[str, object] | str]
 
 
 def _jsonl_rows(text: str) -> list[_Row]:
@@ -134,16 +142,47 @@ def _looks_tab_separated(text: str) -> bool:
     return "\t" in first and "," not in first
 
 
-def _fields(record: dict) -> dict[str, str | None]:
+def _fields(record: dict) -> dict[str, object]:
     def first(keys: tuple[str, ...]) -> object:
         return next((record[k] for k in keys if record.get(k) not in (None, "")), None)
 
-    prompt, row_id, system = first(PROMPT_KEYS), first(ID_KEYS), first(SYSTEM_KEYS)
+    def text(keys: tuple[str, ...]) -> str | None:
+        value = first(keys)
+        return None if value is None or is_blank(str(value)) else str(value)
+
+    prompt, row_id = first(PROMPT_KEYS), first(ID_KEYS)
     return {
         "prompt": None if prompt is None else str(prompt),
         "id": None if row_id is None else str(row_id).strip(),
-        "system": None if system is None or is_blank(str(system)) else str(system),
+        "system": text(SYSTEM_KEYS),
+        "expected": text(EXPECTED_KEYS),
+        "rubric": text(RUBRIC_KEYS),
+        "assertions": _assertions(record),
     }
+
+
+def _assertions(record: dict) -> str | None:
+    """The row's assertions as canonical JSON, `bad_assertion` when unusable, or None."""
+    spec = {k: record[k] for k in ASSERTION_KEYS if record.get(k) not in (None, "")}
+    nested = first_present(record, ASSERT_OBJECT_KEYS)
+    if nested is not None:
+        if not isinstance(nested, dict):
+            return _BAD_ASSERTION
+        spec.update({str(k).lower(): value for k, value in nested.items()})
+    if not spec:
+        return None
+    try:
+        checked = normalise(spec)
+    except AssertionsInvalid:
+        return _BAD_ASSERTION
+    return json.dumps(checked, ensure_ascii=False) if checked else None
+
+
+_BAD_ASSERTION = "\0bad_assertion"  # a marker no JSON text starts with
+
+
+def first_present(record: dict, keys: tuple[str, ...]) -> object:
+    return next((record[k] for k in keys if record.get(k) not in (None, "")), None)
 
 
 def _collect(rows: list[_Row]) -> PromptSet:
@@ -160,12 +199,15 @@ def _collect(rows: list[_Row]) -> PromptSet:
             continue
         row_id = fields["id"] or str(len(prompts) + 1)
         seen_ids.add(row_id)
-        system = fields["system"]
+        system, expected, rubric = fields["system"], fields["expected"], fields["rubric"]
         prompts.append(
             NewPrompt(
                 external_id=row_id[:ID_LIMIT],
                 prompt=clean_text(fields["prompt"]),
                 system_prompt=clean_text(system) if system else None,
+                expected=clean_text(expected) if expected else None,
+                rubric=clean_text(rubric) if rubric else None,
+                assertions=fields["assertions"],
             )
         )
     if len(prompts) > MAX_PROMPTS:
@@ -175,12 +217,15 @@ def _collect(rows: list[_Row]) -> PromptSet:
     return PromptSet(tuple(prompts), tuple(problems))
 
 
-def _problem_with(fields: dict[str, str | None], seen_ids: set[str]) -> str | None:
+def _problem_with(fields: dict, seen_ids: set[str]) -> str | None:
     prompt = fields["prompt"]
     if prompt is None or is_blank(prompt):
         return "no_prompt"
-    if len(prompt) > MAX_PROMPT_CHARS or len(fields["system"] or "") > MAX_PROMPT_CHARS:
+    texts = (prompt, fields["system"], fields["expected"], fields["rubric"])
+    if any(len(text or "") > MAX_PROMPT_CHARS for text in texts):
         return "too_long"
+    if fields["assertions"] == _BAD_ASSERTION:
+        return "bad_assertion"
     if fields["id"] and fields["id"] in seen_ids:
         return "duplicate_id"
     return None

@@ -17,6 +17,7 @@ from core.batch import BatchRunner
 from core.catalog import Catalog, load_catalog
 from core.chat import ChatService
 from core.demo.faults import Faults, seed_faults
+from core.judging.agreement import AgreementRunner
 from core.ollama import detect_models, ollama_url, with_ollama_models
 from core.store import open_store
 from core.store.processes import Heartbeat
@@ -34,6 +35,7 @@ class Services:
     batches: BatchRunner
     heartbeat: Heartbeat  # this process's identity in the database (core/store/processes.py)
     temporary: TemporaryChats  # chats kept in memory only (core/temporary.py)
+    agreement: AgreementRunner  # judges re-judging blind votes (core/judging/agreement.py)
 
 
 _lock = threading.Lock()
@@ -71,8 +73,15 @@ def services() -> Services:
             heartbeat = Heartbeat()  # before the worker: dead processes' answers recovered
             worker = Worker(catalog)
             chat = ChatService(catalog, worker)
-            temporary = TemporaryChats(chat)
-            _services = Services(catalog, worker, chat, BatchRunner(chat), heartbeat, temporary)
+            _services = Services(
+                catalog,
+                worker,
+                chat,
+                BatchRunner(chat),
+                heartbeat,
+                TemporaryChats(chat),
+                AgreementRunner(chat),
+            )
             log.info("ready: %d models, database open", len(catalog.models))
         return _services
 
@@ -83,6 +92,7 @@ def reset_services() -> None:
     with _lock:
         if _services is not None:
             _services.batches.shutdown()
+            _services.agreement.shutdown()
             _services.worker.shutdown()
             _services.heartbeat.stop()
         _services = None

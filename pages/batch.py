@@ -16,10 +16,13 @@ from core.batch import (
 )
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.errors import AppError, PromptSetInvalid
+from core.judging.export import report_json, summary_csv
+from core.judging.report import BatchReport, build_report
 from core.prompt_sets import MAX_FILE_BYTES, MAX_PROMPTS, PromptSet, parse_prompt_set
 from core.store import batches as batch_store
+from core.store import judging as judging_store
 from core.store.batches import BatchView
-from ui import state
+from ui import batch_judging, state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import temperature_input
 from ui.errors import describe
@@ -75,9 +78,19 @@ def read_upload() -> tuple[str, PromptSet] | None:
             t("batch.skipped", n=len(lines)) + "  \n" + "  \n".join(lines[:20]),
             icon=":material/warning:",
         )
+    judged = any(p.has_criteria for p in prompt_set.prompts)
     preview = pd.DataFrame(
-        [(p.external_id, p.system_prompt or "", p.prompt) for p in prompt_set.prompts[:5]],
-        columns=[t("batch.col.id"), t("batch.col.system"), t("batch.col.prompt")],
+        [
+            (p.external_id, p.system_prompt or "", p.prompt)
+            + ((p.expected or "", p.rubric or "", p.assertions or "") if judged else ())
+            for p in prompt_set.prompts[:5]
+        ],
+        columns=[t("batch.col.id"), t("batch.col.system"), t("batch.col.prompt")]
+        + (
+            [t("batch.col.expected"), t("batch.col.rubric"), t("batch.col.assertions")]
+            if judged
+            else []
+        ),
     )
     st.dataframe(preview, hide_index=True, width="stretch")
     return upload.name, prompt_set
@@ -111,13 +124,21 @@ def new_batch() -> None:
     st.caption(t("batch.intro"))
     upload = read_upload()
     settings, concurrency = choose_models()
+    judge = batch_judging.judge_picker(t, catalog, settings)
     unavailable = [
         s.model_id for s in settings if not catalog.is_available(catalog.models[s.model_id])
     ]
     if unavailable:
         names = ", ".join(model_name(catalog, m) for m in unavailable)
         st.warning(t("batch.unavailable", models=names), icon=":material/key:")
-    ready = upload is not None and settings and not unavailable
+    if judge is not None and not catalog.is_available(catalog.models[judge.model_id]):
+        unavailable.append(judge.model_id)
+        st.warning(
+            t("batch.unavailable", models=model_name(catalog, judge.model_id)),
+            icon=":material/key:",
+        )
+    pairwise_ok = judge is None or judge.mode != "pairwise" or judge.baseline_position is not None
+    ready = upload is not None and settings and not unavailable and pairwise_ok
     if st.button(
         t("batch.run"),
         type="primary",
@@ -128,7 +149,7 @@ def new_batch() -> None:
         name, prompt_set = upload
         try:
             batch = runner.create(
-                user.id, name, prompt_set.prompts, settings, concurrency=concurrency
+                user.id, name, prompt_set.prompts, settings, concurrency=concurrency, judge=judge
             )
         except AppError as error:
             st.error(describe(t, error.kind, error.detail), icon=":material/error:")
@@ -159,13 +180,32 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None
         st.rerun()
     bar.download_button(
         t("batch.export"),
-        data=lambda: results_csv(rows_of(batch)),
+        data=lambda: results_csv(rows_of(batch, report=report_of(batch))),
         file_name=f"batch-{batch.public_id[:8]}.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
         key="batch-export",
     )
+    if is_judged(batch):
+        bar.download_button(
+            t("batch.export_summary"),
+            data=lambda: summary_csv(report_of(batch)),
+            file_name=f"batch-{batch.public_id[:8]}-summary.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key="batch-export-summary",
+        )
+        bar.download_button(
+            t("batch.export_json"),
+            data=lambda: report_json((report := report_of(batch)), rows_of(batch, report=report)),
+            file_name=f"batch-{batch.public_id[:8]}.json",
+            mime="application/json",
+            icon=":material/download:",
+            on_click="ignore",
+            key="batch-export-json",
+        )
     if not running:
         with bar.popover(t("batch.delete"), icon=":material/delete:"):
             if st.button(t("batch.delete_confirm"), type="primary", key="batch-delete"):
@@ -174,11 +214,35 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None
                 st.rerun()
 
 
-def rows_of(batch: BatchView, cells: list | None = None) -> list[dict]:
+def rows_of(
+    batch: BatchView, cells: list | None = None, report: BatchReport | None = None
+) -> list[dict]:
     return result_rows(
         cells if cells is not None else batch_store.batch_cells(user.id, batch.id),
         batch_store.batch_prompts(user.id, batch.id),
         batch_store.batch_columns(user.id, batch.id),
+        catalog,
+        report,
+    )
+
+
+def is_judged(batch: BatchView) -> bool:
+    """A judge, or assertions on some prompt: the batch has verdicts to show."""
+    return judging_store.judge_of(user.id, batch.id) is not None or bool(
+        judging_store.criteria(user.id, batch.id)
+    )
+
+
+def report_of(batch: BatchView, cells: list | None = None) -> BatchReport | None:
+    if not is_judged(batch):
+        return None
+    return build_report(
+        batch_store.batch_prompts(user.id, batch.id),
+        batch_store.batch_columns(user.id, batch.id),
+        cells if cells is not None else batch_store.batch_cells(user.id, batch.id),
+        judging_store.criteria(user.id, batch.id),
+        judging_store.judge_of(user.id, batch.id),
+        judging_store.judgements(user.id, batch.id),
         catalog,
     )
 
@@ -199,7 +263,11 @@ def results(batch: BatchView) -> None:
             running=progress.running,
         ),
     )
-    rows = rows_of(batch, cells)
+    report = report_of(batch, cells)
+    if report is not None:
+        names = batch_judging.column_names(catalog, batch_store.batch_columns(user.id, batch.id))
+        batch_judging.summary(t, catalog, report, names)
+    rows = rows_of(batch, cells, report)
     for row, cell in zip(rows, cells, strict=True):
         row["model"] = model_label(catalog, row["model"])
         state_key = (
@@ -208,6 +276,8 @@ def results(batch: BatchView) -> None:
         row["status"] = (
             t(f"batch.status.{state_key}") if t.has(f"batch.status.{state_key}") else state_key
         )
+        if report is not None and row["judge_state"]:
+            row["judge_state"] = t(f"batch.judge_state.{row['judge_state']}")
     frame = pd.DataFrame(rows)
     config = {
         "id": t("batch.col.id"),
@@ -222,6 +292,18 @@ def results(batch: BatchView) -> None:
         "cost_usd": st.column_config.NumberColumn(t("batch.col.cost"), format="$%.5f"),
         "error": t("batch.col.error"),
     }
+    if report is not None:
+        config |= {
+            "checks_passed": st.column_config.NumberColumn(t("batch.col.checks_passed")),
+            "checks_total": st.column_config.NumberColumn(t("batch.col.checks_total")),
+            "failed_checks": st.column_config.TextColumn(t("batch.col.failed_checks")),
+            "judge_state": t("batch.col.judge_state"),
+            "score": st.column_config.NumberColumn(t("batch.col.score")),
+            "verdict": t("batch.col.verdict"),
+            "verdict_swapped": t("batch.col.verdict_swapped"),
+            "outcome": t("batch.col.outcome"),
+            "judge_reason": st.column_config.TextColumn(t("batch.col.judge_reason"), width="large"),
+        }
     st.dataframe(
         frame,
         hide_index=True,
@@ -242,9 +324,18 @@ def show(batch: BatchView) -> None:
     progress = batch_progress(cells)
     running = runner.is_running(batch.id)
     columns = batch_store.batch_columns(user.id, batch.id)
+    failed = runner.failed_count(user.id, batch.id, cells)
     st.markdown(escape_markdown(batch.name))  # the uploaded file's name: the user's text
     st.caption(", ".join(model_name(catalog, c.model_id) for c in columns))
-    controls(batch, running, progress.failed, progress.pending)
+    judge = judging_store.judge_of(user.id, batch.id)
+    if judge is not None:
+        st.caption(
+            t(
+                f"batch.judge.judged_by_{judge.mode}",
+                judge=model_name(catalog, judge.model_id),
+            )
+        )
+    controls(batch, running, failed, progress.pending)
     st.fragment(results, run_every=REFRESH_S if running else None)(batch)
 
 

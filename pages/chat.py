@@ -16,8 +16,8 @@ from core.store import messages as message_store
 from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
+from ui import feedback, state, temporary_chat
 from ui import personas as personas_ui
-from ui import state, temporary_chat
 from ui.announce import announce_on_next_run
 from ui.answer_tools import copy_button, regenerate_buttons
 from ui.bootstrap import ensure_run_through_app
@@ -352,6 +352,7 @@ def answer(
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             if message.content:
                 copy_button(t, message)
+            feedback.thumbs(t, user.id, message)  # a thumb, for the non-blind board
             if last and not busy:
                 regenerate_buttons(t, user.id, message)
             if versions:

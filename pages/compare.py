@@ -20,7 +20,7 @@ from core.store import comparisons as comparison_store
 from core.store.comparisons import COMPARE, ComparisonView
 from core.store.views import MessageView
 from ui import attachments as files_ui
-from ui import state
+from ui import feedback, state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import (
     remember_unsent,
@@ -88,6 +88,13 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
                 label_visibility="collapsed",
             )
             temperature = temperature_input(t, key=f"compare-temp-{index}")
+            system_prompt = st.text_area(
+                t("compare.system_prompt"),
+                key=f"compare-system-{index}",
+                height=68,
+                placeholder=t("compare.system_prompt_placeholder"),
+                help=t("compare.system_prompt_help"),
+            )
             if not picked.available:
                 st.warning(
                     t(
@@ -97,7 +104,11 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
                     icon=":material/key:",
                 )
                 ready = False
-        settings.append(ColumnSetting(picked.model.id, picked.thinking, temperature))
+        settings.append(
+            ColumnSetting(
+                picked.model.id, picked.thinking, temperature, system_prompt.strip() or None
+            )
+        )
     return settings, ready
 
 
@@ -170,6 +181,7 @@ def show(comparison: ComparisonView) -> tuple[list, bool]:
             st.rerun()
     elif detail.turns:
         render_summary(t, catalog, titles, detail.latest_answers)
+        feedback.which_is_better(t, user.id, detail.latest_answers)
     return live, busy
 
 

@@ -25,9 +25,10 @@ from core.store.db import database_url
 from core.store.judged_battles import votes_without_text
 from core.store.measurements import measurement_stamp
 from core.store.votes import vote_stamp
-from ui import state
+from ui import feedback, state
 from ui.bootstrap import ensure_run_through_app
 from ui.format import model_label
+from ui.judge_agreement import agreement_section
 
 ensure_run_through_app()
 t = state.t()
@@ -283,6 +284,8 @@ if annotated:
         st.info(t("leaderboard.no_votes_selected"), icon=":material/filter_alt_off:")
 else:
     st.info(t("leaderboard.no_votes"), icon=":material/how_to_vote:")
+agreement_section(t, catalog, services.agreement, user.id, is_admin=user.is_admin)
+feedback.non_blind_board(t, catalog, user.id)
 measured = measurement_stamp()
 performance_table(performance(database_url(), measured.last_attempt_id, measured.last_message_id))
 exports()

@@ -130,3 +130,21 @@ def test_a_comparison_belongs_to_its_owner(chat, user, server):
     assert comparison_store.list_comparisons(mallory.id, COMPARE) == []
     comparison_store.delete_comparison(user.id, comparison.id)
     assert conversation_store.list_conversations(user.id, kind=COMPARE) == []
+
+
+def test_prompt_variants_send_each_column_its_own_system_prompt(chat, user, server):
+    service = CompareService(chat)
+    variants = [ColumnSetting("m", system_prompt="Be terse."), ColumnSetting("m")]
+    comparison = service.start(user.id, "Hi", variants)
+    for answer in service.detail(user.id, comparison.id).latest_answers:
+        chat.worker.wait(answer.id, timeout=30)
+    service.follow_up(user.id, comparison.id, "And then?")
+    for answer in service.detail(user.id, comparison.id).latest_answers:
+        chat.worker.wait(answer.id, timeout=30)
+    systems = sorted(
+        (r.body["messages"][0].get("content") if r.body["messages"][0]["role"] == "system" else "")
+        for r in server.requests
+    )
+    assert systems == ["", "", "Be terse.", "Be terse."]  # the follow-up keeps it
+    with pytest.raises(InputRejected):
+        service.start(user.id, "Hi", [ColumnSetting("m", system_prompt="x" * 20_001)] * 2)

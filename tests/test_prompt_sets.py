@@ -92,3 +92,25 @@ def test_unusable_files_say_why(name, data, reason):
     with pytest.raises(PromptSetInvalid) as refused:
         parse_prompt_set(name, data)
     assert refused.value.detail == reason
+
+
+def test_references_rubrics_and_assertions_are_read_with_the_prompt():
+    data = (
+        b"id,prompt,expected,rubric,contains,regex,json_schema,max_latency_s\n"
+        b"q1,Capital of France?,Paris,Names the city,paris,,,5\n"
+        b'q2,Give JSON,,,,,"{""type"": ""object""}",\n'
+        b"q3,Bad pattern,,,,(unclosed,,\n"
+    )
+    parsed = parse_prompt_set("judged.csv", data)
+    first, second = parsed.prompts
+    assert (first.expected, first.rubric) == ("Paris", "Names the city")
+    assert json.loads(first.assertions) == {"contains": ["paris"], "max_latency_s": 5.0}
+    assert json.loads(second.assertions) == {"json_schema": {"type": "object"}}
+    assert parsed.problems == (RowProblem(4, "bad_assertion"),)
+
+
+def test_jsonl_assert_object_may_hold_several_values():
+    line = {"prompt": "Name two colours", "assert": {"contains": ["red", "blue"], "json": False}}
+    (prompt,) = parse_prompt_set("s.jsonl", json.dumps(line).encode()).prompts
+    assert json.loads(prompt.assertions) == {"contains": ["red", "blue"]}
+    assert prompt.expected is None

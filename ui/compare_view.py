@@ -46,6 +46,9 @@ def settings_label(t: Translator, catalog: Catalog, conversation: ConversationVi
         parts.append(t("compare.thinking_on" if conversation.thinking else "compare.thinking_off"))
     if conversation.temperature is not None:
         parts.append(t("compare.temperature_value", value=f"{conversation.temperature:g}"))
+    if conversation.system_prompt:  # a prompt variant; titles are escaped where shown
+        flat = " ".join(conversation.system_prompt.split())
+        parts.append(t("compare.system_variant", text=flat[:40] + ("…" if len(flat) > 40 else "")))
     return " · ".join(parts)
 
 

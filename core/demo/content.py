@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from core.demo.grounded import grounded_answer, is_grounded
+from core.demo.judge import is_judge_prompt, judge_reply
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
@@ -102,6 +103,8 @@ def acknowledgement(messages: list[dict]) -> str:
 
 def write_reply(messages: list[dict], *, thinking: bool) -> DemoReply:
     question = _FILE.sub("", last_user_text(messages)).strip()
+    if is_judge_prompt(question):  # a batch's judge (core/judging/prompts.py)
+        return DemoReply("", judge_reply(question))
     if is_grounded(question):  # a web-searched question: answer from its sources
         chinese = bool(_CJK.search(question.rsplit("\n# ", 1)[-1]))
         return DemoReply("", grounded_answer(question, chinese))

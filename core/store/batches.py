@@ -22,7 +22,9 @@ from core.store.models import (
     Batch,
     BatchCell,
     BatchColumn,
+    BatchJudgement,
     BatchPrompt,
+    BatchPromptCriteria,
     Conversation,
     Message,
 )
@@ -34,6 +36,13 @@ class NewPrompt:
     external_id: str
     prompt: str
     system_prompt: str | None = None
+    expected: str | None = None  # a reference answer, for the judge
+    rubric: str | None = None  # what the judge grades against
+    assertions: str | None = None  # JSON, core/judging/assertions.py
+
+    @property
+    def has_criteria(self) -> bool:
+        return any((self.expected, self.rubric, self.assertions))
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,16 @@ def create_batch(
         ]
         db.add_all(prompt_rows + column_rows)
         db.flush()
+        db.add_all(
+            BatchPromptCriteria(
+                prompt_id=row.id,
+                expected=item.expected,
+                rubric=item.rubric,
+                assertions=item.assertions,
+            )
+            for row, item in zip(prompt_rows, prompts, strict=True)
+            if item.has_criteria
+        )
         db.add_all(
             BatchCell(batch_id=batch.id, prompt_id=prompt.id, column_id=column.id)
             for prompt in prompt_rows
@@ -241,6 +260,12 @@ def delete_batch(user_id: int, batch_id: int) -> None:
                 select(Message.conversation_id)
                 .join(BatchCell, BatchCell.message_id == Message.id)
                 .where(BatchCell.batch_id == batch_id)
+            )
+        ) + list(  # the judge's replies
+            db.scalars(
+                select(Message.conversation_id)
+                .join(BatchJudgement, BatchJudgement.message_id == Message.id)
+                .where(BatchJudgement.batch_id == batch_id)
             )
         )
         db.execute(delete(Batch).where(Batch.id == batch_id))

@@ -320,6 +320,104 @@ class BatchCell(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
 
 
+class BatchJudge(Base):
+    """The judge a batch is graded by (core/judging): its model, pointwise or
+    pairwise, and for pairwise the column every other column is judged against."""
+
+    __tablename__ = "batch_judges"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(128))
+    mode: Mapped[str] = mapped_column(String(16))
+    baseline_column_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batch_columns.id", ondelete="CASCADE")
+    )
+
+
+class BatchPromptCriteria(Base):
+    """What a prompt's answers are checked against: a reference answer, a rubric,
+    and deterministic assertions (JSON, core/judging/assertions.py)."""
+
+    __tablename__ = "batch_prompt_criteria"
+
+    prompt_id: Mapped[int] = mapped_column(
+        ForeignKey("batch_prompts.id", ondelete="CASCADE"), primary_key=True
+    )
+    expected: Mapped[str | None] = mapped_column(Text)
+    rubric: Mapped[str | None] = mapped_column(Text)
+    assertions: Mapped[str | None] = mapped_column(Text)
+
+
+class BatchJudgement(Base):
+    """One request to the judge about one cell: its reply is an ordinary message
+    (kind "batch"), read into a verdict when shown (core/judging/verdicts.py).
+    Pairwise cells are judged twice, `swapped` saying the baseline came first."""
+
+    __tablename__ = "batch_judgements"
+    __table_args__ = (
+        Index("ix_batch_judgements_batch", "batch_id", "id"),
+        Index("ix_batch_judgements_message", "message_id"),
+        UniqueConstraint("cell_id", "swapped", name="uq_batch_judgements_cell_order"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    cell_id: Mapped[int] = mapped_column(ForeignKey("batch_cells.id", ondelete="CASCADE"))
+    swapped: Mapped[bool] = mapped_column(Boolean)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class JudgeAgreement(Base):
+    """A judge model asked about a blind human vote's two answers, in one order;
+    its reply is an ordinary message (core/judging/agreement.py)."""
+
+    __tablename__ = "judge_agreements"
+    __table_args__ = (
+        Index("ix_judge_agreements_judge", "judge_model_id", "vote_id"),
+        Index("ix_judge_agreements_message", "message_id"),
+        UniqueConstraint(
+            "judge_model_id", "vote_id", "swapped", name="uq_judge_agreements_vote_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    judge_model_id: Mapped[str] = mapped_column(String(128))
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    swapped: Mapped[bool] = mapped_column(Boolean)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class FeedbackVote(Base):
+    """A vote given in plain sight (core/feedback.py): a thumb on a chat answer
+    (`value` up/down) or "which is better" between two compare columns (`value`
+    a/b/tie/both_bad). Kept with the models, their settings and the prompt, and
+    never mixed with the blind arena votes."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (
+        Index("ix_feedback_votes_user_message", "user_id", "message_id", "other_message_id"),
+        Index("ix_feedback_votes_kind", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # thumbs, preference
+    value: Mapped[str] = mapped_column(String(16))
+    # A vote goes with the answers it judged: erasing a conversation erases
+    # the prompt copied here too (docs/architecture.md, "Deleting for real").
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    other_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE")
+    )
+    model_id: Mapped[str] = mapped_column(String(128))
+    other_model_id: Mapped[str | None] = mapped_column(String(128))
+    settings: Mapped[str] = mapped_column(Text)  # JSON: thinking, temperature, system prompt
+    prompt: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 class Process(Base):
     """A running app process: who it is, and when it last said it was alive."""
 

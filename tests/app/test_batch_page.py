@@ -71,3 +71,56 @@ def test_stop_then_rerun_only_the_failed_cells(app, faults):
     app.run()
     assert set(app.dataframe[0].value["status"]) == {"complete"}
     assert len(batch_store.batch_cells(local_user().id, batch.id)) == 2
+
+
+JUDGED = (
+    b"id,prompt,expected,contains\n"
+    b"q1,What is a tortoise?,A tortoise is a reptile with a shell,tortoise\n"
+    b"q2,Explain python code for sorting,,sorted(\n"
+)
+
+
+def test_a_judged_batch_shows_pass_rates_scores_and_the_judges_board(app):
+    open_batch_page(app)
+    upload(app, "judged.csv", JUDGED)
+    assert "Reference" in app.dataframe[0].value.columns  # the preview shows the criteria
+    app.selectbox(key="batch-judge").set_value("demo-swift").run()
+    app.button(key="batch-run").click().run()
+    assert not app.exception
+    batch = batch_store.list_batches(local_user().id)[0]
+    services().batches.wait(batch.id)
+    app.run()
+
+    summary, board, results = (frame.value for frame in app.dataframe)
+    assert list(summary.columns[:3]) == ["column", "pass_rate", "score"]
+    assert summary["score"].str.contains(r"\[\d+\.\d\d, \d+\.\d\d\] n=2").all()
+    assert summary["pass_rate"].str.contains("n=2").all()
+    assert len(board) == 2  # the judge's board: both models
+    assert set(results["judge_state"]) == {"judged"}
+    assert results["score"].between(1, 10).all()
+    assert results["judge_reason"].str.contains("demo judge").all()
+    assert any("4 of 4 requests answered" in c.value for c in app.caption)
+    keys = {b.key for b in app.get("download_button")}
+    assert {"batch-export-summary", "batch-export-json"} <= keys
+
+
+def test_a_pairwise_judge_compares_with_the_baseline_in_both_orders(app):
+    open_batch_page(app)
+    upload(app, "judged.csv", JUDGED)
+    app.selectbox(key="batch-judge").set_value("demo-swift").run()
+    app.radio(key="batch-judge-mode").set_value("pairwise").run()
+    app.selectbox(key="batch-judge-baseline").set_value(1).run()  # Demo Swift's column
+    app.button(key="batch-run").click().run()
+    assert not app.exception
+    batch = batch_store.list_batches(local_user().id)[0]
+    services().batches.wait(batch.id)
+    app.run()
+    summary, _board, results = (frame.value for frame in app.dataframe)
+    record = summary["record"].tolist()
+    assert record[1] == ""  # the baseline has no record of its own
+    wins, ties, losses = (int(n) for n in record[0].split(" / "))
+    assert wins + ties + losses == 2  # one outcome per prompt, from two judge replies
+    candidate = results[results["model"].str.startswith("Demo Thinker")]
+    assert candidate["verdict"].str.len().gt(0).all()
+    assert candidate["verdict_swapped"].str.len().gt(0).all()
+    assert any("against the baseline, each pair in both orders" in c.value for c in app.caption)

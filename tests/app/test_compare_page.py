@@ -52,3 +52,23 @@ def test_follow_up_goes_to_every_column_and_reopens_from_history(app):
     assert "Column 1" in texts(app)  # a fresh setup
     app.button(key=f"compare-open-{comparison.id}").click().run()
     assert "Second question" in texts(app) and "First question" in texts(app)
+
+
+def test_two_prompt_variants_on_one_model(app):
+    open_compare(app)
+    app.selectbox(key="compare-col-0-model").set_value("demo-swift").run()
+    app.text_area(key="compare-system-0").set_value("Answer in one sentence.").run()
+    app.text_area(key="compare-system-1").set_value("Answer with a list.").run()
+    ask(app, "What is a tortoise?")
+    assert not app.exception
+    page = texts(app)
+    assert "1 · Demo Swift · offline · system: Answer in one sentence." in page
+    assert "2 · Demo Swift · offline · system: Answer with a list." in page
+    comparison = comparison_store.list_comparisons(local_user().id, COMPARE)[0]
+    from core.store import conversations as conversation_store
+
+    prompts = [
+        conversation_store.get_conversation(local_user().id, cid).system_prompt
+        for cid in comparison.conversation_ids
+    ]
+    assert prompts == ["Answer in one sentence.", "Answer with a list."]

@@ -142,3 +142,28 @@ def test_chinese_page(app):
     assert app.toggle(key="lb-deblinded").label == "包含暴露身份的对战"
     assert "中文（1）" in app.selectbox(key="lb-category").options
     assert "投票数：1" in texts(app)
+
+
+def test_a_judge_re_judges_blind_votes_and_its_agreement_is_shown(app):
+    from core.services import services
+
+    open_leaderboard(app)
+    user = local_user()
+    reference = "A tortoise is a reptile with a shell."
+    for outcome in ("a", "b", "tie"):
+        judged_battle(user.id, "demo-thinker", "demo-swift", outcome, prompts=["Tortoise?"],
+                      answers_a=[reference], answers_b=["No idea."])  # fmt: skip
+    app.run()
+    app.selectbox(key="agreement-judge").set_value("demo-swift").run()
+    app.number_input(key="agreement-sample").set_value(10).run()
+    app.button(key="agreement-run").click().run()
+    assert not app.exception
+    services().agreement.wait("demo-swift")
+    app.run()
+    table = next(f.value for f in app.dataframe if "compared" in f.value.columns)
+    row = table.iloc[0]
+    assert row["judge"] == "Demo Swift · offline"
+    assert row["compared"] == 3  # the demo judge, without a reference, scores both short
+    assert row["agreement"] == 1 / 3  # answers alike: a tie, which agrees with the tie vote
+    assert "Judge–human agreement" in texts(app)
+    assert "export-agreement" in {b.key for b in app.get("download_button")}

@@ -213,6 +213,10 @@ UNSCOPED = {
     "schema.*": "the schema's version: Alembic, the migration lock",
     "views.*": "data classes",
     "models.*": "the ORM",
+    "feedback.all_feedback": "the shared non-blind boards: models and values are read, "
+    "never the prompts (the export is feedback_of, one person's)",
+    "judge_agreements.*": "a judge's re-judging of blind votes, started by an admin only "
+    "(core/judging/agreement.py requires it); rows point at the admin's own messages",
     "groups.*": "groups, models per group and limits: written only through core/team.py "
     "(admins); a person's own limits and models are read with their user id",
     "usage.usage_by_day": "one user's with user_id, everyone's only through "
