@@ -28,7 +28,7 @@ from core.progress import GenerationProgress, Snapshot
 from core.resilience.shared_admission import SharedAdmission
 from core.resilience.shared_breaker import SharedBreakerBoard
 from core.secrets import redact
-from core.store import advisory
+from core.store import advisory, shared_limits
 from core.store import attempts as attempt_store
 from core.store import messages as message_store
 from core.store import stops as stop_store
@@ -101,6 +101,7 @@ class Worker:
             **(shared_scheduling(catalog, clock) if persist else {}),
         )
         self._jobs: dict[int, _Running] = {}
+        self._shared_limits = persist and is_shared_database()
         self._lock = threading.Lock()
         self._tickets = itertools.count(1)
 
@@ -201,11 +202,16 @@ class Worker:
         self._writer.shutdown(wait=True)
 
     def _active_for(self, user_id: int, lane: str) -> int:
-        return sum(
+        """The user's running answers in a lane: this process's, and on PostgreSQL
+        those other live processes write (core/store/shared_limits.py)."""
+        here = sum(
             1
             for r in self._jobs.values()
             if r.user_id == user_id and r.lane == lane and not r.progress.done
         )
+        if not self._shared_limits:
+            return here
+        return here + shared_limits.running_elsewhere(user_id, batch=lane == BATCH_LANE)
 
     def _prune(self) -> None:
         now = self.clock.monotonic()

@@ -25,6 +25,7 @@ import time
 from core.batch import BatchRunner
 from core.chat import ChatService, Choice
 from core.store import open_store
+from core.store.processes import Heartbeat
 from core.store.users import ensure_user
 from core.worker import Worker
 from tests.conftest import local_catalog
@@ -106,6 +107,7 @@ def run_batch(chat: ChatService, user_id: int, batch_id: int) -> dict:
 def main() -> None:
     settings = json.loads(sys.argv[1])
     open_store()
+    heartbeat = Heartbeat()  # as the app's services do: this process is alive
     catalog = local_catalog(
         _Server(settings["port"]),
         max_concurrency=settings.get("max_concurrency"),
@@ -126,6 +128,7 @@ def main() -> None:
     while settings.get("linger"):
         time.sleep(60)
     worker.shutdown()
+    heartbeat.stop()
 
 
 if __name__ == "__main__":

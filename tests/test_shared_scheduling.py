@@ -23,8 +23,10 @@ import pytest
 from core.catalog import ROOT
 from core.chat import Choice
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
+from core.errors import TooManyAtOnce, TooManyMessages
 from core.resilience.breaker import BreakerState
 from core.store import batches as batch_store
+from core.store import conversations as conversation_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
 from tests.databases import on_sqlite
@@ -208,3 +210,35 @@ def test_two_processes_running_one_batch_answer_each_cell_once(db, server):
     assert all(r["started"] > 0 for r in reports)  # both really ran it
     cells = batch_store.batch_cells(alice.id, batch.id)
     assert [cell.message.status for cell in cells] == [COMPLETE] * 8
+
+
+def test_answers_at_once_count_the_users_answers_on_every_process(db, server, make_chat):
+    from tests.test_worker import held_open
+
+    server.default = held_open("held ")
+    alice = ensure_user("alice")
+    policy = {"messages_per_minute": 100, "per_user_generations": 2}
+    settings = {"port": server.server.port, "policy": policy, "linger": True}
+    with replicas(db, {**settings, "mode": "hold", "questions": ["one", "two"]}) as (one,):
+        one.go()
+        assert one.report() == {"streaming": 2}
+
+        chat = make_chat(policy=policy)
+        with pytest.raises(TooManyAtOnce):
+            chat.send(alice.id, None, "a third, from another replica", Choice("m"))
+    assert len(server.requests) == 2
+    assert len(conversation_store.list_conversations(alice.id)) == 2  # nothing stored
+
+
+def test_messages_per_minute_count_the_sends_of_every_process(db, server, make_chat):
+    alice = ensure_user("alice")
+    policy = {"messages_per_minute": 3}
+    settings = {"port": server.server.port, "policy": policy, "mode": "ask"}
+    with replicas(db, {**settings, "questions": ["one", "two"]}) as (one,):
+        one.go()
+        assert one.report()["outcomes"] == [COMPLETE, COMPLETE]
+
+    chat = make_chat(policy=policy)
+    chat.send(alice.id, None, "three", Choice("m"))
+    with pytest.raises(TooManyMessages):
+        chat.send(alice.id, None, "four", Choice("m"))

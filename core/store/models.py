@@ -337,6 +337,18 @@ class SlotWaiter(Base):
     queued_at: Mapped[float] = mapped_column(Float)
 
 
+class RateEvent(Base):
+    """Sends of one user, counted against messages per minute on PostgreSQL (Alembic 0013)."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class MessageWebSources(Base):
     """An answer's web search record (JSON: core/websearch/results.py); Alembic 0006."""
 
