@@ -24,6 +24,7 @@ import time
 
 from core.batch import BatchRunner
 from core.chat import ChatService, Choice
+from core.store import messages as message_store
 from core.store import open_store
 from core.store.processes import Heartbeat
 from core.store.users import ensure_user
@@ -64,10 +65,17 @@ def ask(chat: ChatService, user_id: int, questions: list[str]) -> dict:
         sent_ids.append(sent.assistant_message_id)
         progress = chat.worker.progress_of(user_id, sent.assistant_message_id)
         seen = positions[sent.assistant_message_id] = []
+        if progress is None:  # refused before it started (its error is on the answer)
+            continue
         watcher = threading.Thread(target=watch_positions, args=(progress, seen), daemon=True)
         watcher.start()
         watchers.append(watcher)
-    outcomes = [chat.worker.wait(answer_id, timeout=120).outcome for answer_id in sent_ids]
+    outcomes = [
+        chat.worker.wait(answer_id, timeout=120).outcome
+        if chat.worker.progress_of(user_id, answer_id)
+        else message_store.get_message(user_id, answer_id).status
+        for answer_id in sent_ids
+    ]
     for watcher in watchers:
         watcher.join(5)
     return {"positions": [positions[i] for i in sent_ids], "outcomes": outcomes}

@@ -111,11 +111,12 @@ def test_two_processes_never_exceed_the_providers_slots_and_share_one_line(db, s
     streams = StreamsAtOnce(pieces=8, delay=0.25)  # about 2 s per answer
     server.default = streams
     ensure_user("alice")
+    ensure_user("bob")  # two people: one person's 6 answers at once would pass their own limit
     settings = {"port": server.server.port, "max_concurrency": 2, "mode": "ask"}
     with replicas(
         db,
-        {**settings, "questions": ["a1", "a2", "a3"]},
-        {**settings, "questions": ["b1", "b2", "b3"]},
+        {**settings, "user": "alice", "questions": ["a1", "a2", "a3"]},
+        {**settings, "user": "bob", "questions": ["b1", "b2", "b3"]},
     ) as (one, two):
         one.go()
         two.go()
