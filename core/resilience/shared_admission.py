@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import threading
 import time
@@ -34,9 +35,12 @@ from collections import deque
 from sqlalchemy import text
 
 from core.catalog import Catalog, Route
+from core.errors import StorageError
 from core.resilience.admission import DEFAULT_HOLD_S, GateView, PositionCallback, limit_of
 from core.store.advisory import HELD_LOCKS_SQL, LIVENESS, Keeper, live_lock_held
 from core.store.db import session
+
+log = logging.getLogger(__name__)
 
 RECHECK_S = 2.0  # a waiter looks again this often even without a notification
 
@@ -187,8 +191,11 @@ class SharedGate:
         with self._lock:
             if slot in self._held:
                 self._held.remove(slot)
-        self._keeper.unlock(self._namespace, slot)
-        self._keeper.notify(self._channel)
+        try:
+            self._keeper.unlock(self._namespace, slot)
+            self._keeper.notify(self._channel)
+        except StorageError as exc:  # the session is gone, and the lock went with it
+            log.warning("could not free slot %s of %s: %s", slot, self.key, exc)
 
 
 class SharedAdmission:

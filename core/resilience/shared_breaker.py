@@ -20,15 +20,19 @@ far in this process only; the others keep reading the log.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 from sqlalchemy import text
 
 from core.catalog import Catalog
+from core.errors import StorageError
 from core.resilience.breaker import BreakerState, BreakerView
 from core.store.advisory import Keeper
 from core.store.db import session
+
+log = logging.getLogger(__name__)
 
 LOOK_BACK = 200  # attempts read per route: far more than any threshold
 
@@ -65,7 +69,10 @@ class SharedBreaker:
             if not self._trial_held:
                 return
             self._trial_held = False
-        self._board.keeper.unlock(self._trial_namespace, 0)
+        try:
+            self._board.keeper.unlock(self._trial_namespace, 0)
+        except StorageError as exc:  # the session is gone, and the lock went with it
+            log.warning("could not end the trial of %s: %s", self.route_key, exc)
 
     # The attempt itself is logged by the worker; these only end a trial.
     def record_success(self) -> None:

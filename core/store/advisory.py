@@ -28,6 +28,7 @@ from collections.abc import Callable
 import psycopg
 from sqlalchemy import make_url, text
 
+from core.errors import StorageError
 from core.store.db import database_url, engine
 from core.store.processes import this_process_id
 
@@ -83,19 +84,27 @@ class Keeper:
         self._scalar("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self.schema}:{name}"))
 
     def _scalar(self, sql: str, params: tuple = ()):
+        """Run one statement on the keeper; a database failure is a `StorageError`."""
         with self._lock:
             try:
                 return self._conn.execute(sql, params).fetchone()[0]
-            except psycopg.OperationalError:
-                # The session is gone, and every lock with it: open another and
-                # take this process's liveness lock again; the caller's lock
-                # was lost, which the caller learns from this error.
-                log.warning("advisory lock session lost; reconnecting")
-                self._conn = self._connect()
-                self._conn.execute(
-                    "SELECT pg_advisory_lock(%s, %s)", (self.namespace(LIVENESS), self.process_key)
-                )
-                raise
+            except psycopg.Error as exc:
+                if self._conn.closed:
+                    self._reconnect()
+                raise StorageError(str(exc).strip() or type(exc).__name__) from exc
+
+    def _reconnect(self) -> None:
+        """The session is gone, and every lock with it: open another and take this
+        process's liveness lock again (the caller's lock was lost, and its caller
+        learns it from the error being raised)."""
+        log.warning("advisory lock session lost; reconnecting")
+        try:
+            self._conn = self._connect()
+            self._conn.execute(
+                "SELECT pg_advisory_lock(%s, %s)", (self.namespace(LIVENESS), self.process_key)
+            )
+        except psycopg.Error as exc:  # the server is away: the next use tries again
+            log.warning("could not reopen the advisory lock session: %s", exc)
 
     def _connect(self) -> psycopg.Connection:
         # The URL's own connection arguments (host, options such as a
