@@ -50,7 +50,7 @@ from core.store.batches import (
     NewColumn,
     NewPrompt,
 )
-from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, UNFINISHED
+from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, UNFINISHED, MessageView
 from core.worker import BATCH_LANE
 
 log = logging.getLogger(__name__)
@@ -203,6 +203,7 @@ class _Run:
     batch_id: int
     todo: deque[_Task] = field(default_factory=deque)  # in order
     in_flight: set[int] = field(default_factory=set)  # message ids
+    reruns: set[_Task] = field(default_factory=set)  # queued by "rerun failed"
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     judged: bool = False  # the judging pass after the answers has been queued
@@ -290,7 +291,7 @@ class BatchRunner:
                 for j in judging_store.judgements(user_id, batch_id)
                 if j.message is not None and j.message.status in JUDGE_FAILED
             ]
-        return self._enqueue(user_id, batch_id, tasks)
+        return self._enqueue(user_id, batch_id, tasks, reruns=True)
 
     def failed_count(self, user_id: int, batch_id: int, cells: Sequence[CellView]) -> int:
         """What `rerun_failed` would run: failed cells and failed judge requests."""
@@ -362,7 +363,9 @@ class BatchRunner:
 
     # ------------------------------------------------------------ the run
 
-    def _enqueue(self, user_id: int, batch_id: int, tasks: Iterable[_Task]) -> int:
+    def _enqueue(
+        self, user_id: int, batch_id: int, tasks: Iterable[_Task], *, reruns: bool = False
+    ) -> int:
         with self._lock:
             run = self._runs.get(batch_id)
             fresh = run is None or run.stop.is_set()
@@ -370,6 +373,8 @@ class BatchRunner:
                 run = _Run(user_id, batch_id)
             queued = [task for task in tasks if task not in run.todo]
             run.todo.extend(queued)
+            if reruns:
+                run.reruns.update(queued)
             if fresh and run.todo:
                 self._runs[batch_id] = run
                 run.thread = threading.Thread(
@@ -428,20 +433,36 @@ class BatchRunner:
         return len(run.in_flight) < batch.concurrency and lane_busy < self.lane_limit
 
     def _start_cell(self, run: _Run, cell_id: int) -> None:
-        cell, prompt, column = batch_store.cell_detail(run.user_id, cell_id)
+        _cell, prompt, column = batch_store.cell_detail(run.user_id, cell_id)
         choice = Choice(column.model_id, column.thinking, column.temperature, allow_fallback=False)
-        message_id = cell.message.id if cell.message is not None else None
-        if message_id is None:
-            sent = self.chat.draft(
-                run.user_id, prompt.prompt, choice, kind="batch", system_prompt=prompt.system_prompt
-            )
-            message_id = sent.assistant_message_id
-            batch_store.attach_message(run.user_id, cell.id, message_id)
-        elif self.worker.is_running(message_id):
-            return
-        self.chat.generate(
-            run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
-        )
+        # Claimed, so that a second process running this batch never starts
+        # (and pays for) the same cell: its state is read again under the claim.
+        refused: AppError | None = None
+        with batch_store.claimed_cell(run.user_id, cell_id) as claim:
+            if claim is None or not self._still_to_run(run, cell_id, claim.message):
+                return
+            message_id = claim.message.id if claim.message is not None else None
+            fresh = message_id is None
+            if message_id is None:
+                message_id = self.chat.draft(
+                    run.user_id,
+                    prompt.prompt,
+                    choice,
+                    kind="batch",
+                    system_prompt=prompt.system_prompt,
+                ).assistant_message_id
+            try:
+                self.chat.generate(
+                    run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
+                )
+            except AppError as exc:  # the answer exists: attach it all the same
+                refused = exc
+            if fresh:
+                # The claim's only write, and its last: SQLite lets one connection
+                # write at a time, and draft and generate wrote through others.
+                claim.attach(message_id)
+        if refused is not None:
+            raise refused
         if self.worker.is_running(message_id):
             run.in_flight.add(message_id)
 
@@ -490,3 +511,13 @@ class BatchRunner:
         if swapped:
             a, b = b, a
         return judge_prompts.pairwise_prompt(prompt.prompt, a, b, rubric=rubric, expected=expected)
+
+    def _still_to_run(self, run: _Run, cell_id: int, message: MessageView | None) -> bool:
+        """Whether the cell still needs what it was queued for: a first answer, or
+        (queued by "rerun failed") another one after a failure. Another process may
+        have run it meanwhile."""
+        if message is None:
+            return True
+        if message.status in UNFINISHED or self.worker.is_running(message.id):
+            return False
+        return (cell_id, None) in run.reruns and message.status in FAILED

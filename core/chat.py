@@ -34,7 +34,7 @@ from core.errors import (
     TooManyMessages,
 )
 from core.generation import GenerationRequest
-from core.limits import RateLimiter, UsageCaps
+from core.limits import UsageCaps, rate_limiter_for
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import erase
@@ -73,7 +73,7 @@ class ChatService:
     def __init__(self, catalog: Catalog, worker: Worker) -> None:
         self.catalog = catalog
         self.worker = worker
-        self.rate = RateLimiter(catalog.policy.messages_per_minute)
+        self.rate = rate_limiter_for(catalog.policy.messages_per_minute)
         self.caps = UsageCaps(catalog)
 
     # ------------------------------------------------------------ actions

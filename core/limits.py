@@ -1,4 +1,5 @@
-"""Per-user limits, shared by every session of the process.
+"""Per-user limits, shared by every session of the process (of every process on
+PostgreSQL: `SharedRateLimiter`, core/store/shared_limits.py).
 
 `RateLimiter` counts sends in a sliding window; `UsageCaps` reads what a
 user keeps and spent (from the messages themselves, core/store/usage.py)
@@ -23,7 +24,8 @@ from core.errors import (
     StorageQuotaReached,
     TokenQuotaReached,
 )
-from core.store import usage
+from core.store import shared_limits, usage
+from core.store.advisory import is_shared_database
 
 MEGABYTE = 1_000_000
 
@@ -53,6 +55,25 @@ class RateLimiter:
                 return self.window_s - (now - oldest_needed)
             events.extend([now] * count)
             return 0.0
+
+
+class SharedRateLimiter:
+    """`RateLimiter` counted in the database: the sends of every process (PostgreSQL)."""
+
+    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+
+    def try_acquire(self, user_id: int, count: int = 1) -> float:
+        if not self.limit:
+            return 0.0
+        return shared_limits.count_sends(user_id, count, limit=self.limit, window_s=self.window_s)
+
+
+def rate_limiter_for(limit: int) -> RateLimiter | SharedRateLimiter:
+    """The limiter for this process's database: shared on PostgreSQL (several
+    processes), in memory on SQLite (one process)."""
+    return SharedRateLimiter(limit) if is_shared_database() else RateLimiter(limit)
 
 
 class UsageCaps:

@@ -25,11 +25,15 @@ from core.errors import AppError, StorageError, StreamInterrupted, TooManyAtOnce
 from core.events import Usage
 from core.generation import AttemptRecord, Generation, GenerationRequest, Runtime
 from core.progress import GenerationProgress, Snapshot
+from core.resilience.shared_admission import SharedAdmission
+from core.resilience.shared_breaker import SharedBreakerBoard
 from core.secrets import redact
+from core.store import advisory, shared_limits
 from core.store import attempts as attempt_store
 from core.store import messages as message_store
 from core.store import stops as stop_store
 from core.store import web_sources as web_store
+from core.store.advisory import is_shared_database
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, STREAMING
 from core.tokens import count_text
 
@@ -104,8 +108,10 @@ class Worker:
             catalog,
             clock=clock,
             record_route_attempt=self._record_route_attempt if persist else None,
+            **(shared_scheduling(catalog, clock) if persist else {}),
         )
         self._jobs: dict[int, _Running] = {}
+        self._shared_limits = persist and is_shared_database()
         self._lock = threading.Lock()
         self._tickets = itertools.count(1)
 
@@ -206,11 +212,16 @@ class Worker:
         self._writer.shutdown(wait=True)
 
     def _active_for(self, user_id: int, lane: str) -> int:
-        return sum(
+        """The user's running answers in a lane: this process's, and on PostgreSQL
+        those other live processes write (core/store/shared_limits.py)."""
+        here = sum(
             1
             for r in self._jobs.values()
             if r.user_id == user_id and r.lane == lane and not r.progress.done
         )
+        if not self._shared_limits:
+            return here
+        return here + shared_limits.running_elsewhere(user_id, batch=lane == BATCH_LANE)
 
     def _prune(self) -> None:
         now = self.clock.monotonic()
@@ -330,6 +341,22 @@ class Worker:
             await self._write(lambda: attempt_store.record_route_attempt(**record.__dict__))
         except StorageError as exc:
             log.warning("could not record attempt: %s", exc)
+
+
+def shared_scheduling(catalog: Catalog, clock: Clock) -> dict:
+    """Slots, line and breakers shared through the database when it is PostgreSQL
+    (several processes may serve the app); {} on SQLite, whose single process
+    keeps them in memory (the Runtime's defaults)."""
+    if not is_shared_database():
+        return {}
+    keeper = advisory.keeper()
+    policy = catalog.policy
+    return {
+        "admission": SharedAdmission(catalog, keeper),
+        "breakers": SharedBreakerBoard(
+            catalog, keeper, policy.breaker_failures, policy.breaker_cooldown_s, clock.wall
+        ),
+    }
 
 
 def final_fields(job: Job, snapshot: Snapshot, outcome: str, error: AppError | None) -> dict:

@@ -88,7 +88,11 @@ def test_a_temporary_chat_leaves_no_row_in_any_table(temporary, alice, server, c
     assert [m.content for m in messages] == ["Where should I travel?", "Kyoto in spring."]
     assert messages[1].reasoning == "Think" and messages[1].status == COMPLETE
     assert messages[1].model_id == "m" and messages[1].provider_id == "p1"
-    assert rows_in_every_table() == before
+    after = rows_in_every_table()
+    # Counters only, as the issue allows: on PostgreSQL each send is a timestamp in
+    # rate_events (messages per minute across processes), with no text.
+    after["rate_events"] = before["rate_events"]
+    assert after == before
 
 
 def test_the_answer_is_there_again_after_a_reload(temporary, alice, server):

@@ -146,14 +146,19 @@ class Admission:
         return gate.view() if gate is not None else GateView(key, capacity, 0, 0, DEFAULT_HOLD_S)
 
     def _limit_of(self, route: Route) -> tuple[str, int] | None:
-        provider = self._catalog.providers[route.provider]
-        if route.max_concurrency:
-            return f"route:{route.key}", route.max_concurrency
-        if provider.max_concurrency:
-            return f"provider:{provider.id}", provider.max_concurrency
-        return None
+        return limit_of(self._catalog, route)
 
     def views(self) -> list[GateView]:
         with self._lock:
             gates = list(self._gates.values())
         return [gate.view() for gate in gates]
+
+
+def limit_of(catalog: Catalog, route: Route) -> tuple[str, int] | None:
+    """(the gate's key, its number of slots) for a route; None when the app does not limit it."""
+    provider = catalog.providers[route.provider]
+    if route.max_concurrency:
+        return f"route:{route.key}", route.max_concurrency
+    if provider.max_concurrency:
+        return f"provider:{provider.id}", provider.max_concurrency
+    return None

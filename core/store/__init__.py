@@ -51,4 +51,7 @@ def reset_for_tests() -> None:
     with _lock:
         _opened.clear()
     index_upkeep.forget()
+    from core.store.advisory import close_keepers  # psycopg is imported only when used
+
+    close_keepers()
     dispose_all()

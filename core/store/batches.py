@@ -9,7 +9,8 @@ unfinished is marked interrupted at the next start like any other answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -238,6 +239,50 @@ def cell_detail(user_id: int, cell_id: int) -> tuple[CellView, BatchPromptView, 
             view_of(db.get(BatchPrompt, cell.prompt_id), BatchPromptView),
             view_of(db.get(BatchColumn, cell.column_id), BatchColumnView),
         )
+
+
+class CellClaim:
+    """A cell held by this process while it starts the cell's answer (`claimed_cell`)."""
+
+    def __init__(self, db: Session, cell: BatchCell, message: Message | None) -> None:
+        self._db = db
+        self._cell = cell
+        self.message = view_of(message, MessageView) if message is not None else None
+
+    def attach(self, message_id: int) -> None:
+        """Record the answer the cell's run writes into (inside the claim: no one else
+        sees the cell without it)."""
+        self._cell.message_id = message_id
+        self._db.execute(
+            update(Batch).where(Batch.id == self._cell.batch_id).values(updated_at=time.time())
+        )
+
+
+@contextmanager
+def claimed_cell(user_id: int, cell_id: int) -> Iterator[CellClaim | None]:
+    """Hold a cell while its answer is started, so that it is started once.
+
+    Two processes may run one batch (its page open on two replicas, "run the
+    rest" pressed on each). The cell's row is locked `FOR UPDATE SKIP LOCKED`
+    until the block ends: a process that finds it locked gets None and leaves
+    the cell to the holder; one that gets it after the holder is done reads
+    the answer the holder attached and started (`claim.message`), so it can
+    see the cell is taken. Starting the answer (`ChatService.generate`)
+    commits its status in its own unit of work before the block ends. On
+    SQLite (one process) the lock clause is ignored and the read is all.
+    """
+    with session() as db:
+        cell = db.scalar(
+            select(BatchCell).where(BatchCell.id == cell_id).with_for_update(skip_locked=True)
+        )
+        if cell is None:
+            if db.get(BatchCell, cell_id) is None:
+                raise RecordNotFound(f"cell {cell_id}")
+            yield None  # another process holds it now
+            return
+        owned_batch(db, user_id, cell.batch_id)
+        message = db.get(Message, cell.message_id) if cell.message_id is not None else None
+        yield CellClaim(db, cell, message)
 
 
 def attach_message(user_id: int, cell_id: int, message_id: int) -> None:

@@ -7,6 +7,7 @@ free of time-zone ambiguity; pages format them for the reader's locale.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -439,6 +440,35 @@ class StopRequest(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     requested_at: Mapped[float] = mapped_column(Float)
+
+
+class SlotWaiter(Base):
+    """A request waiting for a provider's slot, on PostgreSQL (Alembic 0013).
+
+    Its place in line is its order among the waiters of live processes
+    (core/resilience/shared_admission.py); `process_key` names the process's
+    liveness lock, so a dead process's waiters drop out of line at once.
+    """
+
+    __tablename__ = "slot_waiters"
+    __table_args__ = (Index("ix_slot_waiters_gate", "gate", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gate: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[int] = mapped_column(BigInteger)
+    queued_at: Mapped[float] = mapped_column(Float)
+
+
+class RateEvent(Base):
+    """Sends of one user, counted against messages per minute on PostgreSQL (Alembic 0013)."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class MessageWebSources(Base):

@@ -205,6 +205,7 @@ UNSCOPED = {
     "login_attempts.*": "sign-in throttling",
     "sign_in_sessions.*": "sign-in sessions: found by a token's hash, before anyone is known",
     "share_links.snapshot_by_hash": "a share link opened by anyone holding its token",
+    "advisory.*": "PostgreSQL advisory locks for slots and liveness: numbers, no user data",
     "write_lock.*": "serialises a decision inside a caller's transaction",
     "web_sources.save_sources": "the worker storing what its own answer read",
     "web_sources.has_sources": "an answer already read through its owner (Regenerate)",

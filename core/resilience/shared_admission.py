@@ -1,0 +1,228 @@
+"""Admission shared by every process on one PostgreSQL database.
+
+The same interface as core/resilience/admission.py (`gate_for`, `view_for`,
+`views`; a gate's `has_room`, `acquire`, `release`, `view`), with the state
+in the database instead of memory:
+
+- **Slots** are session-level advisory locks `(namespace of the gate, slot
+  number)`, taken with `pg_try_advisory_lock` on this process's dedicated
+  session (core/store/advisory.py) and held for the stream's duration. The
+  server frees them when a process dies, so a crash never leaks a slot.
+- **The line** is the table `slot_waiters`, in arrival order. Only rows of
+  live processes count (their process's liveness lock is held), so "#N in
+  line" is the same number on every replica and a dead process's waiters
+  drop out at once.
+- **Waking**: whoever frees a slot or leaves the line NOTIFYs the gate; every
+  process's listener wakes its waiters, which look again. A waiter also looks
+  every `RECHECK_S` (a lost notification costs a moment, never a slot).
+
+A waiter takes a slot only when fewer live waiters are ahead of it than
+slots are free, so the order is first come, first served across processes;
+two processes looking at the same moment can both try, and the lock decides,
+so the limit holds even then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import threading
+import time
+from collections import deque
+
+from sqlalchemy import text
+
+from core.catalog import Catalog, Route
+from core.errors import StorageError
+from core.resilience.admission import DEFAULT_HOLD_S, GateView, PositionCallback, limit_of
+from core.store.advisory import HELD_LOCKS_SQL, LIVENESS, Keeper, live_lock_held
+from core.store.db import session
+
+log = logging.getLogger(__name__)
+
+RECHECK_S = 2.0  # a waiter looks again this often even without a notification
+
+_LIVE_WAITERS = text(
+    f"SELECT w.id FROM slot_waiters w WHERE w.gate = :gate AND {live_lock_held()} ORDER BY w.id"
+)
+_FORGET_DEAD = text(f"DELETE FROM slot_waiters w WHERE w.gate = :gate AND NOT {live_lock_held()}")
+_JOIN = text(
+    "INSERT INTO slot_waiters (gate, process_key, queued_at)"
+    " VALUES (:gate, :key, :now) RETURNING id"
+)
+_LEAVE = text("DELETE FROM slot_waiters WHERE id = :id")
+
+
+class SharedGate:
+    """One gate's slots and line, in the database."""
+
+    def __init__(self, key: str, capacity: int, keeper: Keeper) -> None:
+        self.key = key
+        self.capacity = capacity
+        self._keeper = keeper
+        self._namespace = keeper.namespace(f"slots:{key}")
+        self._live = keeper.namespace(LIVENESS)
+        self._held: list[int] = []  # slot numbers this process holds
+        self._holds: deque[float] = deque(maxlen=20)  # this process's measurements
+        self._lock = threading.Lock()
+        self._taking = threading.Lock()
+
+    @property
+    def avg_hold_s(self) -> float:
+        with self._lock:
+            holds = list(self._holds)
+        return sum(holds) / len(holds) if holds else DEFAULT_HOLD_S
+
+    def eta_for(self, position: int) -> float:
+        return math.ceil(position / self.capacity) * self.avg_hold_s
+
+    @property
+    def has_room(self) -> bool:
+        """A request arriving now would start at once (nobody waits, a slot is free)."""
+        active, waiting = self._counts()
+        return active < self.capacity and waiting == 0
+
+    def view(self) -> GateView:
+        active, waiting = self._counts()
+        return GateView(self.key, self.capacity, active, waiting, self.avg_hold_s)
+
+    # ------------------------------------------------------------ waiting
+
+    async def acquire(self, ticket: int, on_position: PositionCallback | None = None) -> None:
+        """Wait for a slot in arrival order across processes; hold it until `release`.
+
+        `ticket` orders requests within one process only; across processes
+        the line is the order of arrival at the gate.
+        """
+        loop = asyncio.get_running_loop()
+        woken = asyncio.Event()
+        unsubscribe = self._keeper.subscribe(
+            self._channel, lambda: loop.call_soon_threadsafe(woken.set)
+        )
+        waiter_id = await asyncio.to_thread(self._join)
+        announced = None
+        try:
+            while True:
+                woken.clear()
+                ahead, free = await asyncio.to_thread(self._look, waiter_id)
+                if ahead < free and await self._take_slot():
+                    return
+                position = ahead + 1
+                if on_position is not None and position != announced:
+                    announced = position
+                    on_position(position, self.eta_for(position))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), RECHECK_S)
+        finally:
+            unsubscribe()
+            await asyncio.shield(asyncio.to_thread(self._leave, waiter_id))
+
+    async def _take_slot(self) -> bool:
+        """Try the free slots; a cancellation while trying never leaks one."""
+        attempt = asyncio.ensure_future(asyncio.to_thread(self._try_slots))
+        try:
+            slot = await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            slot = await attempt
+            if slot is not None:
+                self._unlock(slot)
+            raise
+        return slot is not None
+
+    def release(self, held_s: float | None) -> None:
+        """Free one of this process's slots of the gate and wake the line."""
+        with self._lock:
+            if held_s is not None:
+                self._holds.append(held_s)
+            slot = self._held.pop() if self._held else None
+        if slot is not None:
+            self._unlock(slot)
+
+    # ------------------------------------------------------------ database
+
+    @property
+    def _channel(self) -> str:
+        return f"slots:{self.key}"
+
+    def _join(self) -> int:
+        with session() as db:
+            return db.scalar(
+                _JOIN, {"gate": self.key, "key": self._keeper.process_key, "now": time.time()}
+            )
+
+    def _leave(self, waiter_id: int) -> None:
+        with session() as db:
+            db.execute(_LEAVE, {"id": waiter_id})
+            db.execute(_FORGET_DEAD, {"gate": self.key, "live": self._live})
+        self._keeper.notify(self._channel)  # those behind move up
+
+    def _look(self, waiter_id: int) -> tuple[int, int]:
+        """(live waiters ahead of this one, slots free now)."""
+        with session() as db:
+            line = list(db.scalars(_LIVE_WAITERS, {"gate": self.key, "live": self._live}))
+            held = db.scalar(HELD_LOCKS_SQL, {"namespace": self._namespace})
+        ahead = line.index(waiter_id) if waiter_id in line else len(line)
+        return ahead, max(0, self.capacity - held)
+
+    def _counts(self) -> tuple[int, int]:
+        """(slots held by all processes, live waiters)."""
+        with session() as db:
+            held = db.scalar(HELD_LOCKS_SQL, {"namespace": self._namespace})
+            waiting = len(list(db.scalars(_LIVE_WAITERS, {"gate": self.key, "live": self._live})))
+        return held, waiting
+
+    def _try_slots(self) -> int | None:
+        # Advisory locks are re-entrant within a session: a slot this process
+        # already holds would be "taken" again, so it is skipped, and the
+        # check and the take happen under one lock.
+        with self._taking:
+            for slot in range(self.capacity):
+                if slot in self._held:
+                    continue
+                if self._keeper.try_lock(self._namespace, slot):
+                    with self._lock:
+                        self._held.append(slot)
+                    return slot
+        return None
+
+    def _unlock(self, slot: int) -> None:
+        with self._lock:
+            if slot in self._held:
+                self._held.remove(slot)
+        try:
+            self._keeper.unlock(self._namespace, slot)
+            self._keeper.notify(self._channel)
+        except StorageError as exc:  # the session is gone, and the lock went with it
+            log.warning("could not free slot %s of %s: %s", slot, self.key, exc)
+
+
+class SharedAdmission:
+    """`Admission` for PostgreSQL: every gate shared by all processes."""
+
+    def __init__(self, catalog: Catalog, keeper: Keeper) -> None:
+        self._catalog = catalog
+        self._keeper = keeper
+        self._gates: dict[str, SharedGate] = {}
+        self._lock = threading.Lock()
+
+    def gate_for(self, route: Route) -> SharedGate | None:
+        limit = limit_of(self._catalog, route)
+        if limit is None:
+            return None
+        key, capacity = limit
+        with self._lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                gate = self._gates[key] = SharedGate(key, capacity, self._keeper)
+            return gate
+
+    def view_for(self, route: Route) -> GateView | None:
+        gate = self.gate_for(route)
+        return gate.view() if gate is not None else None
+
+    def views(self) -> list[GateView]:
+        with self._lock:
+            gates = list(self._gates.values())
+        return [gate.view() for gate in gates]
