@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.catalog import ROOT
 from core.store.errors import storage_error
+from core.store.grams import register as register_grams
 from core.text import clean_text
 
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'chat.db'}"
@@ -50,6 +51,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # file: "delete my data" means the bytes too (core/store/erase.py).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    # The triggers of the short-term search index call it (core/store/grams.py).
+    register_grams(dbapi_connection)
 
 
 def _cleaned(value: Any) -> Any:

@@ -198,6 +198,8 @@ UNSCOPED = {
     "search.make_snippet": "pure: text -> snippet",
     "search.has_search_index": "schema check",
     "search.has_trigram_index": "schema check",
+    "search.has_grams_index": "schema check",
+    "grams.*": "pure: text -> words of the short-term search index",
     "transfer.read_document": "pure: parses an uploaded file",
     "attachment_documents.*": "export/import of files: called by transfer inside its "
     "owner-checked transactions, on rows it already scoped to the user",
