@@ -41,6 +41,8 @@ def open_store() -> None:
                 indexed = has_search_index(db)
             if indexed:
                 index_upkeep.keep_merged(url)
+            if engine(url).dialect.name == "sqlite":
+                index_upkeep.keep_checkpointed(url)
         except DBAPIError as exc:
             raise storage_error(exc) from exc
         _opened.add(url)
