@@ -41,7 +41,7 @@ QUERIES = [
     ("Chinese, 2 characters, rare (short)", "鼋鼍"),
     ("Chinese, 2 characters, common (short)", "量子"),
     ("Chinese, 1 character (short)", "量"),
-    ("English, 2 characters, in no message (short)", "AI"),
+    ("English, 2 characters, AI (short)", "AI"),
     ("English, 2 characters, common (short)", "ou"),
     ("operators and quotes", 'NEAR("tortoise" OR ^x*'),
     ("no match", "zzzzqqq"),
