@@ -21,8 +21,9 @@ _lock = threading.Lock()
 
 
 def open_store() -> None:
-    """Create or upgrade the schema; merge the search index in the background from
-    now on (core/store/index_upkeep.py).
+    """Create or upgrade the schema; merge the search index and checkpoint the
+    write-ahead log (SQLite) in the background from now on
+    (core/store/index_upkeep.py).
 
     Answers left unfinished by dead processes are not touched here: a tool that
     opens the store is not the answers' keeper. A process that runs generations
