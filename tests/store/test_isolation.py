@@ -207,6 +207,7 @@ UNSCOPED = {
     "login_attempts.*": "sign-in throttling",
     "sign_in_sessions.*": "sign-in sessions: found by a token's hash, before anyone is known",
     "write_lock.*": "serialises a decision inside a caller's transaction",
+    "write_queue.*": "the process's writers of one SQLite file, in line",
     "web_sources.save_sources": "the worker storing what its own answer read",
     "web_sources.has_sources": "an answer already read through its owner (Regenerate)",
     "db.*": "the engine",
