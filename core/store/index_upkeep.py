@@ -124,6 +124,8 @@ def _run() -> None:
                 log.info("search index not merged now: %s", failed)
         for url in checkpointed:
             try:
-                checkpoint(url)
+                with _lock:  # forget() waits for it: a forgotten file is not reopened
+                    if url in _checkpointed:
+                        checkpoint(url)
             except (OperationalError, DatabaseError) as failed:
                 log.info("write-ahead log not checkpointed now: %s", failed)
