@@ -21,8 +21,9 @@ _lock = threading.Lock()
 
 
 def open_store() -> None:
-    """Create or upgrade the schema; merge the search index in the background from
-    now on (core/store/index_upkeep.py).
+    """Create or upgrade the schema; merge the search index and checkpoint the
+    write-ahead log (SQLite) in the background from now on
+    (core/store/index_upkeep.py).
 
     Answers left unfinished by dead processes are not touched here: a tool that
     opens the store is not the answers' keeper. A process that runs generations
@@ -41,6 +42,8 @@ def open_store() -> None:
                 indexed = has_search_index(db)
             if indexed:
                 index_upkeep.keep_merged(url)
+            if engine(url).dialect.name == "sqlite":
+                index_upkeep.keep_checkpointed(url)
         except DBAPIError as exc:
             raise storage_error(exc) from exc
         _opened.add(url)

@@ -21,9 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.catalog import ROOT
 from core.store.errors import storage_error
+from core.store.grams import register as register_grams
+from core.store.write_queue import QueuedConnection, queue_for
 from core.text import clean_text
 
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'chat.db'}"
+BUSY_TIMEOUT_S = 10
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -44,12 +47,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # second writer wait instead of failing; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # The log is checkpointed in the background (core/store/index_upkeep.py),
+    # not inside whichever commit makes it long: that commit waited for it.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted text is overwritten with zeros, not left in free pages of the
     # file: "delete my data" means the bytes too (core/store/erase.py).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    # The triggers of the short-term search index call it (core/store/grams.py).
+    register_grams(dbapi_connection)
+
+
+def _join(connection: QueuedConnection, queue: threading.Lock) -> None:
+    # Writers of this process wait in one line (core/store/write_queue.py).
+    connection.queue = queue
+    connection.wait_s = BUSY_TIMEOUT_S
 
 
 def _cleaned(value: Any) -> Any:
@@ -83,11 +97,18 @@ def _make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 10},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": BUSY_TIMEOUT_S,
+                "factory": QueuedConnection,
+            },
             pool_size=10,
             max_overflow=20,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if path and path != ":memory:":
+            queue = queue_for(str(Path(path).resolve()))
+            event.listen(engine, "connect", lambda connection, _record: _join(connection, queue))
         return engine
     return create_engine(url, pool_pre_ping=True)
 

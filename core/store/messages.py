@@ -11,14 +11,16 @@ request and take no user.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import Update, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
 
 from core.errors import RecordNotFound
-from core.store.conversations import new_public_id, owned, touch
+from core.store.conversations import new_public_id, owned
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.processes import this_process_id
@@ -72,35 +74,88 @@ def append_message(
     if set(fields) - WRITABLE:
         raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
     now = time.time()
+    values: dict[str, Any] = dict.fromkeys(MessageView.__dataclass_fields__)
+    values.update(
+        public_id=new_public_id(),
+        conversation_id=conversation_id,
+        parent_id=parent_id,
+        role=role,
+        content=clean_text(content),
+        reasoning=clean_text(fields.pop("reasoning", "")),
+        status=status,
+        usage_estimated=fields.pop("usage_estimated", False),
+        context_dropped=fields.pop("context_dropped", 0),
+        attempts=fields.pop("attempts", 0),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    del values["id"]
     with session() as db:
-        owned(db, user_id, conversation_id)
-        depth = 0
-        if parent_id is not None:
-            parent = db.get(Message, parent_id)
-            if parent is None or parent.conversation_id != conversation_id:
-                raise RecordNotFound(f"message {parent_id}")
-            depth = parent.depth + 1
-        row = Message(
-            public_id=new_public_id(),
-            conversation_id=conversation_id,
-            parent_id=parent_id,
-            depth=depth,
-            role=role,
-            content=clean_text(content),
-            reasoning=clean_text(fields.pop("reasoning", "")),
-            status=status,
-            owner_process=this_process_id() if status in UNFINISHED else None,
-            usage_estimated=fields.pop("usage_estimated", False),
-            context_dropped=fields.pop("context_dropped", 0),
-            attempts=fields.pop("attempts", 0),
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        db.add(row)
-        db.flush()
-        touch(db, conversation_id, row.id if make_current else None)
-        return view_of(row, MessageView)
+        # One read, then the write transaction: the insert and the
+        # conversation's bump, back to back (SQLite holds its one write lock
+        # from the first write to the commit; every other writer waits).
+        place = db.execute(_PLACE, {"conversation": conversation_id, "user": user_id,
+                                    "parent": parent_id}).first()  # fmt: skip
+        if place is None:
+            raise RecordNotFound(f"conversation {conversation_id}")
+        if parent_id is not None and place.depth is None:
+            raise RecordNotFound(f"message {parent_id}")
+        values["depth"] = 0 if parent_id is None else place.depth + 1
+        owner = this_process_id() if status in UNFINISHED else None
+        inserted = db.execute(_INSERT, {**values, "owner_process": owner})
+        message_id = inserted.inserted_primary_key[0]
+        bump = {"conversation": conversation_id, "now": now}
+        if make_current:
+            db.execute(_BUMP_TO_LEAF, {**bump, "leaf": message_id})
+        else:
+            db.execute(_BUMP, bump)
+    return MessageView(id=message_id, **values)
+
+
+# The statements of the write path, built once: building a statement costs
+# more Python than SQLite takes to run it, and eight writers share one
+# interpreter lock (bench/store_at_scale.py).
+_messages, _conversations = Message.__table__, Conversation.__table__
+_PLACE = select(
+    _conversations.c.id,
+    select(_messages.c.depth)
+    .where(
+        _messages.c.id == bindparam("parent"),
+        _messages.c.conversation_id == _conversations.c.id,
+    )
+    .scalar_subquery()
+    .label("depth"),
+).where(
+    _conversations.c.id == bindparam("conversation"), _conversations.c.user_id == bindparam("user")
+)
+_INSERT = insert(_messages)
+_BUMP = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation"))
+    .values(updated_at=bindparam("now"))
+)
+_BUMP_TO_LEAF = _BUMP.values(current_leaf_id=bindparam("leaf"))
+_BUMP_OWNER_OF = (
+    update(_conversations)
+    .where(
+        _conversations.c.id
+        == select(_messages.c.conversation_id)
+        .where(_messages.c.id == bindparam("message"))
+        .scalar_subquery()
+    )
+    .values(updated_at=bindparam("now"))
+)
+
+
+@functools.lru_cache(maxsize=128)
+def _update_message(names: frozenset[str]) -> Update:
+    """UPDATE messages SET <names> WHERE id = :message (one statement per set of fields)."""
+    return (
+        update(_messages)
+        .where(_messages.c.id == bindparam("message"))
+        .values({name: bindparam(f"new_{name}") for name in sorted(names)})
+    )
 
 
 def get_message(user_id: int, message_id: int) -> MessageView:
@@ -263,25 +318,30 @@ def count_branch(user_id: int, conversation_id: int) -> int:
 
 def save_progress(message_id: int, **fields: Any) -> None:
     """Write what a generation has so far (called about once a second)."""
+    with session() as db:
+        _write_message(db, message_id, fields)
+
+
+def finish(message_id: int, **fields: Any) -> None:
+    """Write the final state of a generation and bump its conversation, in one
+    transaction."""
+    with session() as db:
+        now = _write_message(db, message_id, fields)
+        db.execute(_BUMP_OWNER_OF, {"message": message_id, "now": now})
+
+
+def _write_message(db: Session, message_id: int, fields: dict[str, Any]) -> float:
     if set(fields) - WRITABLE:
         raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
     for name in TEXT_FIELDS & set(fields):
         fields[name] = clean_text(fields[name]) if fields[name] is not None else None
     if "status" in fields:  # whoever (re)starts an answer owns it until it ends
         fields["owner_process"] = this_process_id() if fields["status"] in UNFINISHED else None
-    with session() as db:
-        db.execute(
-            update(Message).where(Message.id == message_id).values(updated_at=time.time(), **fields)
-        )
-
-
-def finish(message_id: int, **fields: Any) -> None:
-    """Write the final state of a generation and bump its conversation."""
-    save_progress(message_id, **fields)
-    with session() as db:
-        conversation_id = db.scalar(select(Message.conversation_id).where(Message.id == message_id))
-        if conversation_id is not None:
-            touch(db, conversation_id)
+    now = time.time()
+    fields["updated_at"] = now
+    parameters = {f"new_{name}": value for name, value in fields.items()}
+    db.execute(_update_message(frozenset(fields)), {"message": message_id, **parameters})
+    return now
 
 
 def unfinished_message_ids(

@@ -41,9 +41,10 @@ LOCK_POLL_S = 0.2
 log = logging.getLogger(__name__)
 
 # Kept by the database itself, not described by the models: SQLite's FTS5
-# search tables (their shadow tables share the prefix) and PostgreSQL's
-# trigram indexes, made by migrations with raw SQL (core/store/search.py).
-_NOT_IN_MODELS = ("messages_fts", "conversations_fts")
+# search tables (their shadow tables share the prefix; messages_grams is
+# revision 0011's) and PostgreSQL's trigram indexes, made by migrations with
+# raw SQL (core/store/search.py).
+_NOT_IN_MODELS = ("messages_fts", "conversations_fts", "messages_grams")
 _TRIGRAM_INDEX_SUFFIX = "_trgm"
 
 

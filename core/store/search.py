@@ -5,8 +5,9 @@ bm25 ranks them (an answer's text weighs more than its reasoning; a shorter
 message that says the words more often comes first). The trigram tokenizer
 cannot look up anything shorter than three characters, so shorter terms
 ("量子", "AI") are matched with LIKE: as a filter on what the index found
-when the query also has a longer term, or alone over the user's messages,
-newest first.
+when the query also has a longer term; alone, on the candidates of a side
+index of characters and character pairs (core/store/grams.py, Alembic
+revision 0011), newest first.
 
 On PostgreSQL, pg_trgm GIN indexes (Alembic revision 0002) serve ILIKE
 '%term%' for terms of three characters or more, in any script; the newest
@@ -44,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from core.store import grams
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.views import UNFINISHED
@@ -63,6 +65,7 @@ SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 
 _messages_fts = table("messages_fts", column("rowid"))
 _titles_fts = table("conversations_fts", column("rowid"))
+_messages_grams = table("messages_grams", column("rowid"))
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,17 @@ def has_search_index(db: Session) -> bool:
         return False
     found = db.execute(
         sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages_fts'")
+    )
+    return found.first() is not None
+
+
+def has_grams_index(db: Session) -> bool:
+    """Whether this database has the side index for terms of 1-2 characters
+    (SQLite with FTS5; Alembic revision 0011)."""
+    if db.bind.dialect.name != "sqlite":
+        return False
+    found = db.execute(
+        sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages_grams'")
     )
     return found.first() is not None
 
@@ -245,7 +259,8 @@ def _message_hits(
     short_terms = [t for t in terms if t not in long_terms]
     fields = [Message.content, Message.reasoning] if include_reasoning else [Message.content]
     owner = Conversation.user_id
-    if not long_terms and _holds_most_conversations(db, user_id):
+    grams_index = indexed and not long_terms and bool(short_terms) and has_grams_index(db)
+    if not long_terms and not grams_index and _holds_most_conversations(db, user_id):
         # Make SQLite read messages newest first and stop at `limit` (the
         # default plan reads all of this user's messages, then sorts); `+ 0`
         # keeps it from starting with the owner index. Always so on a
@@ -273,6 +288,18 @@ def _message_hits(
             .subquery()
         )
         query = select(newest.c.id).order_by(newest.c.rank, newest.c.id.desc())
+    elif grams_index:
+        # Every short term is one word of the side index (core/store/grams.py):
+        # the newest messages holding them all, as the scan below would find
+        # them, since the LIKEs above still decide.
+        columns = None if include_reasoning else ("content",)
+        words = [grams.word(term) for term in short_terms]
+        query = (
+            query.join(_messages_grams, _messages_grams.c.rowid == Message.id)
+            .where(literal_column("messages_grams").op("MATCH")(match_expression(words, columns)))
+            .where(Message.status.not_in(UNFINISHED))
+            .order_by(_messages_grams.c.rowid.desc())
+        )
     else:
         query = query.where(Message.status.not_in(UNFINISHED)).order_by(Message.id.desc())
     ids = list(db.scalars(query.limit(limit)))

@@ -198,6 +198,8 @@ UNSCOPED = {
     "search.make_snippet": "pure: text -> snippet",
     "search.has_search_index": "schema check",
     "search.has_trigram_index": "schema check",
+    "search.has_grams_index": "schema check",
+    "grams.*": "pure: text -> words of the short-term search index",
     "transfer.read_document": "pure: parses an uploaded file",
     "attachment_documents.*": "export/import of files: called by transfer inside its "
     "owner-checked transactions, on rows it already scoped to the user",
@@ -207,6 +209,7 @@ UNSCOPED = {
     "share_links.snapshot_by_hash": "a share link opened by anyone holding its token",
     "advisory.*": "PostgreSQL advisory locks for slots and liveness: numbers, no user data",
     "write_lock.*": "serialises a decision inside a caller's transaction",
+    "write_queue.*": "the process's writers of one SQLite file, in line",
     "web_sources.save_sources": "the worker storing what its own answer read",
     "web_sources.has_sources": "an answer already read through its owner (Regenerate)",
     "db.*": "the engine",
