@@ -116,6 +116,7 @@ class PacedServer:
             self.chunks, self.delay, self.first_delay = chunks, delay, first_delay
             self.reasoning = reasoning or []
             self.sent_at = {}
+            self.first_sent = self.last_sent = 0.0
 
     def _respond(self, request: ChatRequest) -> StreamReply:
         with self._lock:
@@ -254,6 +255,11 @@ class Meter:
 
     def mark(self) -> tuple[int, float, float]:
         return self.bytes, self.busy_s(), time.monotonic()
+
+    def throttle(self, rate: float) -> None:
+        """Slow the page's CPU down `rate` times (1: full speed), as DevTools'
+        "4x slowdown" does to stand in for a mid-range phone."""
+        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
 
 
 def open_page(page, url: str) -> None:
