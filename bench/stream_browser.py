@@ -8,7 +8,10 @@ bytes the Streamlit server sends over the websocket from the moment the
 question is sent until the page has settled (the run that sends the question
 and the final rerun included), and the renderer's main-thread busy time
 (DevTools Performance.getMetrics, TaskDuration) over the same span, as a share
-of the stream's duration (first to last chunk). `*_stream_busy` counts only
+of the stream's duration (first to last chunk); `ours_cpu` is the main
+thread's CPU time over that span (ThreadTime), which, unlike the tasks'
+wall-clock time, does not grow when other work on the machine keeps the
+thread waiting for a core. `*_stream_busy` counts only
 the busy time between the first and the last chunk: what the page costs while
 text flows, without the two page runs around it. The answer is Markdown the
 way models write it (paragraphs of sentences, lists, headings, code), about 6
@@ -54,6 +57,7 @@ def measure(
     web.new_chat(page)
     server.configure(chunks, delay=pace_s)
     bytes_before, busy_before, _ = meter.mark()
+    cpu_before = meter.cpu_s()
     web.send(page, f"Please write {len(chunks)} chunks.")
     # Busy time when the first and the last chunk leave the server. Nothing
     # is asked of the page meanwhile (a locator would poll it every frame).
@@ -62,7 +66,9 @@ def measure(
     web.wait_for_text(page, web.END)
     web.wait_idle(page)
     bytes_after, busy_after, _ = meter.mark()
+    cpu_after = meter.cpu_s()
     return {
+        "cpu_s": cpu_after - cpu_before,
         "bytes": bytes_after - bytes_before,
         "busy_s": busy_after - busy_before,
         "stream_busy_s": busy_last - busy_first,
@@ -123,6 +129,8 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                         row[f"ours_x_answer{suffix}"] = ours["bytes"] / answer_bytes
                         row[f"ours_busy{suffix}"] = ours["busy_s"] / ours["stream_s"]
                         row[f"ours_stream_busy{suffix}"] = ours["stream_busy_s"] / ours["stream_s"]
+                        if rate == 1:  # throttled, the thread waits: only busy time counts
+                            row["ours_cpu"] = ours["cpu_s"] / ours["stream_s"]
                         row.setdefault("stream_s", ours["stream_s"])
                         print(f"{size:,} chunks{suffix or ''}: ours {ours['bytes']:,} B, busy "
                               f"{row[f'ours_busy{suffix}']:.1%}", flush=True)  # fmt: skip
