@@ -1,9 +1,10 @@
 """Answers being written, rendered as they grow.
 
 The page renders the worker's progress at most four times a second and
-updates only what changed: each settled block of text is written once into
-its own element and only the short tail is re-sent (see core/streaming.py),
-so the bytes sent grow linearly with the answer. Between renders it waits for
+updates only what changed, one element per render as a rule: the live
+element shows the settled blocks of the current segment and the tail (see
+core/streaming.py); a segment, once long enough, is left as it is and never
+sent again, so the bytes sent grow linearly with the answer. Between renders it waits for
 news, so text that arrives after a quiet spell (the first token) is shown at
 once rather than at the next tick. When every followed answer is done the
 script reruns and the page renders them from the database.
