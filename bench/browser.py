@@ -116,6 +116,7 @@ class PacedServer:
             self.chunks, self.delay, self.first_delay = chunks, delay, first_delay
             self.reasoning = reasoning or []
             self.sent_at = {}
+            self.first_sent = self.last_sent = 0.0
 
     def _respond(self, request: ChatRequest) -> StreamReply:
         with self._lock:
@@ -249,11 +250,27 @@ class Meter:
 
     def busy_s(self) -> float:
         """Seconds the renderer's main thread has spent running tasks so far."""
+        return self._metric("TaskDuration")
+
+    def cpu_s(self) -> float:
+        """CPU seconds the renderer's main thread has used so far. Unlike the
+        tasks' wall-clock time (busy_s), this leaves out the time the thread
+        waited for a core: on a machine loaded by other work, busy_s grows
+        and cpu_s does not. (A CPU throttled by DevTools is a waiting thread
+        too: the phone-class figures are busy_s.)"""
+        return self._metric("ThreadTime")
+
+    def _metric(self, name: str) -> float:
         metrics = self.cdp.send("Performance.getMetrics")["metrics"]
-        return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+        return next(m["value"] for m in metrics if m["name"] == name)
 
     def mark(self) -> tuple[int, float, float]:
         return self.bytes, self.busy_s(), time.monotonic()
+
+    def throttle(self, rate: float) -> None:
+        """Slow the page's CPU down `rate` times (1: full speed), as DevTools'
+        "4x slowdown" does to stand in for a mid-range phone."""
+        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
 
 
 def open_page(page, url: str) -> None:

@@ -65,6 +65,43 @@ def announce_script():
 def test_busy_phases_are_said_once_each_and_a_phase_may_come_back():
     at = AppTest.from_function(announce_script).run()
     assert not at.exception, at.exception  # a key used twice in one run would be an error
-    said = [base64.b64decode(text.value).decode() for text in at.text]
+    # Settled blocks come in batches: one encoded block per word.
+    said = [base64.b64decode(word).decode() for text in at.text for word in text.value.split()]
     assert said == ["Waiting", "Retrying in 3 s", "Waiting", "First block.", "Second",
                     "Answer complete."]  # fmt: skip
+
+
+def batched_script():
+    """An answer whose blocks settle over several renders, then ends."""
+    import streamlit as st
+
+    from core.i18n import Translator
+    from core.progress import Snapshot
+    from ui.announce import Announcer
+
+    def snapshot(answer, outcome=None):
+        return Snapshot(
+            message_id=9, version=0, reasoning="", answer=answer, status=None,
+            model_id="demo-swift", requested_model_id="demo-swift", provider_id="demo-east",
+            upstream_model="m", degraded_reason=None, attempts=1, started_at=0.0,
+            queue_s=None, first_token_s=None, first_answer_s=None, reasoning_s=None,
+            elapsed_s=0.0, usage=None, outcome=outcome, error=None, finish_reason=None,
+        )  # fmt: skip
+
+    announcer = Announcer(Translator("en"), st.container(), 9)
+    text = ""
+    for block in ["# Tortoises", "They are slow.", "- shell\n- legs", "```\ncode\n```"]:
+        text += block + "\n\n"
+        announcer.follow(snapshot(text + "More"), "")
+    announcer.follow(snapshot(text + "The end.", outcome="complete"), "")
+
+
+def test_blocks_settling_render_after_render_are_said_in_one_element_in_order():
+    at = AppTest.from_function(batched_script).run()
+    assert not at.exception, at.exception
+    elements = [text.value.split() for text in at.text]
+    said = [base64.b64decode(word).decode() for words in elements for word in words]
+    assert said == ["Tortoises", "They are slow.", "shell legs", "code", "The end.",
+                    "Answer complete."]  # fmt: skip
+    # Two elements reach the browser, not one per block: the blocks, the end.
+    assert len(elements) == 2

@@ -19,6 +19,7 @@ from core.markdown import (
 )
 from core.streaming import close_open_markup, split_settled
 from tests.hostile import HOSTILE, fetching_payloads, live_images, live_unsafe_links
+from ui.live import _body
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -216,6 +217,19 @@ def test_every_streamed_block_and_tail_is_inert(name):
         for shown in [*split.settled, close_open_markup(split.tail)]:
             prepared = prepare_markdown(shown)
             assert live_images(prepared) == [] and live_unsafe_links(prepared) == [], shown
+
+
+@pytest.mark.parametrize("name", fetching_payloads("https://evil.example"))
+def test_every_segment_the_live_answer_shows_is_inert(name):
+    """The page shows several settled blocks and the tail in one element
+    (ui/live.py): whichever blocks it joins, the element's text is inert."""
+    text = fetching_payloads("https://evil.example")[name] * 3
+    for end in range(1, len(text) + 1, 7):
+        split = split_settled(text[:end], tail_limit=40)
+        blocks = [(block, i in split.open_ended) for i, block in enumerate(split.settled)]
+        for start in range(len(blocks)):
+            for shown in (_body(blocks[start:], split.tail), _body(blocks[start:], "")):
+                assert live_images(shown) == [] and live_unsafe_links(shown) == [], shown
 
 
 FRAGMENTS = [

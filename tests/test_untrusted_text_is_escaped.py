@@ -73,8 +73,8 @@ NUMBER_FUNCTIONS = {"len", "int", "round", "min", "max", "number", "seconds"}
 # Calls reviewed by hand: (file, function) -> why the value is safe.
 REVIEWED = {
     ("ui/live.py", "_replace"): "its body is _shown(): prepare_markdown's output or indented code",
-    ("ui/live.py", "_settle"): "body is _shown(block)",
-    ("ui/live.py", "_show_tail"): "shown is _shown(tail)",
+    ("ui/live.py", "_freeze"): "body is _body(): _shown() of the blocks joined (or empty)",
+    ("ui/live.py", "_show_live"): "body is _body(): _shown() of the blocks and tail (or empty)",
     ("ui/live.py", "_show_status"): (
         "status_text, blind_status_text (both in SAFE_FUNCTIONS) or ui/web_search.py's "
         "web_status_text (i18n, the query through escape_text, else status_text)"

@@ -16,9 +16,12 @@ Each announcement is the block's plain text (its Markdown, made safe by
 core.markdown.prepare_markdown, parsed with markdown-it and stripped of
 markup), base64-encoded for the same reason, in a hidden element (`display:
 none`) with a stable key: message id and what is said (block 7, the end, the
-retry of attempt 2). The script decodes it and puts it in the region with
-`textContent`, which cannot become markup, the first time the key appears; a
-rerun that renders the same answer again announces nothing twice.
+retry of attempt 2). Settled blocks travel in batches (BATCH_CHARS), one
+encoded block per word of the element, whose key names the first block.
+The script decodes them and puts them in the region with `textContent`,
+which cannot become markup, the first time the key appears; a rerun that
+renders the same answer again announces nothing twice (blocks are heard by
+their number, whichever batch brings them).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 
 import streamlit as st
 from markdown_it import MarkdownIt
@@ -70,17 +74,34 @@ _SCRIPT = """<script>
       return "";
     }
   };
+  // Settled blocks come in batches, one encoded block per word: "…-block-7"
+  // holds blocks 7, 8, 9…, and each is heard once, however a later run
+  // batches them ("-" is a block with nothing to say).
+  const batch = /^(a11y-say-[\\w-]*-block-)(\\d+)$/;
+  const say = (id, token) => {
+    if (heard.has(id)) return;
+    const text = token === "-" ? "" : decode(token);
+    if (!text) return;
+    heard.add(id);
+    const line = document.createElement("p");
+    line.textContent = text;
+    region.appendChild(line);
+    while (region.childElementCount > 200) region.firstElementChild.remove();
+  };
   const scan = () => {
     for (const source of document.querySelectorAll('[class*="st-key-a11y-say-"]')) {
       const key = (source.className.match(pattern) || [])[1];
-      if (!key || heard.has(key)) continue;
-      const text = decode(source.textContent || "");
-      if (!text) continue;
-      heard.add(key);
-      const line = document.createElement("p");
-      line.textContent = text;
-      region.appendChild(line);
-      while (region.childElementCount > 200) region.firstElementChild.remove();
+      if (!key) continue;
+      const tokens = (source.textContent || "").split(/\\s+/).filter(Boolean);
+      const blocks = key.match(batch);
+      if (!blocks) {
+        if (tokens.length) say(key, tokens[0]);
+        continue;
+      }
+      const whole = `${key}:${tokens.length}`;  // a batch read to its end
+      if (heard.has(whole)) continue;
+      tokens.forEach((token, i) => say(blocks[1] + (Number(blocks[2]) + i), token));
+      if (tokens.length) heard.add(whole);
     }
   };
   new MutationObserver(scan).observe(document.body, {childList: true, subtree: true,
@@ -142,8 +163,22 @@ def announce_on_next_run(text: str) -> None:
 def _say(holder, key: str, markdown: str) -> None:
     text = plain_text(markdown)
     if text:
-        encoded = base64.b64encode(text.encode()).decode("ascii")
-        holder.container(key=key).text(encoded)
+        holder.container(key=key).text(_encoded(text))
+
+
+def _encoded(text: str) -> str:
+    """One word (base64 has no spaces); "-" when there is nothing to say."""
+    return base64.b64encode(text.encode()).decode("ascii") if text else "-"
+
+
+# Settled blocks are said in batches, one hidden element for several: each
+# element is two messages to the browser and a re-render of Streamlit's page
+# (about 10 ms of its main thread, bench/stream_browser), and a block a render
+# was most of what the page cost while an answer streamed. A batch goes once it
+# holds this many characters, or this long after its first block settled; a
+# screen reader, which speaks far slower than models write, hears no difference.
+BATCH_CHARS = 600
+BATCH_WAIT_S = 2.0
 
 
 class Announcer:
@@ -153,7 +188,10 @@ class Announcer:
         self.t = t
         self._id = message_id
         self._holder = container.container(key=f"{_HOLDER}-{message_id}")
-        self._blocks = 0  # settled blocks of the answer announced
+        self._blocks = 0  # settled blocks of the answer announced or waiting in the batch
+        self._batch: list[str] = []  # plain text of settled blocks not yet said
+        self._batch_from = 0  # the index of its first block
+        self._batch_since = 0.0
         self._phase: Phase | None = None
         self._thinking = False
         self._ended = False
@@ -187,9 +225,22 @@ class Announcer:
         split = split_settled(snapshot.answer)
         blocks = [*split.settled, split.tail] if snapshot.done else split.settled
         for index in range(self._blocks, len(blocks)):
-            if blocks[index].strip():
-                self._say(f"block-{index}", blocks[index])
+            if not self._batch:
+                self._batch_from, self._batch_since = index, time.monotonic()
+            self._batch.append(plain_text(blocks[index]) if blocks[index].strip() else "")
         self._blocks = max(self._blocks, len(blocks))
+        full = sum(len(text) for text in self._batch) >= BATCH_CHARS
+        if snapshot.done or full or time.monotonic() - self._batch_since >= BATCH_WAIT_S:
+            self._say_batch()
+
+    def _say_batch(self) -> None:
+        """Say the settled blocks waiting, in one element whose key names the first
+        (the page's script hears each block once, however runs batch them)."""
+        batch, self._batch = self._batch, []
+        if any(batch):
+            key = f"{_KEY}-{self._id}-block-{self._batch_from}"
+            self._keys.add(key)
+            self._holder.container(key=key).text(" ".join(_encoded(text) for text in batch))
 
     def _end(self, snapshot: Snapshot, status_text: str) -> None:
         if snapshot.outcome == ERROR and status_text:
@@ -202,6 +253,7 @@ class Announcer:
     def _say(self, what: str, markdown: str) -> None:
         """Announce `markdown` as `what` of this answer: the same `what` is heard once,
         however many runs of the page render it."""
+        self._say_batch()  # what settled before is heard before this
         key = f"{_KEY}-{self._id}-{what}"
         if key in self._keys:  # said already in this run: a key may appear only once
             key = f"{key}-{len(self._keys)}"

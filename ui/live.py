@@ -1,9 +1,10 @@
 """Answers being written, rendered as they grow.
 
 The page renders the worker's progress at most four times a second and
-updates only what changed: each settled block of text is written once into
-its own element and only the short tail is re-sent (see core/streaming.py),
-so the bytes sent grow linearly with the answer. Between renders it waits for
+updates only what changed, one element per render as a rule: the live
+element shows the settled blocks of the current segment and the tail (see
+core/streaming.py); a segment, once long enough, is left as it is and never
+sent again, so the bytes sent grow linearly with the answer. Between renders it waits for
 news, so text that arrives after a quiet spell (the first token) is shown at
 once rather than at the next tick. When every followed answer is done the
 script reruns and the page renders them from the database.
@@ -43,74 +44,114 @@ FLUSH_S = 0.05
 StatusText = Callable[[Translator, Catalog, Snapshot], str]
 
 
-class _Stream:
-    """A growing text: settled blocks appended once, the tail replaced.
+# Settled blocks are shown by the live element, with the tail, until they
+# are this many characters; then they stay as they are and a new live element
+# starts after them. Each element the page adds or replaces costs Streamlit's
+# frontend a re-render of the page (about 10 ms of the browser's main thread
+# on this machine, more on a phone), so one element changed per render, not
+# one per settled block plus the tail, is what keeps the browser quiet; the
+# live element stays short, so the bytes stay linear (bench/stream_browser).
+SEGMENT_CHARS = 400
 
-    The pieces of a paragraph cut mid-line (core/streaming.py) go into a
-    "flow" container that shows them inline, as one paragraph (ui/theme.py).
-    There the tail is the flow's last element, and a piece that settles is
-    written over it; the tail then starts a new element after it.
+
+class _Stream:
+    """A growing text: finished segments written once, the live one replaced.
+
+    The live element shows the settled blocks not yet frozen and the tail
+    (core/streaming.py). Once those blocks are SEGMENT_CHARS long they are
+    frozen: the live element is written one last time with them, and a new
+    live element starts after it. A segment ends at the end of a block, except
+    in a long paragraph: its pieces (cut mid-line, core/streaming.py) go into a
+    "flow" container that shows them inline, as one paragraph (ui/theme.py),
+    and a flow ends with its paragraph.
     """
 
     def __init__(self, container, key: str) -> None:
         self._key = key
         self._holder = container.empty()
         self._settled = self._holder.container()
-        self._tail = container.empty()
         self._flows = 0
-        self._flow = None  # the open flow, while a paragraph arrives in pieces
-        self._slot = None  # the element of the open flow that shows the tail
-        self._count = 0
+        self._restart()
+
+    def _restart(self) -> None:
+        self._parent = self._settled  # where the live element is: here, or in a flow
+        self._in_flow = False
+        self._live = None  # the element showing the pending blocks and the tail
+        self._live_text = ""
+        self._pending: list[tuple[str, bool]] = []  # (block, open-ended), not yet frozen
+        self._count = 0  # settled blocks seen
         self._length = 0
-        self._tail_text = ""  # what the tail element outside any flow shows
-        self._slot_text = ""
 
     def show(self, text: str, *, final: bool = False) -> None:
         if len(text) < self._length:  # text was taken back (it was reasoning after all)
             self._settled = self._holder.container()
-            self._count = 0
-            self._flow = self._slot = None
+            self._restart()
         self._length = len(text)
         split = split_settled(text)
         blocks = [*split.settled, split.tail] if final else split.settled
         for index in range(self._count, len(blocks)):
-            self._settle(blocks[index], open_ended=index in split.open_ended)
+            self._pending.append((blocks[index], index in split.open_ended))
         self._count = len(blocks)
-        self._show_tail("" if final else split.tail)
+        while (cut := self._segment_end(final)) is not None:
+            frozen, self._pending = self._pending[:cut], self._pending[cut:]
+            self._freeze(frozen)
+        self._show_live("" if final else split.tail)
 
-    def _settle(self, block: str, *, open_ended: bool) -> None:
-        if self._flow is None and open_ended:
+    def _segment_end(self, final: bool) -> int | None:
+        """How many pending blocks to freeze now, if any."""
+        if not self._pending:
+            return None
+        if final:
+            return len(self._pending)
+        ends = [i + 1 for i, (_, open_ended) in enumerate(self._pending) if not open_ended]
+        if self._in_flow and ends:
+            return ends[0]  # the paragraph ends: nothing after it may be shown inline
+        if sum(len(block) for block, _ in self._pending) < SEGMENT_CHARS:
+            return None
+        if ends and not self._in_flow:
+            return ends[-1]
+        return len(self._pending)  # one long paragraph, in pieces: they go into a flow
+
+    def _freeze(self, blocks: list[tuple[str, bool]]) -> None:
+        body = _body(blocks, "")
+        open_ended = blocks[-1][1]
+        if open_ended and not self._in_flow:
+            # The live element held the start of a paragraph that goes on: it
+            # becomes a flow, and the paragraph's next pieces follow inline.
             self._flows += 1
-            self._flow = self._settled.container(key=f"flow-{self._key}-{self._flows}")
-            self._slot = None
-        body = _shown(block)
-        if self._flow is None:
-            self._settled.markdown(body)
-        elif self._slot is not None:
-            self._slot.markdown(body)  # over the tail it showed
-        else:
-            self._flow.markdown(body)
-        self._slot = None
-        if not open_ended:
-            self._flow = None
+            place = self._live if self._live is not None else self._parent
+            self._parent = place.container(key=f"flow-{self._key}-{self._flows}")
+            self._in_flow = True
+            self._parent.markdown(body)
+        elif self._live is None:
+            self._parent.markdown(body)
+        elif body != self._live_text:
+            self._live.markdown(body)
+        self._live, self._live_text = None, ""
+        if not open_ended and self._in_flow:
+            self._parent, self._in_flow = self._settled, False
 
-    def _show_tail(self, tail: str) -> None:
-        shown = _shown(close_open_markup(tail)) if tail else ""
-        if self._flow is None:
-            if shown != self._tail_text:
-                _replace(self._tail, shown)
-                self._tail_text = shown
+    def _show_live(self, tail: str) -> None:
+        body = _body(self._pending, tail)
+        if body == self._live_text:
             return
-        if self._tail_text:  # the paragraph it showed goes on in the flow
-            self._tail.empty()
-            self._tail_text = ""
-        if self._slot is None:
-            if shown:
-                self._slot = self._flow.markdown(shown)
-                self._slot_text = shown
-        elif shown != self._slot_text:
-            _replace(self._slot, shown)
-            self._slot_text = shown
+        if self._live is None:
+            self._live = self._parent.markdown(body)
+        else:
+            _replace(self._live, body)
+        self._live_text = body
+
+
+def _body(blocks: list[tuple[str, bool]], tail: str) -> str:
+    """Blocks and the tail as one inert Markdown text: a paragraph's pieces
+    joined as they were, blocks apart. The tail's unclosed markup is closed."""
+    parts = []
+    for block, open_ended in blocks:
+        parts += [block, "" if open_ended else "\n\n"]
+    if tail:
+        parts.append(close_open_markup(tail))
+    text = "".join(parts).rstrip("\n") if not tail else "".join(parts)
+    return _shown(text) if text.strip() else ""
 
 
 def _shown(text: str) -> str:
