@@ -104,15 +104,15 @@ if auth_settings.multi_user:
     pages.append(st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:"))
 navigation = st.navigation(pages, position="top")
 sending_pages = (chat_page, compare_page, arena_page, batch_page)
-if navigation in sending_pages and not state.catalog().models:
-    # Every model is in groups this person is not in (core/access.py).
-    st.error(t("errors.no_model_open"), icon=":material/block:")
-    st.stop()
 # Side-by-side pages need the width; set once per run, before the page draws.
 wide = navigation in (compare_page, arena_page, leaderboard_page, batch_page)
 st.set_page_config(layout="wide" if wide else "centered")
 auth.keep_session_in_browser()  # a new sign-in's token, to the browser's cookie
 try:
+    if navigation in sending_pages and not state.catalog().models:
+        # Every model is in groups this person is not in (core/access.py).
+        st.error(t("errors.no_model_open"), icon=":material/block:")
+        st.stop()
     render_sidebar(chat_page)
     navigation.run()
 except StorageError as problem:  # the database broke while the app runs
