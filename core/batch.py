@@ -24,12 +24,9 @@ Judgements that failed are rerun with the failed cells.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.catalog import Catalog
 from core.chat import ChatService, Choice
@@ -51,13 +48,13 @@ from core.store.batches import (
     NewPrompt,
 )
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, UNFINISHED, MessageView
+from core.task_runs import Run, TaskRuns
 from core.worker import BATCH_LANE
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENCY = 4
 DEFAULT_CONCURRENCY = 2
-POLL_S = 0.1
 PENDING = "pending"  # a cell that has not run yet
 FAILED = (ERROR, STOPPED, INTERRUPTED)
 
@@ -197,25 +194,19 @@ _Task = tuple[int, bool | None]
 JUDGE_TEMPERATURE = 0.0  # the same reply to the same question, as far as the model allows
 
 
-@dataclass
-class _Run:
-    user_id: int
-    batch_id: int
-    todo: deque[_Task] = field(default_factory=deque)  # in order
-    in_flight: set[int] = field(default_factory=set)  # message ids
-    reruns: set[_Task] = field(default_factory=set)  # queued by "rerun failed"
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-    judged: bool = False  # the judging pass after the answers has been queued
-
-
 class BatchRunner:
     def __init__(self, chat: ChatService, *, lane_limit: int = MAX_CONCURRENCY) -> None:
         self.chat = chat
         self.worker = chat.worker
         self.lane_limit = lane_limit
-        self._runs: dict[int, _Run] = {}
-        self._lock = threading.Lock()
+        self._runs = TaskRuns(
+            chat,
+            "batch",
+            start=self._start_task,
+            has_room=self._has_slot,
+            # The answers are in: judge them.
+            on_drained=lambda run: self._unjudged_for(run),
+        )
 
     # ------------------------------------------------------------ page side
 
@@ -328,111 +319,46 @@ class BatchRunner:
     def stop(self, user_id: int, batch_id: int) -> None:
         """Stop starting cells and stop those being answered (they can be rerun)."""
         batch_store.get_batch(user_id, batch_id)  # ownership check
-        with self._lock:
-            run = self._runs.get(batch_id)
-        if run is not None:
-            run.stop.set()
+        self._runs.stop(batch_id)
 
     def is_running(self, batch_id: int) -> bool:
-        with self._lock:
-            return batch_id in self._runs
+        return self._runs.is_running(batch_id)
 
     def waiting_cells(self, batch_id: int) -> set[int]:
         """Cells queued in this process to run (or run again) but not started yet."""
-        with self._lock:
-            run = self._runs.get(batch_id)
-            return {cell_id for cell_id, order in run.todo if order is None} if run else set()
+        return {cell_id for cell_id, order in self._runs.queued(batch_id) if order is None}
 
     def wait(self, batch_id: int, timeout: float = 60.0) -> None:
         """Block until the batch's run ends (tests)."""
-        with self._lock:
-            run = self._runs.get(batch_id)
-        if run is not None and run.thread is not None:
-            run.thread.join(timeout)
-            if run.thread.is_alive():
-                raise TimeoutError(f"batch {batch_id} still running")
+        self._runs.wait(batch_id, timeout)
 
     def shutdown(self) -> None:
-        with self._lock:
-            runs = list(self._runs.values())
-        for run in runs:
-            run.stop.set()
-        for run in runs:
-            if run.thread is not None:
-                run.thread.join(5)
+        self._runs.shutdown()
 
     # ------------------------------------------------------------ the run
 
     def _enqueue(
         self, user_id: int, batch_id: int, tasks: Iterable[_Task], *, reruns: bool = False
     ) -> int:
-        with self._lock:
-            run = self._runs.get(batch_id)
-            fresh = run is None or run.stop.is_set()
-            if fresh:
-                run = _Run(user_id, batch_id)
-            queued = [task for task in tasks if task not in run.todo]
-            run.todo.extend(queued)
-            if reruns:
-                run.reruns.update(queued)
-            if fresh and run.todo:
-                self._runs[batch_id] = run
-                run.thread = threading.Thread(
-                    target=self._run, args=(run,), name=f"batch-{batch_id}", daemon=True
-                )
-                run.thread.start()
-            return len(queued)
+        return self._runs.enqueue(batch_id, user_id, tasks, mark=reruns)
 
-    def _run(self, run: _Run) -> None:
-        try:
-            batch = batch_store.get_batch(run.user_id, run.batch_id)
-            while not run.stop.is_set():
-                run.in_flight = {m for m in run.in_flight if self.worker.is_running(m)}
-                if not run.todo and not run.in_flight and not run.judged:
-                    # The answers are in: judge them (once per run, so a judge
-                    # that cannot be asked does not keep the run alive).
-                    run.judged = True
-                    cells = batch_store.batch_cells(run.user_id, run.batch_id)
-                    self._enqueue(run.user_id, run.batch_id, self._unjudged_for(run, cells))
-                with self._lock:
-                    if not run.todo and not run.in_flight:
-                        self._forget(run)  # under the lock: a late rerun starts a new run
-                        return
-                    task = run.todo.popleft() if run.todo and self._has_slot(run, batch) else None
-                if task is None:
-                    run.stop.wait(POLL_S)
-                    continue
-                cell_id, order = task
-                try:
-                    if order is None:
-                        self._start_cell(run, cell_id)
-                    else:
-                        self._start_judgement(run, cell_id, order)
-                except AppError as exc:  # this task only; its row says pending or failed
-                    log.warning("batch %s, task %s not started: %s", run.batch_id, task, exc)
-            for message_id in run.in_flight:
-                self.chat.stop(run.user_id, message_id)
-            for message_id in run.in_flight:  # stopped answers are saved when this returns
-                with contextlib.suppress(TimeoutError, KeyError):
-                    self.worker.wait(message_id, timeout=10)
-        except AppError as exc:  # the batch was deleted, or the database failed
-            log.warning("batch %s stopped: %s", run.batch_id, exc)
-        finally:
-            with self._lock:
-                self._forget(run)
+    def _unjudged_for(self, run: Run) -> list[_Task]:
+        cells = batch_store.batch_cells(run.user_id, run.key)
+        return self._unjudged(run.user_id, run.key, cells)
 
-    def _forget(self, run: _Run) -> None:
-        if self._runs.get(run.batch_id) is run:
-            del self._runs[run.batch_id]
-
-    def _unjudged_for(self, run: _Run, cells: Sequence[CellView]) -> list[_Task]:
-        return self._unjudged(run.user_id, run.batch_id, cells)
-
-    def _has_slot(self, run: _Run, batch: BatchView) -> bool:
+    def _has_slot(self, run: Run) -> bool:
+        if "concurrency" not in run.facts:
+            run.facts["concurrency"] = batch_store.get_batch(run.user_id, run.key).concurrency
         lane_busy = self.worker.active_count(run.user_id, BATCH_LANE)
-        return len(run.in_flight) < batch.concurrency and lane_busy < self.lane_limit
+        return len(run.in_flight) < run.facts["concurrency"] and lane_busy < self.lane_limit
 
-    def _start_cell(self, run: _Run, cell_id: int) -> None:
+    def _start_task(self, run: Run, task: _Task) -> int | None:
+        cell_id, order = task
+        if order is None:
+            return self._start_cell(run, cell_id)
+        return self._start_judgement(run, cell_id, order)
+
+    def _start_cell(self, run: Run, cell_id: int) -> int | None:
         _cell, prompt, column = batch_store.cell_detail(run.user_id, cell_id)
         choice = Choice(column.model_id, column.thinking, column.temperature, allow_fallback=False)
         # Claimed, so that a second process running this batch never starts
@@ -440,7 +366,7 @@ class BatchRunner:
         refused: AppError | None = None
         with batch_store.claimed_cell(run.user_id, cell_id) as claim:
             if claim is None or not self._still_to_run(run, cell_id, claim.message):
-                return
+                return None
             message_id = claim.message.id if claim.message is not None else None
             fresh = message_id is None
             if message_id is None:
@@ -463,33 +389,31 @@ class BatchRunner:
                 claim.attach(message_id)
         if refused is not None:
             raise refused
-        if self.worker.is_running(message_id):
-            run.in_flight.add(message_id)
+        return message_id
 
-    def _start_judgement(self, run: _Run, cell_id: int, swapped: bool) -> None:
+    def _start_judgement(self, run: Run, cell_id: int, swapped: bool) -> int | None:
         """Ask the judge about one complete cell (pairwise: in one order)."""
-        judge = judging_store.judge_of(run.user_id, run.batch_id)
+        judge = judging_store.judge_of(run.user_id, run.key)
         if judge is None:
-            return
+            return None
         choice = Choice(judge.model_id, None, JUDGE_TEMPERATURE, allow_fallback=False)
         existing = judging_store.judgement_of(run.user_id, cell_id, swapped)
         message_id = existing.message.id if existing and existing.message else None
         if message_id is None:
-            text = self._judge_question(run.user_id, run.batch_id, cell_id, judge, swapped)
+            text = self._judge_question(run.user_id, run.key, cell_id, judge, swapped)
             if text is None:
-                return
+                return None
             sent = self.chat.draft(
                 run.user_id, text, choice, kind="batch", system_prompt=judge_prompts.SYSTEM
             )
             message_id = sent.assistant_message_id
             judging_store.record_judgement(run.user_id, cell_id, swapped, message_id)
         elif self.worker.is_running(message_id):
-            return
+            return None
         self.chat.generate(
             run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
         )
-        if self.worker.is_running(message_id):
-            run.in_flight.add(message_id)
+        return message_id
 
     def _judge_question(
         self, user_id: int, batch_id: int, cell_id: int, judge, swapped: bool
@@ -512,7 +436,7 @@ class BatchRunner:
             a, b = b, a
         return judge_prompts.pairwise_prompt(prompt.prompt, a, b, rubric=rubric, expected=expected)
 
-    def _still_to_run(self, run: _Run, cell_id: int, message: MessageView | None) -> bool:
+    def _still_to_run(self, run: Run, cell_id: int, message: MessageView | None) -> bool:
         """Whether the cell still needs what it was queued for: a first answer, or
         (queued by "rerun failed") another one after a failure. Another process may
         have run it meanwhile."""
@@ -520,4 +444,4 @@ class BatchRunner:
             return True
         if message.status in UNFINISHED or self.worker.is_running(message.id):
             return False
-        return (cell_id, None) in run.reruns and message.status in FAILED
+        return (cell_id, None) in run.marked and message.status in FAILED

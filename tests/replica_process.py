@@ -102,9 +102,10 @@ def run_batch(chat: ChatService, user_id: int, batch_id: int) -> dict:
     start_cell = runner._start_cell
 
     def counting(run, cell_id):  # what this process started, for the report only
-        before = set(run.in_flight)
-        start_cell(run, cell_id)
-        started.extend(run.in_flight - before)
+        message_id = start_cell(run, cell_id)
+        if message_id is not None:
+            started.append(message_id)
+        return message_id
 
     runner._start_cell = counting
     runner.start(user_id, batch_id)

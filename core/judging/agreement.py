@@ -17,17 +17,14 @@ next time re-judging is started.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.access import require_admin
 from core.chat import ChatService, Choice
 from core.csv_export import dicts_to_csv
-from core.errors import AppError, InputRejected
+from core.errors import InputRejected
 from core.judging import prompts as judge_prompts
 from core.judging import verdicts as v
 from core.judging.report import FAILED, JUDGE_FAILED, PENDING, RUNNING, judgement_state
@@ -36,13 +33,13 @@ from core.ratings import A_BETTER, B_BETTER, BOTH_BAD, TIE
 from core.store import judge_agreements as agreement_store
 from core.store.judge_agreements import AgreementRequest
 from core.store.judged_battles import JudgedBattle, VoteRow, judged_battles, vote_rows
+from core.task_runs import Run, TaskRuns
 from core.worker import BATCH_LANE
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLE = 100  # battles re-judged per start: the newest not yet asked
 CONCURRENCY = 2
-POLL_S = 0.1
 JUDGE_TEMPERATURE = 0.0
 
 
@@ -160,16 +157,6 @@ def battle_prompt(battle: JudgedBattle, swapped: bool) -> str:
 _Task = tuple[int, bool]  # (vote id, swapped)
 
 
-@dataclass
-class _Run:
-    user_id: int
-    judge_model_id: str
-    todo: deque[_Task] = field(default_factory=deque)
-    in_flight: set[int] = field(default_factory=set)
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-
-
 class AgreementRunner:
     """Re-judges voted battles with a judge model, a few at a time, process-wide."""
 
@@ -177,8 +164,12 @@ class AgreementRunner:
         self.chat = chat
         self.worker = chat.worker
         self.concurrency = concurrency
-        self._runs: dict[str, _Run] = {}
-        self._lock = threading.Lock()
+        self._runs = TaskRuns(
+            chat,
+            "agreement",
+            start=self._ask,
+            has_room=lambda run: len(run.in_flight) < self.concurrency,
+        )
 
     def start(self, user_id: int, judge_model_id: str, *, sample: int = DEFAULT_SAMPLE) -> int:
         """Ask the judge about the newest `sample` battles it has not judged, and
@@ -205,76 +196,28 @@ class AgreementRunner:
             if row.vote_id not in asked_votes and row.message_a_id and row.message_b_id
         ][:sample]
         tasks = retry + [(vote_id, swapped) for vote_id in fresh for swapped in (False, True)]
-        with self._lock:
-            run = self._runs.get(judge_model_id)
-            if run is None or run.stop.is_set():
-                run = _Run(user_id, judge_model_id)
-                self._runs[judge_model_id] = run
-                run.thread = threading.Thread(
-                    target=self._run, args=(run,), name=f"agreement-{judge_model_id}", daemon=True
-                )
-                run.todo.extend(tasks)
-                run.thread.start()
-            else:
-                run.todo.extend(t for t in tasks if t not in run.todo)
+        self._runs.enqueue(judge_model_id, user_id, tasks)
         return len(tasks)
 
     def is_running(self, judge_model_id: str) -> bool:
-        with self._lock:
-            return judge_model_id in self._runs
+        return self._runs.is_running(judge_model_id)
 
     def wait(self, judge_model_id: str, timeout: float = 60.0) -> None:
-        with self._lock:
-            run = self._runs.get(judge_model_id)
-        if run is not None and run.thread is not None:
-            run.thread.join(timeout)
-            if run.thread.is_alive():
-                raise TimeoutError(f"re-judging with {judge_model_id} still running")
+        self._runs.wait(judge_model_id, timeout)
 
     def shutdown(self) -> None:
-        with self._lock:
-            runs = list(self._runs.values())
-        for run in runs:
-            run.stop.set()
-        for run in runs:
-            if run.thread is not None:
-                run.thread.join(5)
+        self._runs.shutdown()
 
-    def _run(self, run: _Run) -> None:
-        try:
-            while not run.stop.is_set():
-                run.in_flight = {m for m in run.in_flight if self.worker.is_running(m)}
-                with self._lock:
-                    if not run.todo and not run.in_flight:
-                        del self._runs[run.judge_model_id]
-                        return
-                    free = len(run.in_flight) < self.concurrency
-                    task = run.todo.popleft() if run.todo and free else None
-                if task is None:
-                    run.stop.wait(POLL_S)
-                    continue
-                try:
-                    self._ask(run, *task)
-                except AppError as exc:  # this battle only; it is asked again next time
-                    log.warning("re-judging vote %s not started: %s", task[0], exc)
-            for message_id in run.in_flight:
-                self.chat.stop(run.user_id, message_id)
-            for message_id in run.in_flight:
-                with contextlib.suppress(TimeoutError, KeyError):
-                    self.worker.wait(message_id, timeout=10)
-        finally:
-            with self._lock:
-                if self._runs.get(run.judge_model_id) is run:
-                    del self._runs[run.judge_model_id]
-
-    def _ask(self, run: _Run, vote_id: int, swapped: bool) -> None:
-        choice = Choice(run.judge_model_id, None, JUDGE_TEMPERATURE, allow_fallback=False)
-        existing = agreement_store.request_of(run.judge_model_id, vote_id, swapped)
+    def _ask(self, run: Run, task: _Task) -> int | None:
+        vote_id, swapped = task
+        judge_model_id = run.key
+        choice = Choice(judge_model_id, None, JUDGE_TEMPERATURE, allow_fallback=False)
+        existing = agreement_store.request_of(judge_model_id, vote_id, swapped)
         message_id = existing.message.id if existing and existing.message else None
         if message_id is None:
             battle = self._battle(vote_id)
             if battle is None:
-                return
+                return None
             sent = self.chat.draft(
                 run.user_id,
                 battle_prompt(battle, swapped),
@@ -283,12 +226,11 @@ class AgreementRunner:
                 system_prompt=judge_prompts.SYSTEM,
             )
             message_id = sent.assistant_message_id
-            agreement_store.record(run.judge_model_id, vote_id, swapped, message_id)
+            agreement_store.record(judge_model_id, vote_id, swapped, message_id)
         elif self.worker.is_running(message_id):
-            return
+            return None
         self.chat.generate(run.user_id, message_id, choice, lane=BATCH_LANE)
-        if self.worker.is_running(message_id):
-            run.in_flight.add(message_id)
+        return message_id
 
     @staticmethod
     def _battle(vote_id: int) -> JudgedBattle | None:
