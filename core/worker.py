@@ -80,6 +80,9 @@ class _Running:
     finished_at: float | None = None  # on the worker's clock; kept KEEP_FINISHED_S after
     generation: asyncio.Task | None = None  # what Stop cancels (saving is not)
     stop_requested: bool = False
+    # Wall time of the submit: a Stop pressed on another process after it stops
+    # this generation, however late the event loop gets round to running it.
+    submitted_at: float = 0.0
 
 
 class Worker:
@@ -140,6 +143,7 @@ class Worker:
                 clock=self.clock,
             )
             running = _Running(progress, concurrent.futures.Future(), job.user_id, job.lane)
+            running.submitted_at = self.clock.wall()
             running.future = asyncio.run_coroutine_threadsafe(self._run(job, running), self._loop)
             self._jobs[job.message_id] = running
             return progress
@@ -238,7 +242,7 @@ class Worker:
         running.generation = loop.create_task(generation.run())
         if running.stop_requested:
             running.generation.cancel()
-        saver = loop.create_task(self._save_periodically(job, progress))
+        saver = loop.create_task(self._save_periodically(job, progress, running.submitted_at))
         outcome, error = COMPLETE, None
         try:
             await running.generation
@@ -280,9 +284,10 @@ class Worker:
 
         return await asyncio.get_running_loop().run_in_executor(self._writer, estimate)
 
-    async def _save_periodically(self, job: Job, progress: GenerationProgress) -> None:
+    async def _save_periodically(
+        self, job: Job, progress: GenerationProgress, started: float
+    ) -> None:
         saved_version = -1
-        started = self.clock.wall()
         while True:
             await self.clock.sleep(self.save_interval_s)
             if not self.persist or job.temporary:
