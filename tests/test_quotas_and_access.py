@@ -32,6 +32,7 @@ from core.errors import (
 from core.i18n import LOCALES, Translator
 from core.store import batches as batch_store
 from core.store import conversations as conversation_store
+from core.store import erase
 from core.store import messages as message_store
 from core.store.batches import NewPrompt
 from core.store.groups import Limits
@@ -98,6 +99,21 @@ def test_a_quota_holds_across_processes(make_chat, people, server):
     with pytest.raises(TokenQuotaReached, match=r": 7$"):
         second.send(alice.id, None, "two", Choice("m"))
     assert len(server.requests) == 1
+
+
+def test_deleting_conversations_gives_no_tokens_back(make_chat, people, server):
+    """Spent is spent: a person cannot reset their quota by deleting their chats."""
+    admin, alice, _ = people
+    chat = make_chat()
+    team.set_user_limits(admin.id, alice.id, Limits(max_tokens_per_day=7))  # one answer
+    sent = chat.send(alice.id, None, "one", Choice("m"))
+    finish(chat, sent)
+    erase.delete_conversation(alice.id, sent.conversation_id)
+    with pytest.raises(TokenQuotaReached):
+        chat.send(alice.id, None, "two", Choice("m"))
+    assert len(server.requests) == 1
+    (line,) = usage_report.own_usage(chat.catalog, alice.id, time.time())
+    assert line.tokens == 7  # still on her Usage page
 
 
 def test_limits_come_from_the_person_then_the_most_generous_group_then_policy(

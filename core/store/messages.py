@@ -20,6 +20,7 @@ from sqlalchemy import Update, bindparam, func, insert, literal, or_, select, up
 from sqlalchemy.orm import Session
 
 from core.errors import RecordNotFound
+from core.store import usage
 from core.store.conversations import new_public_id, owned
 from core.store.db import session
 from core.store.models import Conversation, Message
@@ -328,6 +329,7 @@ def finish(message_id: int, **fields: Any) -> None:
     with session() as db:
         now = _write_message(db, message_id, fields)
         db.execute(_BUMP_OWNER_OF, {"message": message_id, "now": now})
+        usage.record_spending(db, message_id, now, fields)  # quotas count this, not the answer
 
 
 def _write_message(db: Session, message_id: int, fields: dict[str, Any]) -> float:

@@ -568,3 +568,24 @@ class UserQuota(Base):
     max_cost_usd_per_day: Mapped[float | None] = mapped_column(Float)
     max_tokens_per_month: Mapped[int | None] = mapped_column(Integer)
     max_cost_usd_per_month: Mapped[float | None] = mapped_column(Float)
+
+
+class Spending(Base):
+    """Tokens one generation spent, written when it ends (Alembic 0017).
+
+    Quotas and the Usage page count these rows, not the answers: deleting a
+    conversation frees stored space but never gives back tokens already
+    spent, and a Retry that overwrote an answer still counts. No text is kept;
+    rows go with their user.
+    """
+
+    __tablename__ = "spending"
+    __table_args__ = (Index("ix_spending_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[float] = mapped_column(Float)
+    model_id: Mapped[str | None] = mapped_column(String(128))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    completion_tokens: Mapped[int] = mapped_column(Integer)

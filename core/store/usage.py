@@ -1,19 +1,21 @@
-"""How much a user keeps and spends, computed from the messages themselves.
+"""How much a user keeps and spends.
 
-No counters of their own: stored text is the length of the user's messages,
-and a day's usage is the token counts the answers already record, so the
-numbers cannot drift from the data (deleting a conversation frees its room).
+What a person keeps is computed from the messages themselves (deleting a
+conversation frees its room). What they spend is the `spending` ledger, one
+row per generation written in the same transaction as its final save
+(`record_spending`), so deleting conversations never gives tokens back and
+a Retry that overwrote an answer still counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, LargeBinary, case, cast, func, select
+from sqlalchemy import Integer, LargeBinary, String, case, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from core.store.db import session
-from core.store.models import AttachmentRow, Conversation, Message
+from core.store.models import AttachmentRow, Conversation, Message, Spending
 
 DAY_S = 24 * 3600
 MONTH_S = 30 * DAY_S  # the monthly limits count the last 30 days, as the daily the last 24 h
@@ -51,44 +53,56 @@ def _byte_length(db: Session, column):
     return func.octet_length(column)
 
 
-def tokens_by_model_since(user_id: int, since: float) -> list[tuple[str | None, int, int]]:
-    """(model that answered, prompt tokens, completion tokens) of the user's answers
-    created since `since`, one row per model. Answers still being written have
-    no counts yet and are not included."""
-    with session() as db:
-        rows = db.execute(
-            select(
-                Message.model_id,
-                func.coalesce(func.sum(Message.prompt_tokens), 0),
-                func.coalesce(func.sum(Message.completion_tokens), 0),
-            )
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Conversation.user_id == user_id)
-            .where(Message.role == "assistant", Message.created_at >= since)
-            .group_by(Message.model_id)
+def record_spending(db: Session, message_id: int, at: float, fields: dict) -> None:
+    """Book a finished generation's tokens to the owner of its conversation
+    (inside the caller's transaction: the answer's final save)."""
+    prompt, completion = fields.get("prompt_tokens"), fields.get("completion_tokens")
+    if prompt is None and completion is None:
+        return
+    owner = (
+        select(
+            Conversation.user_id,
+            literal(at),
+            literal(fields.get("model_id"), String),
+            literal(fields.get("provider_id"), String),
+            literal(prompt or 0),
+            literal(completion or 0),
         )
-        return [(model_id, int(prompt), int(completion)) for model_id, prompt, completion in rows]
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(Message.id == message_id)
+    )
+    db.execute(
+        insert(Spending).from_select(
+            ["user_id", "at", "model_id", "provider_id", "prompt_tokens", "completion_tokens"],
+            owner,
+        )
+    )
+
+
+def tokens_by_model_since(user_id: int, since: float) -> list[tuple[str | None, int, int]]:
+    """(model that answered, prompt tokens, completion tokens) spent by the user
+    since `since`, one row per model. Answers still being written have no counts
+    yet and are not included."""
+    return tokens_by_model_in_windows(user_id, (since,))[since]
 
 
 def tokens_by_model_in_windows(
     user_id: int, starts: tuple[float, ...]
 ) -> dict[float, list[tuple[str | None, int, int]]]:
     """`tokens_by_model_since` for several windows at once, in one pass over the
-    user's answers (a quota check reads the day and the month: half the time)."""
+    user's spending (a quota check reads the day and the month: half the time)."""
     if not starts:
         return {}
     sums = []
     for start in starts:
-        recent = Message.created_at >= start
-        sums.append(func.coalesce(func.sum(case((recent, Message.prompt_tokens), else_=0)), 0))
-        sums.append(func.coalesce(func.sum(case((recent, Message.completion_tokens), else_=0)), 0))
+        recent = Spending.at >= start
+        sums.append(func.coalesce(func.sum(case((recent, Spending.prompt_tokens), else_=0)), 0))
+        sums.append(func.coalesce(func.sum(case((recent, Spending.completion_tokens), else_=0)), 0))
     with session() as db:
         rows = db.execute(
-            select(Message.model_id, *sums)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Conversation.user_id == user_id)
-            .where(Message.role == "assistant", Message.created_at >= min(starts))
-            .group_by(Message.model_id)
+            select(Spending.model_id, *sums)
+            .where(Spending.user_id == user_id, Spending.at >= min(starts))
+            .group_by(Spending.model_id)
         ).all()
     return {
         start: [(row[0], int(row[1 + 2 * i]), int(row[2 + 2 * i])) for row in rows]
@@ -110,30 +124,27 @@ class UsageRow:
 
 
 def usage_by_day(since: float, user_id: int | None) -> list[UsageRow]:
-    """Answers created since `since`, summed per day, person, model and provider;
+    """Generations since `since`, summed per day, person, model and provider;
     one person's when `user_id` is given, everyone's when it is None (callers
-    decide who may ask that: core/usage_report.py). Answers with no counts yet
-    (being written) add nothing."""
+    decide who may ask that: core/usage_report.py)."""
     with session() as db:
-        day = _day_of(db, Message.created_at)
+        day = _day_of(db, Spending.at)
         query = (
             select(
                 day,
-                Conversation.user_id,
-                Message.model_id,
-                Message.provider_id,
-                func.count(Message.id),
-                func.coalesce(func.sum(Message.prompt_tokens), 0),
-                func.coalesce(func.sum(Message.completion_tokens), 0),
+                Spending.user_id,
+                Spending.model_id,
+                Spending.provider_id,
+                func.count(Spending.id),
+                func.coalesce(func.sum(Spending.prompt_tokens), 0),
+                func.coalesce(func.sum(Spending.completion_tokens), 0),
             )
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Message.role == "assistant", Message.created_at >= since)
-            .where(Message.prompt_tokens.is_not(None) | Message.completion_tokens.is_not(None))
-            .group_by(day, Conversation.user_id, Message.model_id, Message.provider_id)
+            .where(Spending.at >= since)
+            .group_by(day, Spending.user_id, Spending.model_id, Spending.provider_id)
             .order_by(day)
         )
         if user_id is not None:
-            query = query.where(Conversation.user_id == user_id)
+            query = query.where(Spending.user_id == user_id)
         return [
             UsageRow(int(d), int(u), m, p, int(n), int(prompt), int(completion))
             for d, u, m, p, n, prompt, completion in db.execute(query)

@@ -223,6 +223,7 @@ UNSCOPED = {
     "(core/judging/agreement.py requires it); rows point at the admin's own messages",
     "groups.*": "groups, models per group and limits: written only through core/team.py "
     "(admins); a person's own limits and models are read with their user id",
+    "usage.record_spending": "the worker booking its own answer's tokens to that answer's owner",
     "usage.usage_by_day": "one user's with user_id, everyone's only through "
     "core/usage_report.everyone_usage, which checks the admin role",
 }
