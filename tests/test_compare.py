@@ -7,7 +7,7 @@ import pytest
 from core.chat import Choice
 from core.compare import ColumnSetting, CompareService
 from core.demo.replies import StreamReply, text_stream
-from core.errors import InputRejected, RecordNotFound, UserLimitReached
+from core.errors import InputRejected, RecordNotFound, SettingsRejected, UserLimitReached
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
 from core.store.comparisons import COMPARE
@@ -146,5 +146,5 @@ def test_prompt_variants_send_each_column_its_own_system_prompt(chat, user, serv
         for r in server.requests
     )
     assert systems == ["", "", "Be terse.", "Be terse."]  # the follow-up keeps it
-    with pytest.raises(InputRejected):
+    with pytest.raises(SettingsRejected):  # the same rule as a persona's prompt
         service.start(user.id, "Hi", [ColumnSetting("m", system_prompt="x" * 20_001)] * 2)
