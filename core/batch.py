@@ -321,6 +321,10 @@ class BatchRunner:
         batch_store.get_batch(user_id, batch_id)  # ownership check
         self._runs.stop(batch_id)
 
+    def stop_all(self, user_id: int) -> None:
+        """Stop starting the person's cells and judgements ("delete all my data")."""
+        self._runs.stop_user(user_id)
+
     def is_running(self, batch_id: int) -> bool:
         return self._runs.is_running(batch_id)
 
