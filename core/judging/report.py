@@ -40,6 +40,7 @@ PENDING = "pending"
 RUNNING = "running"
 FAILED = "failed"  # the judge's request failed: rerun it
 JUDGE_FAILED = (ERROR, STOPPED, INTERRUPTED)
+LABEL_PROMPT_CHARS = 24  # of a column's system prompt, in its label
 
 
 def column_label(column: BatchColumnView) -> str:
@@ -49,6 +50,10 @@ def column_label(column: BatchColumnView) -> str:
         label += " · thinking" if column.thinking else " · no thinking"
     if column.temperature is not None:
         label += f" · t={column.temperature:g}"
+    if column.system_prompt:  # a prompt variant: its opening words tell variants apart
+        flat = " ".join(column.system_prompt.split())
+        cut = flat[:LABEL_PROMPT_CHARS] + ("…" if len(flat) > LABEL_PROMPT_CHARS else "")
+        label += f" · “{cut}”"
     return label
 
 

@@ -160,6 +160,7 @@ def _column(column: BatchColumn) -> dict:
         "model_id": column.model_id,
         "thinking": column.thinking,
         "temperature": column.temperature,
+        "system_prompt": column.system_prompt,
     }
 
 
