@@ -188,3 +188,27 @@ def test_deleting_all_my_data_erases_my_votes_batches_criteria_and_judgements(al
         assert db.scalar(select(func.count()).where(BatchPromptCriteria.expected == "Paris")) == 1
     assert rows_of(bob.id) == before  # Bob's are untouched
     assert export_conversations(alice.id)["batches"] == []
+
+
+def test_forged_votes_and_batches_in_a_file_reach_no_board(alice):
+    # A file may claim anything: a thousand thumbs up for one model, a batch of
+    # judgements. Only its conversations are read; the boards see nothing of it.
+    answer = answered(alice, "Q?", "A.")
+    document = export_conversations(alice.id)
+    vote = {
+        "kind": "thumbs",
+        "value": "up",
+        "answer": answer.public_id,
+        "other_answer": None,
+        "model_id": "demo-swift",
+        "other_model_id": None,
+        "settings": {},
+        "prompt": "Q?",
+        "created_at": 1.0e9,
+    }
+    document["feedback"] = [vote] * 1000
+    document["batches"] = [{"id": "f" * 32, "name": "forged", "columns": "not a list"}]
+    bob = ensure_user("bob")
+    assert import_conversations(bob.id, parse_json(to_json(document))).conversations_added == 1
+    assert feedback_store.all_feedback() == []
+    assert batch_store.list_batches(bob.id) == [] and batch_store.list_batches(alice.id) == []
