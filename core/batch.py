@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from core.catalog import Catalog
 from core.chat import ChatService, Choice
+from core.chat_settings import checked_system_prompt
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
@@ -91,6 +92,7 @@ RESULT_COLUMNS = [
     "model",
     "thinking",
     "temperature",
+    "system_prompt",
     "status",
     "answer",
     "reasoning_chars",
@@ -139,6 +141,7 @@ def result_rows(
                 "model": column.model_id,
                 "thinking": column.thinking,
                 "temperature": column.temperature,
+                "system_prompt": system_prompt_of(prompt, column) or "",
                 "status": cell_state(cell),
                 "answer": message.content if message else "",
                 "reasoning_chars": len(message.reasoning) if message else 0,
@@ -155,6 +158,38 @@ def result_rows(
         if report is not None:
             rows[-1].update(judged_fields(report.rows[cell.id]))
     return rows
+
+
+VARIANT_SEPARATOR = "---"  # a line of its own between two prompt variants
+
+
+def prompt_variants(text: str) -> list[str | None]:
+    """The system prompts typed on the new-batch form, one per variant (a line
+    of "---" between two); [None] when none was typed (the rows' own apply)."""
+    variants, current = [], []
+    for line in [*text.splitlines(), VARIANT_SEPARATOR]:
+        if line.strip() == VARIANT_SEPARATOR:
+            joined = "\n".join(current).strip()
+            if joined:
+                variants.append(joined)
+            current = []
+        else:
+            current.append(line)
+    return variants or [None]
+
+
+def variant_columns(
+    models: Sequence[str], temperature: float | None, variants: Sequence[str | None]
+) -> list[ColumnSetting]:
+    """Every model with every prompt variant: a column each, model by model."""
+    return [ColumnSetting(m, None, temperature, v) for m in models for v in variants]
+
+
+def system_prompt_of(prompt: BatchPromptView, column: BatchColumnView) -> str | None:
+    """The system prompt a cell is asked with: its column's prompt variant when the
+    column has one (the variant is what the batch compares, so it must reach
+    every row alike), otherwise the prompt set's own for the row."""
+    return column.system_prompt or prompt.system_prompt
 
 
 def judged_fields(row: RowResult) -> dict:
@@ -227,20 +262,26 @@ class BatchRunner:
             raise InputRejected("no prompts")
         if judge is not None:
             self._check_judge(judge, len(settings))
+        # Every column's prompt variant, checked as chat checks a system prompt.
+        variants = [checked_system_prompt(s.system_prompt) for s in settings]
         # The caps on stored text, tokens and cost, before anything is stored:
-        # every prompt is kept once per column.
+        # every prompt is kept once per column, and a variant once per row.
         prompt_bytes = sum(
             len(p.prompt.encode("utf-8", "surrogatepass"))
             + len((p.system_prompt or "").encode("utf-8", "surrogatepass"))
             for p in prompts
         )
+        variant_bytes = sum(len((v or "").encode("utf-8", "surrogatepass")) for v in variants)
         self.chat.admit(
             user_id,
             lane=BATCH_LANE,
-            adding_bytes=prompt_bytes * len(settings),
+            adding_bytes=prompt_bytes * len(settings) + variant_bytes * len(prompts),
             models=[s.model_id for s in settings],
         )
-        columns = [NewColumn(s.model_id, s.thinking, s.temperature) for s in settings]
+        columns = [
+            NewColumn(s.model_id, s.thinking, s.temperature, variant)
+            for s, variant in zip(settings, variants, strict=True)
+        ]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
         batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)
         if judge is not None:
@@ -321,6 +362,10 @@ class BatchRunner:
         batch_store.get_batch(user_id, batch_id)  # ownership check
         self._runs.stop(batch_id)
 
+    def stop_all(self, user_id: int) -> None:
+        """Stop starting the person's cells and judgements ("delete all my data")."""
+        self._runs.stop_user(user_id)
+
     def is_running(self, batch_id: int) -> bool:
         return self._runs.is_running(batch_id)
 
@@ -375,7 +420,7 @@ class BatchRunner:
                     prompt.prompt,
                     choice,
                     kind="batch",
-                    system_prompt=prompt.system_prompt,
+                    system_prompt=system_prompt_of(prompt, column),
                 ).assistant_message_id
             try:
                 self.chat.generate(

@@ -90,6 +90,13 @@ class TaskRuns:
         if run is not None:
             run.stop.set()
 
+    def stop_user(self, user_id: int) -> None:
+        """Stop every run of one person (before their data is erased)."""
+        with self._lock:
+            runs = [run for run in self._runs.values() if run.user_id == user_id]
+        for run in runs:
+            run.stop.set()
+
     def is_running(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._runs

@@ -11,8 +11,10 @@ from core.batch import (
     MAX_CONCURRENCY,
     batch_progress,
     cell_state,
+    prompt_variants,
     result_rows,
     results_csv,
+    variant_columns,
 )
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.errors import AppError, PromptSetInvalid
@@ -117,7 +119,13 @@ def choose_models() -> tuple[list[ColumnSetting], int]:
         key="batch-concurrency",
         help=t("batch.concurrency_help"),
     )
-    return [ColumnSetting(model_id, None, temperature) for model_id in models], concurrency
+    variants = st.text_area(
+        t("batch.variants"),
+        key="batch-variants",
+        placeholder=t("batch.variants_placeholder"),
+        help=t("batch.variants_help"),
+    )
+    return variant_columns(models, temperature, prompt_variants(variants)), concurrency
 
 
 def new_batch() -> None:
@@ -137,8 +145,12 @@ def new_batch() -> None:
             t("batch.unavailable", models=model_name(catalog, judge.model_id)),
             icon=":material/key:",
         )
+    if len(settings) > MAX_COLUMNS:
+        st.warning(t("batch.too_many_columns", n=len(settings), max=MAX_COLUMNS))
     pairwise_ok = judge is None or judge.mode != "pairwise" or judge.baseline_position is not None
-    ready = upload is not None and settings and not unavailable and pairwise_ok
+    ready = (
+        upload is not None and 0 < len(settings) <= MAX_COLUMNS and not unavailable and pairwise_ok
+    )
     if st.button(
         t("batch.run"),
         type="primary",
@@ -283,6 +295,7 @@ def results(batch: BatchView) -> None:
         "id": t("batch.col.id"),
         "prompt": st.column_config.TextColumn(t("batch.col.prompt"), width="medium"),
         "model": t("batch.col.model"),
+        "system_prompt": st.column_config.TextColumn(t("batch.col.system"), width="small"),
         "status": t("batch.col.status"),
         "answer": st.column_config.TextColumn(t("batch.col.answer"), width="large"),
         "reasoning_chars": st.column_config.NumberColumn(t("batch.col.reasoning")),

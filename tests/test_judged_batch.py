@@ -199,3 +199,43 @@ def test_a_pairwise_judge_needs_a_baseline(runner, user):
         runner.create(user.id, "set", [NewPrompt("q", "Q")], COLUMNS[:1], judge=one_model)
     with pytest.raises(InputRejected):
         runner.create(user.id, "set", [NewPrompt("q", "Q")], COLUMNS, judge=JudgeSetting("gpt-x"))
+
+
+def test_a_strong_verdict_weighs_three_games_only_when_strong_in_both_orders():
+    strong, plain, tie = 2, 1, 0
+    assert v.outcome_weight(strong, strong) == 3
+    assert v.outcome_weight(-strong, -strong) == 3  # a strong loss, too
+    assert v.outcome_weight(strong, plain) == 1  # emphatic in one order only
+    assert v.outcome_weight(strong, tie) == 1  # a tie, however strong one half
+    assert v.outcome_weight(strong, -strong) == 1  # inconsistent: a tie
+
+
+def test_pairwise_strong_wins_count_three_games_on_the_judges_board(runner, user, server):
+    # Hand-computed: on "Strong" the longer answer (the candidate) is much better in
+    # both orders: one row, 3 games won; on "Plain" the shorter answer (the baseline)
+    # is better: one row, 1 game lost. Rows: 1 win, 1 loss. Board: 3 wins, 1 loss,
+    # 4 games, observed win rate 3/4 — unweighted it would be 1-1, an even board.
+    def judge(request):
+        text = request.body["messages"][-1]["content"]
+        a = text.split("[Answer A]")[1].split("[Answer B]")[0]
+        b = text.split("[Answer B]")[1].split("Choose one verdict")[0]
+        if "Strong" in text:
+            verdict = "A>>B" if len(a) > len(b) else "B>>A"
+        else:
+            verdict = "A>B" if len(a) < len(b) else "B>A"
+        return reply(json.dumps({"verdict": verdict}))
+
+    server.default = answer_then(judge)
+    prompts = [NewPrompt("s", "Strong question"), NewPrompt("p", "Plain question")]
+    judge_setting = JudgeSetting("m", v.PAIRWISE, baseline_position=0)
+    batch = runner.create(user.id, "set", prompts, COLUMNS, judge=judge_setting)
+    runner.wait(batch.id)
+    report = report_of(runner, user, batch)
+    candidate = report.columns[1]
+    assert (candidate.wins, candidate.ties, candidate.losses) == (1, 0, 1)
+    top, bottom = report.board.ratings
+    assert top.model_id == "m · t=0.7" and (top.wins, top.losses, top.battles) == (3, 1, 4)
+    assert (bottom.wins, bottom.losses, bottom.battles) == (1, 3, 4)
+    assert top.rating > bottom.rating
+    i = report.board.models.index("m · t=0.7")
+    assert report.board.win_rate[i, 1 - i] == pytest.approx(0.75)

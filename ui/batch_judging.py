@@ -14,7 +14,7 @@ from core.batch import JudgeSetting
 from core.catalog import Catalog
 from core.compare import ColumnSetting
 from core.i18n import Translator
-from core.judging.report import BatchReport
+from core.judging.report import LABEL_PROMPT_CHARS, BatchReport
 from core.judging.stats import Estimate
 from core.judging.verdicts import PAIRWISE, POINTWISE
 from core.store.batches import BatchColumnView
@@ -67,6 +67,10 @@ def column_names(catalog: Catalog, columns: list[BatchColumnView]) -> dict[int, 
         name = model_label(catalog, column.model_id)
         if column.temperature is not None:
             name += f" · t={column.temperature:g}"
+        if column.system_prompt:  # a prompt variant; names are escaped where shown
+            flat = " ".join(column.system_prompt.split())
+            cut = flat[:LABEL_PROMPT_CHARS] + ("…" if len(flat) > LABEL_PROMPT_CHARS else "")
+            name += f" · “{cut}”"
         names[column.id] = f"{position}. {name}"
     return names
 

@@ -115,6 +115,7 @@ def _delete_everything(t: Translator, user_id: int) -> None:
 def _erase_everything(t: Translator, user_id: int) -> None:
     """Runs before the next script run, so the confirmation can be unticked."""
     try:
+        state.svc().batches.stop_all(user_id)  # before its answers, so none starts anew
         state.svc().chat.stop_all(user_id)
         erase.delete_all_conversations(user_id)
         delete_all_personas(user_id)  # the prompts they wrote are their data too

@@ -10,7 +10,8 @@ Counting rules (docs/comparing-models.md):
 * mean score: pointwise judgements that were scored; malformed and refused
   replies are counted apart, never as a score. Student-t 95 % interval.
 * pairwise: a candidate's outcome against the baseline needs both orders
-  scored (core/judging/verdicts.combine_orders).
+  scored (core/judging/verdicts.combine_orders); on the judge's board a win
+  or loss strong in both orders counts as three games (outcome_weight).
 * the judge's board: Bradley–Terry (core/ratings.py) over the judge's
   outcomes — pairwise, or in pointwise mode every pair of columns on a prompt
   where both were scored (the higher score wins, equal scores tie). It is
@@ -39,6 +40,7 @@ PENDING = "pending"
 RUNNING = "running"
 FAILED = "failed"  # the judge's request failed: rerun it
 JUDGE_FAILED = (ERROR, STOPPED, INTERRUPTED)
+LABEL_PROMPT_CHARS = 24  # of a column's system prompt, in its label
 
 
 def column_label(column: BatchColumnView) -> str:
@@ -48,6 +50,10 @@ def column_label(column: BatchColumnView) -> str:
         label += " · thinking" if column.thinking else " · no thinking"
     if column.temperature is not None:
         label += f" · t={column.temperature:g}"
+    if column.system_prompt:  # a prompt variant: its opening words tell variants apart
+        flat = " ".join(column.system_prompt.split())
+        cut = flat[:LABEL_PROMPT_CHARS] + ("…" if len(flat) > LABEL_PROMPT_CHARS else "")
+        label += f" · “{cut}”"
     return label
 
 
@@ -74,6 +80,7 @@ class RowResult:
     verdicts: tuple[str | None, str | None] = (None, None)  # pairwise: (in order, swapped)
     outcome: str | None = None  # pairwise: win / tie / loss against the baseline
     reason: str = ""
+    weight: int = 1  # pairwise: games on the judge's board (verdicts.outcome_weight)
 
     @property
     def passed(self) -> bool | None:
@@ -175,11 +182,13 @@ def _row(cell, crit, judge, by_order, columns, catalog) -> RowResult:
     first_state, first = judgement_state(by_order.get((cell.id, False)), judge.mode)
     second_state, second = judgement_state(by_order.get((cell.id, True)), judge.mode)
     state = _worst(first_state, second_state)
-    outcome = None
+    outcome, weight = None, 1
     if first_state == second_state == v.SCORED:
-        outcome = v.combine_orders(
-            v.candidate_points(first, swapped=False), v.candidate_points(second, swapped=True)
+        points = (
+            v.candidate_points(first, swapped=False),
+            v.candidate_points(second, swapped=True),
         )
+        outcome, weight = v.combine_orders(*points), v.outcome_weight(*points)
     reasons = [f"{i}. {x.reason}" for i, x in ((1, first), (2, second)) if x and x.reason]
     return RowResult(
         cell.id,
@@ -188,6 +197,7 @@ def _row(cell, crit, judge, by_order, columns, catalog) -> RowResult:
         verdicts=(first.verdict if first else None, second.verdict if second else None),
         outcome=outcome,
         reason="\n".join(reasons),
+        weight=weight,
     )
 
 
@@ -231,10 +241,10 @@ def judge_votes(cells, rows, judge: JudgeView, labels: dict[int, str]) -> list[V
     if judge.mode == v.PAIRWISE:
         baseline = labels.get(judge.baseline_column_id)
         for cell in cells:
-            outcome = rows[cell.id].outcome
-            if baseline and outcome:
-                result = {v.WIN: A_BETTER, v.LOSS: B_BETTER, v.TIE: TIE}[outcome]
-                votes[(labels[cell.column_id], baseline, result)] += 1
+            row = rows[cell.id]
+            if baseline and row.outcome:
+                result = {v.WIN: A_BETTER, v.LOSS: B_BETTER, v.TIE: TIE}[row.outcome]
+                votes[(labels[cell.column_id], baseline, result)] += row.weight
     else:
         by_prompt: dict[int, list[tuple[str, int]]] = defaultdict(list)
         for cell in cells:

@@ -108,6 +108,14 @@ def read_verdict(text: str) -> Verdict:
 
 WIN, TIE, LOSS = "win", "tie", "loss"
 
+# Arena-Hard counts a strong verdict (A>>B) as three wins in its Bradley–Terry
+# fit, so that "much better" moves a rating more than "better". We do the same
+# on the judge's board, but only when the judge was emphatic in *both* orders:
+# a strength it claims only when the candidate is shown first is as suspect as
+# a preference it claims only then.
+STRONG_WEIGHT = 3
+STRONG_POINTS = 2
+
 
 def candidate_points(verdict: Verdict, *, swapped: bool) -> int:
     """The verdict's points for the candidate: it is A unless the order was swapped."""
@@ -127,3 +135,11 @@ def combine_orders(first: int, second: int) -> str:
     if first < 0 and second < 0:
         return LOSS
     return TIE
+
+
+def outcome_weight(first: int, second: int) -> int:
+    """Games an outcome counts for on the judge's board: STRONG_WEIGHT for a
+    win or loss that was strong (>>) in both orders, otherwise one."""
+    if combine_orders(first, second) != TIE and abs(first) == abs(second) == STRONG_POINTS:
+        return STRONG_WEIGHT
+    return 1

@@ -51,6 +51,7 @@ class NewColumn:
     model_id: str
     thinking: bool | None = None
     temperature: float | None = None
+    system_prompt: str | None = None  # a prompt variant (core/batch.py: system_prompt_of)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class BatchColumnView:
     model_id: str
     thinking: bool | None
     temperature: float | None
+    system_prompt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def create_batch(
                 model_id=item.model_id,
                 thinking=item.thinking,
                 temperature=item.temperature,
+                system_prompt=item.system_prompt,
             )
             for position, item in enumerate(columns)
         ]

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from core.store import conversations as conversation_store
 from core.store.db import database_url, engine, session
 from core.store.index_upkeep import FTS_TABLES, merge_step
-from core.store.models import Conversation
+from core.store.models import Batch, Conversation, FeedbackVote
 from core.store.search import has_search_index
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,18 @@ def delete_conversation(user_id: int, conversation_id: int) -> None:
 
 
 def delete_all_conversations(user_id: int) -> int:
-    """Delete every conversation the user has (of every kind); return how many."""
+    """Delete every conversation the user has (of every kind), with their batches
+    and feedback votes; return how many conversations.
+
+    A batch keeps its prompts, reference answers and rubrics in rows of its
+    own (its answers are conversations), so it is deleted here too, in the
+    same transaction: "delete all my data" leaves none of the text they
+    wrote. Feedback votes go with their answers (ON DELETE CASCADE); they are
+    deleted by owner as well, so a vote never outlives the account's data.
+    """
     with session() as db:
+        db.execute(delete(Batch).where(Batch.user_id == user_id))
+        db.execute(delete(FeedbackVote).where(FeedbackVote.user_id == user_id))
         deleted = db.execute(delete(Conversation).where(Conversation.user_id == user_id))
         count = deleted.rowcount or 0
     forget_deleted_text()

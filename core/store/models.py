@@ -302,6 +302,8 @@ class BatchColumn(Base):
     model_id: Mapped[str] = mapped_column(String(128))
     thinking: Mapped[bool | None] = mapped_column(Boolean)
     temperature: Mapped[float | None] = mapped_column(Float)
+    # A prompt variant (Alembic 0016): replaces the rows' own system prompts.
+    system_prompt: Mapped[str | None] = mapped_column(Text)
 
 
 class BatchCell(Base):

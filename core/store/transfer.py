@@ -13,6 +13,8 @@ its parent the same way, so the whole tree travels (every regenerated answer
 and edited question), and the conversation names the leaf that was shown.
 Every stored column is included except the database's own row ids, so an
 export of an import equals the original. Messages are listed parents first.
+An export of everything also holds "feedback" and "batches"
+(core/store/evaluation_export.py), which import leaves out.
 
 Import is idempotent. A conversation already there (same id, same owner)
 gains only the messages it lacks; a message already there is left as it
@@ -56,6 +58,7 @@ from core.store.attachment_documents import (
     stored_bytes,
 )
 from core.store.db import session
+from core.store.evaluation_export import evaluations_document
 from core.store.models import Conversation, Message, MessageWebSources
 from core.store.views import FINAL, INTERRUPTED, UNFINISHED
 from core.text import clean_text
@@ -105,12 +108,15 @@ def export_conversations(user_id: int, conversation_ids: list[int] | None = None
         rows = list(db.scalars(query.order_by(Conversation.created_at, Conversation.id)))
         if conversation_ids is not None and len(rows) != len(set(conversation_ids)):
             raise RecordNotFound("conversation")
-        return {
+        document = {
             "format": FORMAT,
             "version": VERSION,
             "exported_at": time.time(),
             "conversations": [_conversation_document(db, row) for row in rows],
         }
+        if conversation_ids is None:  # everything: their votes and batches too
+            document.update(evaluations_document(db, user_id))
+        return document
 
 
 def _conversation_document(db: Session, conversation: Conversation) -> dict:

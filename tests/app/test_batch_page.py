@@ -124,3 +124,28 @@ def test_a_pairwise_judge_compares_with_the_baseline_in_both_orders(app):
     assert candidate["verdict"].str.len().gt(0).all()
     assert candidate["verdict_swapped"].str.len().gt(0).all()
     assert any("against the baseline, each pair in both orders" in c.value for c in app.caption)
+
+
+def test_system_prompt_variants_make_a_column_per_model_and_variant(app):
+    open_batch_page(app)
+    upload(app, "set.csv", PROMPTS)
+    app.text_area(key="batch-variants").set_value("Be terse.\n---\nBe thorough.").run()
+    assert not app.warning or all("columns" not in w.value for w in app.warning)
+    app.text_area(key="batch-variants").set_value("A\n---\nB\n---\nC").run()  # 2 models × 3
+    assert any("6 columns (models × prompt variants); at most 4" in w.value for w in app.warning)
+    assert app.button(key="batch-run").disabled
+    app.text_area(key="batch-variants").set_value("Be terse.\n---\nBe thorough.").run()
+    app.multiselect(key="batch-models").set_value(["demo-swift"]).run()
+    app.button(key="batch-run").click().run()
+    assert not app.exception
+
+    batch = batch_store.list_batches(local_user().id)[0]
+    columns = batch_store.batch_columns(local_user().id, batch.id)
+    assert [(c.model_id, c.system_prompt) for c in columns] == [
+        ("demo-swift", "Be terse."),
+        ("demo-swift", "Be thorough."),
+    ]
+    services().batches.wait(batch.id)
+    app.run()
+    table = app.dataframe[0].value
+    assert list(table["system_prompt"]) == ["Be terse.", "Be thorough."] * 2
