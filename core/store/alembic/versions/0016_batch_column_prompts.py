@@ -4,7 +4,7 @@ Nullable: existing columns have none, and their rows keep the prompt set's
 own system prompts (core/batch.py decides which one a cell is asked with).
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
