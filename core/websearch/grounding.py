@@ -39,6 +39,7 @@ from core.websearch.extract import extract
 from core.websearch.fetch import FetchRules, PageFetcher, PageRefused
 from core.websearch.providers import SearchProvider
 from core.websearch.results import SearchResult, Skipped, Source, WebSources
+from core.websearch.shared import SharedSearch
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class SearchAsk:
 
     query: str
     budget_tokens: int  # tokens the sources may take in the prompt
+    # Set when several answers share one search (the arena's sides): see shared.py.
+    shared: SharedSearch | None = None
 
 
 def search_query(questions: list[str]) -> str:
@@ -102,21 +105,35 @@ class WebGrounding:
         what was used; returns the messages unchanged when search is down.
         """
         emit(Status(Phase.SEARCHING, provider=self.provider.label, detail=ask.query))
-        try:
-            results = await self._search(ask.query, emit)
-        except AppError as failure:
-            emit(WebSearchDone(WebSources(ask.query, unavailable=failure.kind)))
+        if ask.shared is None:
+            found = await self._search_and_read(ask.query, emit)
+            budget = ask.budget_tokens
+        else:  # one search for every side; each shows its own progress
+            found = await ask.shared.once(lambda: self._search_and_read(ask.query, emit))
+            budget = await ask.shared.budget(ask.budget_tokens)
+        if isinstance(found, AppError):
+            emit(WebSearchDone(WebSources(ask.query, unavailable=found.kind)))
             return messages
-        to_read = results[: self.settings.pages_to_read]
-        emit(Status(Phase.READING, provider=self.provider.label, extra={"pages": len(to_read)}))
-        pages = await self._read(to_read)
+        pages = found
         question = messages[-1]["content"]
-        used, skipped, blocks = self._fit(pages, ask.budget_tokens)
+        used, skipped, blocks = self._fit(pages, budget)
         emit(WebSearchDone(WebSources(ask.query, tuple(used), tuple(skipped))))
         if not used:
             return messages
         prompt = search_prompt("\n".join(blocks), question, self.clock.wall())
         return [*messages[:-1], {"role": messages[-1]["role"], "content": prompt}]
+
+    async def _search_and_read(
+        self, query: str, emit: Emit
+    ) -> list[tuple[SearchResult, str, str]] | AppError:
+        """The pages read for `query`, or why search is unavailable."""
+        try:
+            results = await self._search(query, emit)
+        except AppError as failure:
+            return failure
+        to_read = results[: self.settings.pages_to_read]
+        emit(Status(Phase.READING, provider=self.provider.label, extra={"pages": len(to_read)}))
+        return await self._read(to_read)
 
     # ------------------------------------------------------------ search
 
