@@ -44,7 +44,8 @@ from core.store import web_sources as web_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
-from core.websearch.grounding import SearchAsk, search_query
+from core.websearch.grounding import SearchAsk
+from core.websearch.query import search_query
 from core.websearch.shared import SharedSearch
 from core.worker import CHAT_LANE, Job, Worker
 

@@ -2,8 +2,8 @@
 
 `WebGrounding.ground()` runs in the worker, before the model is called:
 
-1. the query is the question (with the previous question when the new one is
-   a short follow-up such as "and tomorrow?");
+1. the query is made from the user's questions (core/websearch/query.py: a
+   follow-up such as "and in 2024?" is searched with the question it follows);
 2. the provider is asked, with retries that honour Retry-After (fake time in
    tests); if search stays unavailable, the answer goes ahead without it and
    says so;
@@ -43,8 +43,6 @@ from core.websearch.shared import SharedSearch
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 200
-SHORT_FOLLOW_UP = 24  # characters: shorter questions borrow the previous one's words
 MIN_PAGE_TOKENS = 200  # fewer tokens than this per page is not worth sending
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _BLOCK_MARKER = re.compile(r"\[(/?)webpage", re.IGNORECASE)
@@ -62,16 +60,6 @@ class SearchAsk:
     budget_tokens: int  # tokens the sources may take in the prompt
     # Set when several answers share one search (the arena's sides): see shared.py.
     shared: SharedSearch | None = None
-
-
-def search_query(questions: list[str]) -> str:
-    """The query for the newest question; `questions` are the user's, oldest first."""
-    if not questions:
-        return ""
-    query = " ".join(questions[-1].split())
-    if len(query) < SHORT_FOLLOW_UP and len(questions) > 1:
-        query = " ".join(questions[-2].split())[:MAX_QUERY_CHARS] + " " + query
-    return query[-MAX_QUERY_CHARS:].strip() if len(query) > MAX_QUERY_CHARS else query
 
 
 def is_chinese(text: str) -> bool:
