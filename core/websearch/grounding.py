@@ -97,7 +97,9 @@ class WebGrounding:
             found = await self._search_and_read(ask.query, emit)
             budget = ask.budget_tokens
         else:  # one search for every side; each shows its own progress
-            found = await ask.shared.once(lambda: self._search_and_read(ask.query, emit))
+            found = await ask.shared.once(
+                lambda to_all: self._search_and_read(ask.query, to_all), emit
+            )
             budget = await ask.shared.budget(ask.budget_tokens)
         if isinstance(found, AppError):
             emit(WebSearchDone(WebSources(ask.query, unavailable=found.kind)))
