@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core import access
+from core.attachments import for_model
+from core.attachments.model import IMAGE, Attachment
 from core.catalog import Catalog, Model
 from core.chat import ChatService
 from core.compare import ColumnSetting, CompareService, ComparisonDetail
@@ -67,6 +69,11 @@ def drawable_models(catalog: Catalog, breakers: Sequence[BreakerView]) -> list[M
     ]
 
 
+def can_take_images(catalog: Catalog, model: Model) -> bool:
+    """Whether `model` sees images, or has a vision model to describe them."""
+    return model.vision or for_model.describer_for(catalog, model) is not None
+
+
 def draw_pair(models: Sequence[Model], rng: random.Random) -> tuple[Model, Model]:
     """Two different models, weighted by `arena_weight`, in random left/right order."""
     if len(models) < 2:
@@ -94,17 +101,37 @@ class Arena:
         allowed = access.allowed_models(self.chat.catalog, user_id)
         return [model for model in models if model.id in allowed]
 
-    def start_battle(self, user_id: int, text: str) -> ComparisonView:
-        """Draw two models the person may use and ask both the first prompt."""
-        model_a, model_b = draw_pair(self.contenders(user_id), self.rng)
-        settings = [ColumnSetting(model_a.id), ColumnSetting(model_b.id)]
-        return self.compare.start(user_id, text, settings, allow_fallback=False)
+    def start_battle(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        files: Sequence[Attachment] = (),
+        web_search: bool = False,
+    ) -> ComparisonView:
+        """Draw two models the person may use and ask both the first prompt.
 
-    def ask(self, user_id: int, battle_id: int, text: str) -> None:
-        """A follow-up prompt to both sides; only before the vote."""
+        Both sides read the same `files` (images described for a text-only
+        side) and, with `web_search`, the same numbered sources of one search.
+        """
+        contenders = self.contenders(user_id)
+        if any(f.kind == IMAGE for f in files):
+            # A side that could not read the image would be refused by name.
+            contenders = [m for m in contenders if can_take_images(self.chat.catalog, m)]
+        model_a, model_b = draw_pair(contenders, self.rng)
+        settings = [ColumnSetting(model_a.id), ColumnSetting(model_b.id)]
+        return self.compare.start(
+            user_id, text, settings, allow_fallback=False, files=files, web_search=web_search
+        )
+
+    def ask(
+        self, user_id: int, battle_id: int, text: str, *, files: Sequence[Attachment] = ()
+    ) -> None:
+        """A follow-up prompt to both sides; only before the vote. Web search
+        stays as the battle was started."""
         if vote_store.vote_for(user_id, battle_id) is not None:
             raise InputRejected("this battle has been judged; start a new one")
-        self.compare.follow_up(user_id, battle_id, text, allow_fallback=False)
+        self.compare.follow_up(user_id, battle_id, text, allow_fallback=False, files=files)
 
     def retry(self, user_id: int, battle_id: int, answer_id: int) -> None:
         if vote_store.vote_for(user_id, battle_id) is not None:

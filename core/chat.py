@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from core import access
 from core.attachments import for_model
@@ -44,7 +44,9 @@ from core.store import web_sources as web_store
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
-from core.websearch.grounding import SearchAsk, search_query
+from core.websearch.grounding import SearchAsk
+from core.websearch.query import search_query
+from core.websearch.shared import SharedSearch
 from core.worker import CHAT_LANE, Job, Worker
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
@@ -59,6 +61,8 @@ class Choice:
     temperature: float | None = None
     allow_fallback: bool = True
     web_search: bool = False  # ground the answer in web pages (core/websearch)
+    # One search shared with the other answers to this question (the arena's sides).
+    shared_search: SharedSearch | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -466,7 +470,10 @@ class ChatService:
         branch = message_store.branch(user_id, conversation.id, question.id)
         questions = [m.content for m in branch if m.role == "user"]
         budget = input_budget(model.context_window, model.max_output_tokens)
-        return SearchAsk(search_query(questions), max(0, budget - fitted.prompt_tokens))
+        room = max(0, budget - fitted.prompt_tokens)
+        if choice.shared_search is not None:
+            choice.shared_search.offer(room)
+        return SearchAsk(search_query(questions), room, choice.shared_search)
 
     def _fit(
         self,

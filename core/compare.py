@@ -2,7 +2,10 @@
 
 Each column is an ordinary conversation with its own model settings, so a
 follow-up continues every column's own history, and every answer goes
-through the same worker, queue and busy handling as a chat. The answers are
+through the same worker, queue and busy handling as a chat. Files and web
+search are given to every column alike: the same extracted text, and one
+search per question whose numbered sources every column reads
+(core/websearch/shared.py). The answers are
 submitted together and stream concurrently: the slowest column sets the
 pace, not the sum of them.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from core.attachments import for_model
 from core.attachments.model import Attachment
 from core.chat import ChatService, Choice, send_bytes
 from core.chat_settings import checked_system_prompt
@@ -23,6 +27,7 @@ from core.store import web_sources as web_store
 from core.store.comparisons import COMPARE, ComparisonView
 from core.store.views import ConversationView, MessageView
 from core.text import auto_title, is_blank
+from core.websearch.shared import SharedSearch
 
 MIN_COLUMNS = 2
 MAX_COLUMNS = 4
@@ -92,26 +97,33 @@ class CompareService:
         self._check_sendable(user_id, text, len(settings), files, models)
         for setting in settings:  # every column's prompt variant, before any is asked
             checked_system_prompt(setting.system_prompt)
+        column_files = self._files_per_column(models, files)
         conversation_ids = []
-        for setting in settings:
-            choice = Choice(
-                setting.model_id,
-                setting.thinking,
-                setting.temperature,
-                allow_fallback=allow_fallback,
-                web_search=web_search,  # every column alike
-            )
-            sent = self.chat.send(
-                user_id,
-                None,
-                text,
-                choice,
-                kind=self.kind,
-                admitted=True,
-                files=files,
-                system_prompt=setting.system_prompt,
-            )
-            conversation_ids.append(sent.conversation_id)
+        shared = SharedSearch() if web_search else None  # one search, every column alike
+        try:
+            for setting, own_files in zip(settings, column_files, strict=True):
+                choice = Choice(
+                    setting.model_id,
+                    setting.thinking,
+                    setting.temperature,
+                    allow_fallback=allow_fallback,
+                    web_search=web_search,
+                    shared_search=shared,
+                )
+                sent = self.chat.send(
+                    user_id,
+                    None,
+                    text,
+                    choice,
+                    kind=self.kind,
+                    admitted=True,
+                    files=own_files,
+                    system_prompt=setting.system_prompt,
+                )
+                conversation_ids.append(sent.conversation_id)
+        finally:
+            if shared is not None:
+                shared.seal()
         title = auto_title(text or ", ".join(f.name for f in files))
         return comparison_store.create_comparison(user_id, self.kind, conversation_ids, title=title)
 
@@ -134,12 +146,24 @@ class CompareService:
         ]
         models = [conversation.model_id for conversation in columns]
         self._check_sendable(user_id, text, len(columns), files, models)
-        for conversation in columns:
-            conversation_id = conversation.id
-            choice = self._column_choice(user_id, conversation, allow_fallback)
-            self.chat.send(
-                user_id, conversation_id, text, choice, kind=self.kind, admitted=True, files=files
-            )
+        column_files = self._files_per_column(models, files)
+        choices = [self._column_choice(user_id, c, allow_fallback) for c in columns]
+        shared = SharedSearch() if any(choice.web_search for choice in choices) else None
+        try:
+            for conversation, choice, own_files in zip(columns, choices, column_files, strict=True):
+                choice = replace(choice, shared_search=shared)
+                self.chat.send(
+                    user_id,
+                    conversation.id,
+                    text,
+                    choice,
+                    kind=self.kind,
+                    admitted=True,
+                    files=own_files,
+                )
+        finally:
+            if shared is not None:
+                shared.seal()
         comparison_store.touch_comparison(user_id, comparison_id)
 
     def retry(
@@ -183,6 +207,26 @@ class CompareService:
             message_store.branch(user_id, conversation.id, last=last) for conversation in columns
         ]
         return ComparisonDetail(comparison, columns, align_turns(branches))
+
+    def _files_per_column(
+        self, models: Sequence[str], files: Sequence[Attachment]
+    ) -> list[list[Attachment]]:
+        """Each column's files as its model reads them, prepared before anything
+        is stored (a refusal stops every column). An image is described once per
+        describing model, so the text-only columns read the very same words."""
+        catalog = self.chat.catalog
+        prepared: dict[str, list[Attachment]] = {}
+        per_column = []
+        for model_id in models:
+            model = catalog.model(model_id)
+            if model is None or not files:
+                per_column.append(list(files))
+                continue
+            key = for_model.describer_key(catalog, model, files)
+            if key not in prepared:
+                prepared[key] = for_model.prepare(catalog, model, files)
+            per_column.append(prepared[key])
+        return per_column
 
     def _check_sendable(
         self,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core.arena import Arena, Battle
+from core.attachments.for_model import is_described
 from core.errors import AppError, VoteRefused
 from core.ratings import A_BETTER, B_BETTER, BOTH_BAD, TIE
+from core.store import attachments as attachment_store
 from core.store import comparisons as comparison_store
 from core.store.views import COMPLETE
+from ui import attachments as files_ui
 from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import remember_unsent, render_summary, render_turns, unsent_notice
@@ -18,6 +23,8 @@ from ui.live import follow
 from ui.records import OpenRecord, page_header
 
 UNSENT = "arena-unsent"
+UNSENT_FILES = "arena-unsent-files"
+WEB_SEARCH = "arena-web-search"  # one search per question, read by both sides
 SHOWN_TURNS = 20
 VOTES = (
     (A_BETTER, ":material/arrow_back:"),
@@ -91,6 +98,21 @@ def reveal(battle: Battle) -> None:
     )
 
 
+def file_chips(battle: Battle):
+    """Chips under each question. Before the vote a chip does not say that an
+    image was described for a side: that would tell a text-only model apart."""
+    ids = [turn.question.id for turn in battle.detail.turns]
+    found = attachment_store.summaries_of(user.id, ids)
+
+    def chips(question) -> None:
+        files = found.get(question.id, [])
+        if not battle.revealed:
+            files = [replace(f, note="") if is_described(f) else f for f in files]
+        files_ui.chips(t, files, lambda model_id: model_label(catalog, model_id))
+
+    return chips
+
+
 def show(battle: Battle) -> list:
     titles = titles_of(battle)
 
@@ -111,6 +133,7 @@ def show(battle: Battle) -> list:
         titles=titles,
         blind=not battle.revealed,
         retry=None if battle.revealed else retry,
+        question_footer=file_chips(battle),
     )
     if live:
         return live
@@ -122,16 +145,20 @@ def show(battle: Battle) -> list:
     return live
 
 
-def send(battle: Battle | None, text: str) -> None:
+def send(battle: Battle | None, text: str, files: list) -> None:
+    """Ask both sides; the files read from the input go to each of them."""
     try:
         if battle is None or battle.revealed:
-            opened.open(arena.start_battle(user.id, text))
+            web_search = bool(st.session_state.get(WEB_SEARCH))
+            opened.open(arena.start_battle(user.id, text, files=files, web_search=web_search))
         else:
-            arena.ask(user.id, battle.id, text)
+            arena.ask(user.id, battle.id, text, files=files)
     except AppError as error:
-        remember_unsent(UNSENT, text, error)
+        remember_unsent(UNSENT, text, error)  # nothing typed is lost, nor the files read
+        st.session_state[UNSENT_FILES] = files
         st.rerun()
     st.session_state.pop(UNSENT, None)
+    st.session_state.pop(UNSENT_FILES, None)
     st.rerun()
 
 
@@ -156,6 +183,9 @@ else:
         live = show(battle)
 
 resend = unsent_notice(t, UNSENT)
+files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
+if battle is None or battle.revealed:  # a new battle: follow-ups keep how it began
+    st.toggle(t("websearch.switch"), key=WEB_SEARCH, help=t("websearch.switch_help"))
 if live:
     placeholder = t("compare.answering")
 elif battle is not None and battle.revealed:
@@ -164,8 +194,21 @@ elif battle is not None:
     placeholder = t("arena.placeholder_follow_up")
 else:
     placeholder = t("arena.placeholder")
-prompt = st.chat_input(placeholder, disabled=bool(live) or not can_battle, key="arena-input")
-if (prompt or resend) and can_battle and not live:
-    send(battle, prompt or resend)
+files_ui.limit_caption(t)
+submitted = st.chat_input(
+    placeholder,
+    disabled=bool(live) or not can_battle,
+    key="arena-input",
+    accept_file="multiple",
+    file_type=files_ui.FILE_TYPES,
+    max_upload_size=files_ui.MAX_UPLOAD_MB,
+)
+if submitted is not None:
+    st.session_state.pop("attachment-refusals", None)
+    prompt, attached = files_ui.submitted(t, submitted)
+    if (prompt or attached) and can_battle and not live:
+        send(battle, prompt, attached)
+elif resend and can_battle and not live:
+    send(battle, resend, st.session_state.get(UNSENT_FILES, []))
 if live:
     follow(live)

@@ -11,8 +11,9 @@ from core.i18n import Translator
 from core.markdown import prepare_markdown
 from core.progress import GenerationProgress
 from core.websearch.citations import link_citations, source_line
-from core.websearch.grounding import SearchAsk, WebGrounding, search_query
+from core.websearch.grounding import SearchAsk, WebGrounding
 from core.websearch.providers import DemoSearchProvider
+from core.websearch.query import search_query
 from core.websearch.results import Source, WebSources
 from tests.fake_time import FakeClock
 from ui.web_search import web_status_text
@@ -90,7 +91,7 @@ def test_the_live_status_says_searching_then_reading():
 
 def test_a_short_follow_up_borrows_the_previous_question():
     assert search_query(["Weather in Tokyo today?", "and tomorrow?"]) == (
-        "Weather in Tokyo today? and tomorrow?"
+        "Weather in Tokyo today? tomorrow?"
     )
     assert search_query(["Old question", "A complete new question about Kyoto"]) == (
         "A complete new question about Kyoto"

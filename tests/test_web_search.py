@@ -413,11 +413,12 @@ def test_every_compare_column_searches_alike_and_follow_ups_keep_it(
         compare.chat.worker.wait(answer.id)
     prompts = [r.body["messages"][-1]["content"] for r in server.requests]
     assert len(prompts) == 2 and all("[webpage 1 begin]" in p for p in prompts)
+    assert prompts[0] == prompts[1]  # one search: the same numbered sources in every column
     compare.follow_up(user.id, comparison.id, "And the ferries?")
     for answer in compare.detail(user.id, comparison.id).latest_answers:
         compare.chat.worker.wait(answer.id)
         assert stored_record(user, answer).sources
-    assert [s.path for s in web.seen].count("/search") == 4
+    assert [s.path for s in web.seen].count("/search") == 2  # once per question
 
 
 def test_a_search_that_breaks_unexpectedly_still_lets_the_answer_through(

@@ -17,6 +17,7 @@ import streamlit as st
 from core.catalog import Catalog
 from core.compare import ComparisonDetail
 from core.errors import AppError
+from core.events import Phase
 from core.i18n import Translator
 from core.metrics import AnswerMetrics, answer_metrics, winners
 from core.progress import Snapshot
@@ -72,6 +73,9 @@ def blind_status_text(t: Translator, _catalog: Catalog, snapshot: Snapshot) -> s
         return describe(t, snapshot.error.kind, "", provider=t("arena.hidden_provider"))
     if snapshot.status is None or snapshot.done:
         return ""
+    if snapshot.status.phase in (Phase.SEARCHING, Phase.READING):
+        # The query and the page count are the battle's, alike on both sides.
+        return web_status_text(t, _catalog, snapshot)
     hidden = t("arena.hidden_provider")
     status = replace(snapshot.status, provider=hidden, model="", extra={"from": hidden})
     return phase_text(t, status)
@@ -130,7 +134,9 @@ def _render_cell(
     if answer.unfinished:  # written by another process (replica): follow its saves;
         follow_from_store(t, user_id, answer)  # the page's "Stop all" reaches it
         return None
-    sources = None if blind else stored_sources(user_id, answer)
+    # Sources are shown in a blind battle too: both sides read the same ones
+    # (one shared search), so they say nothing about which model is which.
+    sources = stored_sources(user_id, answer)
     render_answer(t, catalog, with_linked_citations(answer, sources), blind=blind, lazy=not newest)
     render_sources(t, answer, sources)
     if not blind:

@@ -56,7 +56,9 @@ def prepare(catalog: Catalog, model: Model, files: Sequence[Attachment]) -> list
     """The files as they will be stored and sent to `model`: for a text-only
     model each image gets a description by a vision model, or the send is
     refused (`AttachmentRefused`, naming the models that can see) before anything is stored."""
-    images = [f for f in files if f.kind == IMAGE]
+    # An image already described (for another column of a comparison) keeps
+    # its description: every text-only column reads the same words.
+    images = [f for f in files if f.kind == IMAGE and not is_described(f)]
     if model.vision or not images:
         return list(files)
     describer = describer_for(catalog, model)
@@ -64,7 +66,20 @@ def prepare(catalog: Catalog, model: Model, files: Sequence[Attachment]) -> list
         able = ", ".join(m.label for m in catalog.models.values() if m.vision)
         reason = "no_vision" if able else "no_vision_none"
         raise AttachmentRefused(reason, images[0].name, model=model.label, models=able)
-    return [describe(catalog, describer, f) if f.kind == IMAGE else f for f in files]
+    return [describe(catalog, describer, f) if f in images else f for f in files]
+
+
+def is_described(file: Attachment) -> bool:
+    return file.note.startswith(DESCRIBED_BY)
+
+
+def describer_key(catalog: Catalog, model: Model, files: Sequence[Attachment]) -> str:
+    """Which copy of `files` `model` reads: "" the files as they are (a vision
+    model, or no image), else the id of the model that describes its images."""
+    if model.vision or not any(f.kind == IMAGE for f in files):
+        return ""
+    describer = describer_for(catalog, model)
+    return describer.id if describer is not None else "?"
 
 
 def describe(catalog: Catalog, describer: Model, file: Attachment) -> Attachment:

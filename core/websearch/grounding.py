@@ -2,8 +2,8 @@
 
 `WebGrounding.ground()` runs in the worker, before the model is called:
 
-1. the query is the question (with the previous question when the new one is
-   a short follow-up such as "and tomorrow?");
+1. the query is made from the user's questions (core/websearch/query.py: a
+   follow-up such as "and in 2024?" is searched with the question it follows);
 2. the provider is asked, with retries that honour Retry-After (fake time in
    tests); if search stays unavailable, the answer goes ahead without it and
    says so;
@@ -39,11 +39,10 @@ from core.websearch.extract import extract
 from core.websearch.fetch import FetchRules, PageFetcher, PageRefused
 from core.websearch.providers import SearchProvider
 from core.websearch.results import SearchResult, Skipped, Source, WebSources
+from core.websearch.shared import SharedSearch
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 200
-SHORT_FOLLOW_UP = 24  # characters: shorter questions borrow the previous one's words
 MIN_PAGE_TOKENS = 200  # fewer tokens than this per page is not worth sending
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _BLOCK_MARKER = re.compile(r"\[(/?)webpage", re.IGNORECASE)
@@ -59,16 +58,8 @@ class SearchAsk:
 
     query: str
     budget_tokens: int  # tokens the sources may take in the prompt
-
-
-def search_query(questions: list[str]) -> str:
-    """The query for the newest question; `questions` are the user's, oldest first."""
-    if not questions:
-        return ""
-    query = " ".join(questions[-1].split())
-    if len(query) < SHORT_FOLLOW_UP and len(questions) > 1:
-        query = " ".join(questions[-2].split())[:MAX_QUERY_CHARS] + " " + query
-    return query[-MAX_QUERY_CHARS:].strip() if len(query) > MAX_QUERY_CHARS else query
+    # Set when several answers share one search (the arena's sides): see shared.py.
+    shared: SharedSearch | None = None
 
 
 def is_chinese(text: str) -> bool:
@@ -102,21 +93,37 @@ class WebGrounding:
         what was used; returns the messages unchanged when search is down.
         """
         emit(Status(Phase.SEARCHING, provider=self.provider.label, detail=ask.query))
-        try:
-            results = await self._search(ask.query, emit)
-        except AppError as failure:
-            emit(WebSearchDone(WebSources(ask.query, unavailable=failure.kind)))
+        if ask.shared is None:
+            found = await self._search_and_read(ask.query, emit)
+            budget = ask.budget_tokens
+        else:  # one search for every side; each shows its own progress
+            found = await ask.shared.once(
+                lambda to_all: self._search_and_read(ask.query, to_all), emit
+            )
+            budget = await ask.shared.budget(ask.budget_tokens)
+        if isinstance(found, AppError):
+            emit(WebSearchDone(WebSources(ask.query, unavailable=found.kind)))
             return messages
-        to_read = results[: self.settings.pages_to_read]
-        emit(Status(Phase.READING, provider=self.provider.label, extra={"pages": len(to_read)}))
-        pages = await self._read(to_read)
+        pages = found
         question = messages[-1]["content"]
-        used, skipped, blocks = self._fit(pages, ask.budget_tokens)
+        used, skipped, blocks = self._fit(pages, budget)
         emit(WebSearchDone(WebSources(ask.query, tuple(used), tuple(skipped))))
         if not used:
             return messages
         prompt = search_prompt("\n".join(blocks), question, self.clock.wall())
         return [*messages[:-1], {"role": messages[-1]["role"], "content": prompt}]
+
+    async def _search_and_read(
+        self, query: str, emit: Emit
+    ) -> list[tuple[SearchResult, str, str]] | AppError:
+        """The pages read for `query`, or why search is unavailable."""
+        try:
+            results = await self._search(query, emit)
+        except AppError as failure:
+            return failure
+        to_read = results[: self.settings.pages_to_read]
+        emit(Status(Phase.READING, provider=self.provider.label, extra={"pages": len(to_read)}))
+        return await self._read(to_read)
 
     # ------------------------------------------------------------ search
 
