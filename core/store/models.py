@@ -568,3 +568,32 @@ class UserQuota(Base):
     max_cost_usd_per_day: Mapped[float | None] = mapped_column(Float)
     max_tokens_per_month: Mapped[int | None] = mapped_column(Integer)
     max_cost_usd_per_month: Mapped[float | None] = mapped_column(Float)
+
+
+class DemoFaultSwitch(Base):
+    """A demo provider's fault switches, shared by every process on PostgreSQL (Alembic 0014).
+
+    Each replica runs its own demo server; they all read this row
+    (core/demo/shared_faults.py), so a switch on the Status page holds everywhere.
+    """
+
+    __tablename__ = "demo_faults"
+
+    provider_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    busy_rate: Mapped[float] = mapped_column(Float)
+    retry_after: Mapped[float] = mapped_column(Float)
+    down: Mapped[bool] = mapped_column(Boolean)
+    speed: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class BreakerReset(Base):
+    """When a route's breaker was last closed by hand, on PostgreSQL (Alembic 0014).
+
+    The shared breakers read the attempt log from this moment on, in every process.
+    """
+
+    __tablename__ = "breaker_resets"
+
+    route_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    reset_at: Mapped[float] = mapped_column(Float)
