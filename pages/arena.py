@@ -11,7 +11,13 @@ from core.store import comparisons as comparison_store
 from core.store.views import COMPLETE
 from ui import state
 from ui.bootstrap import ensure_run_through_app
-from ui.compare_view import remember_unsent, render_summary, render_turns, unsent_notice
+from ui.compare_view import (
+    remember_unsent,
+    render_summary,
+    render_turns,
+    unsent_notice,
+    written_elsewhere,
+)
 from ui.errors import describe
 from ui.format import escape_markdown, model_label, model_name
 from ui.live import follow
@@ -91,7 +97,20 @@ def reveal(battle: Battle) -> None:
     )
 
 
-def show(battle: Battle) -> list:
+def stop_elsewhere(battle: Battle) -> None:
+    """Stop the battle's answers another process (a replica) is writing: it reads the
+    request at its next save (core/store/stops.py)."""
+    for answer in battle.detail.latest_answers:
+        if answer is not None and answer.unfinished:
+            try:
+                services.chat.stop(user.id, answer.id)
+            except AppError as error:
+                st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
+                return
+
+
+def show(battle: Battle) -> tuple[list, bool]:
+    """The battle's turns; (answers followed live here, whether one is written elsewhere)."""
     titles = titles_of(battle)
 
     def retry(answer) -> None:
@@ -113,13 +132,19 @@ def show(battle: Battle) -> list:
         retry=None if battle.revealed else retry,
     )
     if live:
-        return live
+        return live, False
+    if written_elsewhere(services.worker, user.id, battle.detail):
+        # The cells follow its saves (ui/followed.py); no vote before both have ended.
+        if st.button(t("compare.stop"), icon=":material/stop:", key="arena-stop"):
+            stop_elsewhere(battle)
+            st.rerun()
+        return live, True
     if battle.revealed:
         reveal(battle)
         render_summary(t, catalog, titles, battle.detail.latest_answers)
     else:
         voting(battle)
-    return live
+    return live, False
 
 
 def send(battle: Battle | None, text: str) -> None:
@@ -143,6 +168,7 @@ battle = opened.current(
 header(battle)
 can_battle = len(arena.contenders(user.id)) >= 2
 live = []
+elsewhere = False  # an answer of the battle is being written by another process
 intro_slot, battle_slot = st.empty(), st.empty()  # see pages/compare.py
 if battle is None:
     battle_slot.empty()
@@ -153,10 +179,11 @@ if battle is None:
 else:
     intro_slot.empty()
     with battle_slot.container():
-        live = show(battle)
+        live, elsewhere = show(battle)
 
 resend = unsent_notice(t, UNSENT)
-if live:
+busy = bool(live) or elsewhere
+if busy:
     placeholder = t("compare.answering")
 elif battle is not None and battle.revealed:
     placeholder = t("arena.placeholder_new")
@@ -164,8 +191,8 @@ elif battle is not None:
     placeholder = t("arena.placeholder_follow_up")
 else:
     placeholder = t("arena.placeholder")
-prompt = st.chat_input(placeholder, disabled=bool(live) or not can_battle, key="arena-input")
-if (prompt or resend) and can_battle and not live:
+prompt = st.chat_input(placeholder, disabled=busy or not can_battle, key="arena-input")
+if (prompt or resend) and can_battle and not busy:
     send(battle, prompt or resend)
 if live:
     follow(live)
