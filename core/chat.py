@@ -41,6 +41,7 @@ from core.store import erase
 from core.store import messages as message_store
 from core.store import stops as stop_store
 from core.store import web_sources as web_store
+from core.store.processes import this_process_id
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
 from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
@@ -48,6 +49,12 @@ from core.websearch.grounding import SearchAsk
 from core.websearch.query import search_query
 from core.websearch.shared import SharedSearch
 from core.worker import CHAT_LANE, Job, Worker
+
+# An answer this process owns but does not run is "stuck" after this long without
+# a save: far above the moment between writing its row and handing it to the
+# worker (a job waiting in the worker's queue counts as running).
+STUCK_AFTER_S = 30.0
+UNSAVED = "unsaved"  # the error kind of an answer whose final save failed for good
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
 
@@ -235,6 +242,35 @@ class ChatService:
         message_store.get_message(user_id, answer_id)  # ownership check
         return self.worker.cancel(answer_id) or stop_store.request_stop(user_id, answer_id)
 
+    def owned_not_running(self, user_id: int, message: MessageView) -> bool:
+        """An unfinished answer of this process that its worker is not running: one
+        about to start (its row is written before the job reaches the worker), or
+        one whose final save failed for good. Never "written in another window"."""
+        return (
+            message.unfinished
+            and message.owner_process == this_process_id()
+            and self.worker.progress_of(user_id, message.id) is None
+        )
+
+    def written_elsewhere(self, user_id: int, message: MessageView) -> bool:
+        """An unfinished answer another process (a replica) writes: followed from the store."""
+        return (
+            message.unfinished
+            and message.owner_process != this_process_id()
+            and self.worker.progress_of(user_id, message.id) is None
+        )
+
+    def settle_stuck(self, user_id: int, conversation_id: int) -> int:
+        """Mark interrupted this process's unfinished answers in the conversation that
+        its worker no longer runs, once they are `STUCK_AFTER_S` old: their final
+        save failed for good, and nothing else would ever end them before a restart
+        (the conversation would refuse new questions). Returns how many."""
+        candidates = message_store.own_unfinished_ids(
+            user_id, conversation_id, saved_before=self.worker.clock.wall() - STUCK_AFTER_S
+        )
+        stuck = [i for i in candidates if not self.worker.is_running(i)]
+        return message_store.interrupt_own(stuck, UNSAVED)
+
     def choice_of(self, answer: MessageView, *, allow_fallback: bool = True) -> Choice:
         """The model and settings `answer` was asked with (Regenerate's default)."""
         return replace(self._choice_of(answer), allow_fallback=allow_fallback)
@@ -247,11 +283,11 @@ class ChatService:
             for message_id in message_store.unfinished_message_ids(user_id, conversation_id)
         )
 
-    @staticmethod
-    def ensure_idle(user_id: int, conversation_id: int) -> None:
+    def ensure_idle(self, user_id: int, conversation_id: int) -> None:
         """`AnswerInProgress` while an answer of the conversation is queued or being
         written, by this process or another (replica): the database says, so a tab
         on any replica is refused alike. Checked before anything is counted or stored."""
+        self.settle_stuck(user_id, conversation_id)
         if message_store.unfinished_message_ids(user_id, conversation_id):
             raise AnswerInProgress()
 

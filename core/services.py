@@ -16,10 +16,12 @@ from dotenv import load_dotenv
 from core.batch import BatchRunner
 from core.catalog import Catalog, load_catalog
 from core.chat import ChatService
-from core.demo.faults import Faults, seed_faults
+from core.demo.faults import Faults, seed_faults, share_faults
+from core.demo.shared_faults import SharedFaults
 from core.judging.agreement import AgreementRunner
 from core.ollama import detect_models, ollama_url, with_ollama_models
 from core.store import open_store
+from core.store.advisory import is_shared_database
 from core.store.processes import Heartbeat
 from core.temporary import TemporaryChats
 from core.worker import Worker
@@ -70,6 +72,8 @@ def services() -> Services:
         if _services is None:
             catalog = build_catalog()
             open_store()
+            # Several processes on PostgreSQL: the demo's switches hold for all of them.
+            share_faults(SharedFaults() if is_shared_database() else None)
             heartbeat = Heartbeat()  # before the worker: dead processes' answers recovered
             worker = Worker(catalog)
             chat = ChatService(catalog, worker)
@@ -96,3 +100,4 @@ def reset_services() -> None:
             _services.worker.shutdown()
             _services.heartbeat.stop()
         _services = None
+        share_faults(None)

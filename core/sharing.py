@@ -39,7 +39,7 @@ MAX_LINKS_PER_USER = 50
 
 # What a shared message keeps: everything a reader sees under it, nothing that
 # points back into the owner's records (ids, parents, the conversation).
-_PRIVATE = {"id", "public_id", "conversation_id", "parent_id"}
+_PRIVATE = {"id", "public_id", "conversation_id", "parent_id", "owner_process"}
 _KEPT = [f.name for f in fields(MessageView) if f.name not in _PRIVATE]
 _FILE_FIELDS = ("name", "format", "size", "text", "tokens", "mime", "note")
 

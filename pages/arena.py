@@ -16,7 +16,13 @@ from core.store.views import COMPLETE
 from ui import attachments as files_ui
 from ui import state
 from ui.bootstrap import ensure_run_through_app
-from ui.compare_view import remember_unsent, render_summary, render_turns, unsent_notice
+from ui.compare_view import (
+    remember_unsent,
+    render_summary,
+    render_turns,
+    unsent_notice,
+    written_elsewhere,
+)
 from ui.errors import describe
 from ui.format import escape_markdown, model_label, model_name
 from ui.live import follow
@@ -113,7 +119,20 @@ def file_chips(battle: Battle):
     return chips
 
 
-def show(battle: Battle) -> list:
+def stop_elsewhere(battle: Battle) -> None:
+    """Stop the battle's answers another process (a replica) is writing: it reads the
+    request at its next save (core/store/stops.py)."""
+    for answer in battle.detail.latest_answers:
+        if answer is not None and answer.unfinished:
+            try:
+                services.chat.stop(user.id, answer.id)
+            except AppError as error:
+                st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
+                return
+
+
+def show(battle: Battle) -> tuple[list, bool]:
+    """The battle's turns; (answers followed live here, whether one is written elsewhere)."""
     titles = titles_of(battle)
 
     def retry(answer) -> None:
@@ -136,13 +155,19 @@ def show(battle: Battle) -> list:
         question_footer=file_chips(battle),
     )
     if live:
-        return live
+        return live, False
+    if written_elsewhere(services.worker, user.id, battle.detail):
+        # The cells follow its saves (ui/followed.py); no vote before both have ended.
+        if st.button(t("compare.stop"), icon=":material/stop:", key="arena-stop"):
+            stop_elsewhere(battle)
+            st.rerun()
+        return live, True
     if battle.revealed:
         reveal(battle)
         render_summary(t, catalog, titles, battle.detail.latest_answers)
     else:
         voting(battle)
-    return live
+    return live, False
 
 
 def send(battle: Battle | None, text: str, files: list) -> None:
@@ -170,6 +195,7 @@ battle = opened.current(
 header(battle)
 can_battle = len(arena.contenders(user.id)) >= 2
 live = []
+elsewhere = False  # an answer of the battle is being written by another process
 intro_slot, battle_slot = st.empty(), st.empty()  # see pages/compare.py
 if battle is None:
     battle_slot.empty()
@@ -180,13 +206,14 @@ if battle is None:
 else:
     intro_slot.empty()
     with battle_slot.container():
-        live = show(battle)
+        live, elsewhere = show(battle)
 
 resend = unsent_notice(t, UNSENT)
 files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 if battle is None or battle.revealed:  # a new battle: follow-ups keep how it began
     st.toggle(t("websearch.switch"), key=WEB_SEARCH, help=t("websearch.switch_help"))
-if live:
+busy = bool(live) or elsewhere
+if busy:
     placeholder = t("compare.answering")
 elif battle is not None and battle.revealed:
     placeholder = t("arena.placeholder_new")
@@ -197,7 +224,7 @@ else:
 files_ui.limit_caption(t)
 submitted = st.chat_input(
     placeholder,
-    disabled=bool(live) or not can_battle,
+    disabled=busy or not can_battle,
     key="arena-input",
     accept_file="multiple",
     file_type=files_ui.FILE_TYPES,
@@ -206,9 +233,9 @@ submitted = st.chat_input(
 if submitted is not None:
     st.session_state.pop("attachment-refusals", None)
     prompt, attached = files_ui.submitted(t, submitted)
-    if (prompt or attached) and can_battle and not live:
+    if (prompt or attached) and can_battle and not busy:
         send(battle, prompt, attached)
-elif resend and can_battle and not live:
+elif resend and can_battle and not busy:
     send(battle, resend, st.session_state.get(UNSENT_FILES, []))
 if live:
     follow(live)

@@ -173,9 +173,22 @@ def new_batch() -> None:
 # ---------------------------------------------------------------- an open batch
 
 
-def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None:
+def answered_elsewhere(cells: list) -> int:
+    """Cells whose answer another process (a replica running this batch) is writing."""
+    return sum(
+        1
+        for c in cells
+        if c.message is not None and services.chat.written_elsewhere(user.id, c.message)
+    )
+
+
+def controls(batch: BatchView, running: bool, failed: int, pending: int, elsewhere: int) -> None:
     bar = st.container(horizontal=True)
-    if running:
+    if elsewhere and not running:
+        # Another replica runs this batch and will start the cells still pending:
+        # "run the rest" here would only race it for them.
+        st.caption(f":material/sync: {t('batch.running_elsewhere', n=t.number(elsewhere))}")
+    elif running:
         if bar.button(t("batch.stop"), icon=":material/stop:", key="batch-stop"):
             runner.stop(user.id, batch.id)
             runner.wait(batch.id, timeout=10)
@@ -185,8 +198,14 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None
     ):
         runner.start(user.id, batch.id)
         st.rerun()
-    if failed and bar.button(
-        t("batch.rerun_failed", n=t.number(failed)), icon=":material/refresh:", key="batch-rerun"
+    if (
+        failed
+        and not elsewhere
+        and bar.button(
+            t("batch.rerun_failed", n=t.number(failed)),
+            icon=":material/refresh:",
+            key="batch-rerun",
+        )
     ):
         runner.rerun_failed(user.id, batch.id)
         st.rerun()
@@ -218,7 +237,7 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int) -> None
             on_click="ignore",
             key="batch-export-json",
         )
-    if not running:
+    if not running and not elsewhere:
         with bar.popover(t("batch.delete"), icon=":material/delete:"):
             if st.button(t("batch.delete_confirm"), type="primary", key="batch-delete"):
                 batch_store.delete_batch(user.id, batch.id)
@@ -260,10 +279,11 @@ def report_of(batch: BatchView, cells: list | None = None) -> BatchReport | None
 
 
 def results(batch: BatchView) -> None:
-    """Progress and the results table; refreshed every second while the batch runs."""
+    """Progress and the results table; refreshed every second while the batch runs,
+    here or in another process (its saves are read from the database)."""
     cells = batch_store.batch_cells(user.id, batch.id)
     progress = batch_progress(cells)
-    running = runner.is_running(batch.id)
+    running = runner.is_running(batch.id) or bool(answered_elsewhere(cells))
     waiting = runner.waiting_cells(batch.id)
     st.progress(
         progress.fraction,
@@ -348,8 +368,10 @@ def show(batch: BatchView) -> None:
                 judge=model_name(catalog, judge.model_id),
             )
         )
-    controls(batch, running, failed, progress.pending)
-    st.fragment(results, run_every=REFRESH_S if running else None)(batch)
+    elsewhere = answered_elsewhere(cells)
+    controls(batch, running, failed, progress.pending, elsewhere)
+    active = running or bool(elsewhere)
+    st.fragment(results, run_every=REFRESH_S if active else None)(batch)
 
 
 batch = opened.current(

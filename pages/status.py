@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.demo.faults import faults_for, set_faults
 from core.health import status_report
 from ui import state
 from ui.bootstrap import ensure_run_through_app
-from ui.format import escape_markdown
+from ui.fault_switches import show_fault_switches
 from ui.status_charts import show_latency_chart, show_requests_chart
 
 ensure_run_through_app()
@@ -78,24 +77,5 @@ if demo_providers:
     st.caption(t("health.demo_caption"))
     columns = st.columns(len(demo_providers))
     for column, provider in zip(columns, demo_providers, strict=True):
-        faults = faults_for(provider.id)
-        with column.container(border=True, key=f"faults-{provider.id}"):
-            st.markdown(f"**{escape_markdown(provider.label)}**")
-            busy = st.slider(
-                t("health.demo_busy"),
-                0,
-                100,
-                int(faults.busy_rate * 100),
-                10,
-                key=f"busy-{provider.id}",
-                format="%d%%",
-            )
-            retry_after = st.number_input(
-                t("health.demo_retry_after"),
-                0,
-                30,
-                int(faults.retry_after),
-                key=f"ra-{provider.id}",
-            )
-            down = st.toggle(t("health.demo_down"), faults.down, key=f"down-{provider.id}")
-            set_faults(provider.id, busy_rate=busy / 100, retry_after=float(retry_after), down=down)
+        with column:
+            show_fault_switches(t, provider)

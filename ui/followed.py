@@ -9,6 +9,12 @@ answer; the writer saves it to its row about once a second
 far, offers Stop (a request in the database that the writer honours,
 core/store/stops.py), and reruns the whole page once the answer has ended,
 which renders it as usual and frees the input.
+
+An unfinished answer this process owns but its worker does not run is not
+"in another window": it is about to start, or its final save failed for good.
+It is shown as waiting, and each look asks the chat service to settle it
+(`ChatService.settle_stuck`: interrupted once it is clearly stuck), so the
+conversation does not refuse new questions until a restart.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ import streamlit as st
 from core.errors import AppError, RecordNotFound, StorageError
 from core.i18n import Translator
 from core.store import messages as message_store
+from core.store.processes import this_process_id
 from core.store.views import MessageView
 from ui.announce import announce_on_next_run
 from ui.errors import describe
 from ui.message import render_text
+from ui.state import svc
 
 # As often as the writer saves (core/worker.SAVE_INTERVAL_S): faster finds nothing new.
 POLL_S = 1.0
@@ -47,9 +55,20 @@ def _followed(t: Translator, user_id: int, message_id: int, stop: Stop | None) -
     except StorageError as error:  # the database is away: say so, and look again
         st.warning(describe(t, error.kind, error.detail), icon=":material/warning:")
         return
-    if not message.unfinished:
+    chat = svc().chat
+    if message.unfinished and chat.owned_not_running(user_id, message):
+        try:
+            if chat.settle_stuck(user_id, message.conversation_id):
+                st.rerun(scope="app")  # now interrupted: rendered with Retry, input free
+        except StorageError as error:
+            st.warning(describe(t, error.kind, error.detail), icon=":material/warning:")
+            return
+    if not message.unfinished or chat.worker.progress_of(user_id, message_id) is not None:
         st.session_state.pop(_stopping_key(message_id), None)  # a Retry may run it again
-        st.rerun(scope="app")  # ended: the page renders it from the store and frees the input
+        # Ended, or this process now runs it: the page renders it from the store
+        # or from the worker, and frees the input.
+        st.rerun(scope="app")
+    waiting = message.owner_process == this_process_id()
     stopping = st.session_state.get(_stopping_key(message_id), False)
     stop_pressed = (
         stop is not None
@@ -65,7 +84,9 @@ def _followed(t: Translator, user_id: int, message_id: int, stop: Stop | None) -
         st.session_state[_stopping_key(message_id)] = True
         announce_on_next_run(t("a11y.answer_stopped"))  # for screen readers
         stopping = True
-    note = t("answer.stopping") if stopping else t("answer.elsewhere")
+    note = (
+        t("answer.stopping") if stopping else t("answer.waiting" if waiting else "answer.elsewhere")
+    )
     st.caption(f":material/sync: {note}")
     if message.reasoning:
         with st.expander(t("reasoning.title"), icon=":material/psychology:", expanded=False):

@@ -14,8 +14,9 @@ and close a route together.
   process, and one request in it, tries. The trial's attempt, logged, closes
   the breaker (a success) or opens it for another cool-down (busy).
 
-A limit: "reset" (the Status page's button) forgets the failures logged so
-far in this process only; the others keep reading the log.
+"Close all breakers" (the Status page's button) writes the moment it was
+pressed per route to `breaker_resets` (Alembic 0014); every process reads the
+log from there on, so the button closes the route for all of them.
 """
 
 from __future__ import annotations
@@ -31,14 +32,17 @@ from core.errors import StorageError
 from core.resilience.breaker import BreakerState, BreakerView
 from core.store.advisory import Keeper
 from core.store.db import session
+from core.store.shared_switches import reset_breakers
 
 log = logging.getLogger(__name__)
 
 LOOK_BACK = 200  # attempts read per route: far more than any threshold
 
+# Attempts since the route's last reset by hand (breaker_resets), newest first.
 _RECENT = text(
     "SELECT outcome, error_kind, started_at, duration_ms FROM attempts"
-    " WHERE provider_id = :provider AND upstream_model = :model AND started_at >= :since"
+    " WHERE provider_id = :provider AND upstream_model = :model AND started_at >= COALESCE("
+    "(SELECT reset_at FROM breaker_resets WHERE route_key = :route_key), 0)"
     " ORDER BY started_at DESC LIMIT :limit"
 )
 
@@ -98,7 +102,7 @@ class SharedBreaker:
                 {
                     "provider": provider,
                     "model": model,
-                    "since": board.reset_at(self.route_key),
+                    "route_key": self.route_key,
                     "limit": LOOK_BACK,
                 },
             ).all()
@@ -132,7 +136,6 @@ class SharedBreakerBoard:
         self.cooldown_s = cooldown_s
         self.wall = wall
         self._breakers: dict[str, SharedBreaker] = {}
-        self._reset_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def __getitem__(self, route_key: str) -> SharedBreaker:
@@ -152,14 +155,9 @@ class SharedBreakerBoard:
         """Every route of the catalog (another process may have opened any of them)."""
         return [self.view_of(key) for key in self.route_keys()]
 
-    def reset_at(self, route_key: str) -> float:
-        with self._lock:
-            return self._reset_at.get(route_key, 0.0)
-
     def reset(self) -> None:
-        """Forget the failures logged so far (this process only; see the module doc)."""
-        now = self.wall()
+        """Forget the failures logged so far, for every process (raises `StorageError`)."""
         keys = set(self.route_keys())
         with self._lock:
             keys |= set(self._breakers)
-            self._reset_at = dict.fromkeys(keys, now)
+        reset_breakers(sorted(keys), self.wall())

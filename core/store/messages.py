@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Update, bindparam, func, insert, literal, or_, select, update
@@ -25,7 +26,7 @@ from core.store.conversations import new_public_id, owned
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.processes import this_process_id
-from core.store.views import COMPLETE, UNFINISHED, MessageView, view_of
+from core.store.views import COMPLETE, INTERRUPTED, UNFINISHED, MessageView, view_of
 from core.text import clean_text
 
 # Fields the worker may write while streaming and at the end.
@@ -104,7 +105,8 @@ def append_message(
             raise RecordNotFound(f"message {parent_id}")
         values["depth"] = 0 if parent_id is None else place.depth + 1
         owner = this_process_id() if status in UNFINISHED else None
-        inserted = db.execute(_INSERT, {**values, "owner_process": owner})
+        values["owner_process"] = owner
+        inserted = db.execute(_INSERT, values)
         message_id = inserted.inserted_primary_key[0]
         bump = {"conversation": conversation_id, "now": now}
         if make_current:
@@ -344,6 +346,46 @@ def _write_message(db: Session, message_id: int, fields: dict[str, Any]) -> floa
     parameters = {f"new_{name}": value for name, value in fields.items()}
     db.execute(_update_message(frozenset(fields)), {"message": message_id, **parameters})
     return now
+
+
+def own_unfinished_ids(user_id: int, conversation_id: int, *, saved_before: float) -> list[int]:
+    """The conversation's unfinished answers this process owns, last saved before
+    `saved_before`: candidates for `interrupt_own` when its worker is not running them."""
+    query = (
+        select(Message.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.user_id == user_id,
+            Message.conversation_id == conversation_id,
+            Message.status.in_(UNFINISHED),
+            Message.owner_process == this_process_id(),
+            Message.updated_at < saved_before,
+        )
+    )
+    with session() as db:
+        return list(db.scalars(query))
+
+
+def interrupt_own(message_ids: Sequence[int], error_kind: str) -> int:
+    """Mark these answers interrupted if they are still unfinished and this process's."""
+    if not message_ids:
+        return 0
+    with session() as db:
+        result = db.execute(
+            update(Message)
+            .where(
+                Message.id.in_(message_ids),
+                Message.status.in_(UNFINISHED),
+                Message.owner_process == this_process_id(),
+            )
+            .values(
+                status=INTERRUPTED,
+                error_kind=error_kind,
+                owner_process=None,
+                updated_at=time.time(),
+            )
+        )
+        return result.rowcount or 0
 
 
 def unfinished_message_ids(

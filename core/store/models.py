@@ -591,3 +591,32 @@ class Spending(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64))
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     completion_tokens: Mapped[int] = mapped_column(Integer)
+
+
+class DemoFaultSwitch(Base):
+    """A demo provider's fault switches, shared by every process on PostgreSQL (Alembic 0014).
+
+    Each replica runs its own demo server; they all read this row
+    (core/demo/shared_faults.py), so a switch on the Status page holds everywhere.
+    """
+
+    __tablename__ = "demo_faults"
+
+    provider_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    busy_rate: Mapped[float] = mapped_column(Float)
+    retry_after: Mapped[float] = mapped_column(Float)
+    down: Mapped[bool] = mapped_column(Boolean)
+    speed: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class BreakerReset(Base):
+    """When a route's breaker was last closed by hand, on PostgreSQL (Alembic 0014).
+
+    The shared breakers read the attempt log from this moment on, in every process.
+    """
+
+    __tablename__ = "breaker_resets"
+
+    route_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    reset_at: Mapped[float] = mapped_column(Float)

@@ -84,6 +84,9 @@ class MessageView:
     attempts: int
     created_at: float
     updated_at: float
+    # The process writing it while it is unfinished (core/store/processes.py);
+    # None once it ends, and in views made outside the database.
+    owner_process: str | None = None
 
     @property
     def degraded(self) -> bool:
