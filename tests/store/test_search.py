@@ -1,6 +1,5 @@
 """Search: what a person finds, in what order, whatever they type."""
 
-
 import pytest
 from sqlalchemy import event, text
 
