@@ -84,8 +84,9 @@ class ChatService:
     def __init__(self, catalog: Catalog, worker: Worker) -> None:
         self.catalog = catalog
         self.worker = worker
-        self.rate = rate_limiter_for(catalog.policy.messages_per_minute)
-        self.caps = UsageCaps(catalog)
+        # The worker's clock, so a test's fake time moves every limit at once.
+        self.rate = rate_limiter_for(catalog.policy.messages_per_minute, worker.clock)
+        self.caps = UsageCaps(catalog, worker.clock)
 
     # ------------------------------------------------------------ actions
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
 from core import quotas
 from core.catalog import Catalog
+from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import (
     CostQuotaReached,
     MonthlyCostQuotaReached,
@@ -31,19 +31,20 @@ MEGABYTE = 1_000_000
 
 
 class RateLimiter:
-    """At most `limit` events per user in any `window_s` seconds (sliding window)."""
+    """At most `limit` events per user in any `window_s` seconds (sliding window),
+    measured on `clock`'s monotonic time (the worker's clock: fake in tests)."""
 
-    def __init__(self, limit: int, window_s: float = 60.0, clock=time.monotonic) -> None:
+    def __init__(self, limit: int, window_s: float = 60.0, clock: Clock = SYSTEM_CLOCK) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._clock = clock
+        self.clock = clock
         self._events: dict[int, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
     def try_acquire(self, user_id: int, count: int = 1) -> float:
         """0 if `count` more are allowed (and counted, all at once); else seconds
         until they would be. A refused request counts nothing."""
-        now = self._clock()
+        now = self.clock.monotonic()
         with self._lock:
             events = self._events[user_id]
             while events and now - events[0] >= self.window_s:
@@ -58,30 +59,42 @@ class RateLimiter:
 
 
 class SharedRateLimiter:
-    """`RateLimiter` counted in the database: the sends of every process (PostgreSQL)."""
+    """`RateLimiter` counted in the database: the sends of every process (PostgreSQL).
 
-    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+    Sends are stored as timestamps that other processes compare with their own,
+    so they are `clock`'s wall time (epoch seconds), not its monotonic time,
+    which is private to one process."""
+
+    def __init__(self, limit: int, window_s: float = 60.0, clock: Clock = SYSTEM_CLOCK) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.clock = clock
 
     def try_acquire(self, user_id: int, count: int = 1) -> float:
         if not self.limit:
             return 0.0
-        return shared_limits.count_sends(user_id, count, limit=self.limit, window_s=self.window_s)
+        return shared_limits.count_sends(
+            user_id, count, limit=self.limit, window_s=self.window_s, now=self.clock.wall()
+        )
 
 
-def rate_limiter_for(limit: int) -> RateLimiter | SharedRateLimiter:
+def rate_limiter_for(limit: int, clock: Clock = SYSTEM_CLOCK) -> RateLimiter | SharedRateLimiter:
     """The limiter for this process's database: shared on PostgreSQL (several
-    processes), in memory on SQLite (one process)."""
-    return SharedRateLimiter(limit) if is_shared_database() else RateLimiter(limit)
+    processes), in memory on SQLite (one process); both read `clock`."""
+    if is_shared_database():
+        return SharedRateLimiter(limit, clock=clock)
+    return RateLimiter(limit, clock=clock)
 
 
 class UsageCaps:
-    """`[policy]` caps on what one person keeps and spends; 0 switches one off."""
+    """`[policy]` caps on what one person keeps and spends; 0 switches one off.
 
-    def __init__(self, catalog: Catalog, clock=time.time) -> None:
+    The 24-hour and 30-day windows end at `clock`'s wall time: answers are
+    stored with epoch seconds."""
+
+    def __init__(self, catalog: Catalog, clock: Clock = SYSTEM_CLOCK) -> None:
         self.catalog = catalog
-        self._clock = clock
+        self.clock = clock
         # Tokens spent where nothing is stored (temporary chats, core/temporary.py):
         # (user id, since) -> [(model id, prompt tokens, completion tokens)].
         self.unstored_spending: Callable[[int, float], list] = lambda _user, _since: []
@@ -98,7 +111,7 @@ class UsageCaps:
                 raise StorageQuotaReached(_amount(policy.max_stored_mb))
         spent_unstored = functools.partial(self.unstored_spending, user_id)
         for allowance in quotas.allowances(
-            self.catalog, user_id, self._clock(), only_limited=True, unstored=spent_unstored
+            self.catalog, user_id, self.clock.wall(), only_limited=True, unstored=spent_unstored
         ):
             if allowance.reached:
                 raise _REACHED[allowance.measure, allowance.window](_shown(allowance))

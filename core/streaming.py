@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.fences import closes_fence, fence_opening, unclosed_fence
 from core.markdown import MAX_MARKUP
 
-_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
 TAIL_LIMIT = 600  # characters of tail before a line break settles it
 PIECE_MIN = 160  # a paragraph piece is at least this long before a sentence end cuts it
 HARD_LIMIT = 4 * TAIL_LIMIT  # past this, any line but a table row or code is cut
@@ -53,8 +53,10 @@ def split_settled(text: str, tail_limit: int = TAIL_LIMIT) -> Split:
     and the tail are made inert on their own (core/markdown.prepare_markdown),
     whatever this scanner makes of them (tests/test_markdown_safety.py checks
     every block of every payload). It is not markdown-it's block parser because
-    that re-parse costs 23 ms per frame for a 15 KB answer (this scan 2 ms),
-    growing with it, four times a second for every answer being written.
+    that re-parse costs 11-23 ms per frame for a 15 KB answer (this scan under
+    1 ms), growing with it, four times a second for every answer being written.
+    Where a code block opens and closes is CommonMark's rule, shared with
+    markdown-it (core/fences.py, tests/test_fences.py).
     """
     # Line ends as the Markdown parser reads them: a lone CR is one too.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -63,12 +65,13 @@ def split_settled(text: str, tail_limit: int = TAIL_LIMIT) -> Split:
     open_ended: set[int] = set()
     current: list[str] = []
     fence: str | None = None  # the opening line of the fence we are in
+    run = ""  # its marker run ("```", "~~~~"): what closes it (core/fences.py)
     size = 0
     cells = 0  # table cell markers in `current`
     for index, line in enumerate([*lines, partial]):
         complete = index < len(lines)
-        marker = _FENCE.match(line)
-        if fence is None and not marker and not _in_table(line):
+        opening = fence_opening(line) if fence is None else None
+        if fence is None and opening is None and not _in_table(line):
             pieces, line = _cut(line, current)
             for piece, joins in pieces:
                 settled.append(piece)
@@ -78,9 +81,9 @@ def split_settled(text: str, tail_limit: int = TAIL_LIMIT) -> Split:
         if not complete:
             current.append(line)
             break
-        if marker and fence is None:
-            fence = line
-        elif marker and fence is not None and line.strip().startswith(_fence_token(fence)):
+        if opening is not None:
+            fence, run = line, opening
+        elif fence is not None and closes_fence(line, run):
             fence = None
         elif fence is None and not line.strip():
             if current:
@@ -98,7 +101,7 @@ def split_settled(text: str, tail_limit: int = TAIL_LIMIT) -> Split:
                 settled.append("\n".join(current))
                 current, size, cells = [], 0, 0
             elif line is not fence:
-                settled.append("\n".join([*current, _fence_token(fence)]))
+                settled.append("\n".join([*current, run]))
                 current, size = [fence], len(fence) + 1
     return Split(settled, "\n".join(current), frozenset(open_ended))
 
@@ -189,11 +192,6 @@ def _escape_block_start(piece: str) -> str:
     return piece
 
 
-def _fence_token(opening: str) -> str:
-    match = _FENCE.match(opening)
-    return match.group(1) if match else "```"
-
-
 def _in_table(line: str) -> bool:
     return line.lstrip().startswith("|")
 
@@ -204,9 +202,9 @@ def close_open_markup(tail: str) -> str:
     A half-written "**bold" would otherwise show its asterisks until the
     closing pair arrives; the stored text is never changed.
     """
-    fences = sum(1 for line in tail.split("\n") if _FENCE.match(line))
-    if fences % 2:
-        return tail + "\n```"
+    run = unclosed_fence(tail.split("\n"))
+    if run is not None:
+        return f"{tail}\n{run}"
     if tail.count("`") % 2:
         tail += "`"
     if tail.count("**") % 2:

@@ -21,6 +21,7 @@ for name in list(os.environ):
 
 from core.catalog import Catalog, parse_catalog  # noqa: E402
 from core.chat import ChatService  # noqa: E402
+from core.clock import SYSTEM_CLOCK, Clock  # noqa: E402
 from core.demo.replies import Reply, StreamReply, text_stream  # noqa: E402
 from core.demo.server import ChatRequest, LocalOpenAIServer  # noqa: E402
 from core.store import open_store, reset_for_tests  # noqa: E402
@@ -136,12 +137,13 @@ def local_catalog(
 
 @pytest.fixture
 def make_chat(db, server) -> Iterator[Callable[..., ChatService]]:
-    """Build ChatServices on their own workers, on `local_catalog(server, **options)`."""
+    """Build ChatServices on their own workers, on `local_catalog(server, **options)`;
+    `clock=` a fake one (tests/fake_time.py) for the worker and every limit."""
     workers: list[Worker] = []
 
-    def make(**options) -> ChatService:
+    def make(*, clock: Clock = SYSTEM_CLOCK, **options) -> ChatService:
         options.setdefault("policy", {"messages_per_minute": 100})
-        worker = Worker(local_catalog(server, **options))
+        worker = Worker(local_catalog(server, **options), clock=clock)
         workers.append(worker)
         return ChatService(worker.catalog, worker)
 

@@ -5,6 +5,8 @@ at once: one generation's retry loop runs its countdowns instantly and a test
 reads the exact waits in `sleeps`. With `auto_advance=False` sleepers wait
 until the test calls `advance()` (from its own thread; the worker's loop runs
 in another), so a test decides when a save interval has passed.
+`wall` sets the epoch seconds at the start: `time.time()` for code whose
+stamps meet ones the store writes with the real time (the day's usage caps).
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ class _Sleeper:
 
 
 class FakeClock:
-    def __init__(self, *, auto_advance: bool = True, start: float = 1_000.0) -> None:
+    def __init__(
+        self, *, auto_advance: bool = True, start: float = 1_000.0, wall: float = 1_700_000_000.0
+    ) -> None:
         self.auto_advance = auto_advance
         self.sleeps: list[float] = []  # every sleep asked for, in order
         self._now = start
-        self._wall_offset = 1_700_000_000.0 - start
+        self._wall_offset = wall - start
         self._sleepers: list[_Sleeper] = []
         self._changed = threading.Condition()
 

@@ -17,6 +17,7 @@ With `"linger": true` it then stays (holding whatever it holds) until killed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -30,6 +31,7 @@ from core.store.processes import Heartbeat
 from core.store.users import ensure_user
 from core.worker import Worker
 from tests.conftest import local_catalog
+from tests.fake_time import wait_for_progress
 
 
 class _Server:
@@ -88,12 +90,14 @@ def hold(chat: ChatService, user_id: int, questions: list[str]) -> dict:
         for q in questions
     ]
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        snapshots = [chat.worker.progress_of(user_id, i).snapshot() for i in ids]
-        if all(s.answer for s in snapshots):
-            return {"streaming": len(ids)}
-        time.sleep(0.05)
-    return {"streaming": sum(1 for s in snapshots if s.answer)}
+    streaming = 0
+    for answer_id in ids:  # each answer's own news, not a timer
+        progress = chat.worker.progress_of(user_id, answer_id)
+        with contextlib.suppress(TimeoutError):
+            remaining = max(0.0, deadline - time.monotonic())
+            wait_for_progress(progress, lambda s: bool(s.answer), timeout=remaining)
+        streaming += bool(progress.snapshot().answer)
+    return {"streaming": streaming}
 
 
 def run_batch(chat: ChatService, user_id: int, batch_id: int) -> dict:

@@ -9,7 +9,15 @@ import pytest
 from core.batch import PENDING, BatchRunner, batch_progress, cell_state
 from core.chat import Choice
 from core.compare import ColumnSetting
-from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
+from core.demo.replies import (
+    ChunkFactory,
+    Data,
+    ErrorReply,
+    Stall,
+    StreamReply,
+    error_body,
+    text_stream,
+)
 from core.store import batches as batch_store
 from core.store import messages as message_store
 from core.store import processes
@@ -104,12 +112,17 @@ def test_rerun_failed_cells_only(runner, user, server):
 
 
 def test_a_batch_leaves_the_chat_its_own_slots(runner, user, server):
-    server.default = lambda r: StreamReply(text_stream("r1", answer=["w "] * 30, delay=0.05))
+    arrived = threading.Semaphore(0)  # one release per answer the provider is asked for
+
+    def held_open(request):  # streams until it is stopped: the slots stay taken
+        arrived.release()
+        return StreamReply([Data(ChunkFactory("r1").chunk({"content": "w "})), Stall(30)])
+
+    server.default = held_open
     batch = runner.create(user.id, "long", PROMPTS, COLUMNS, concurrency=3)
+    for _ in range(3):  # the batch's three answers have reached the provider
+        assert arrived.acquire(timeout=10), "the batch did not start three answers"
     chat = runner.chat
-    deadline = time.monotonic() + 10
-    while chat.worker.active_count(user.id, BATCH_LANE) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
     assert chat.worker.active_count(user.id, BATCH_LANE) == 3
     sent = [chat.send(user.id, None, f"chat {i}", Choice("m")) for i in range(4)]
     answers = [message_store.get_message(user.id, s.assistant_message_id) for s in sent]
@@ -118,6 +131,7 @@ def test_a_batch_leaves_the_chat_its_own_slots(runner, user, server):
     runner.wait(batch.id)
     for item in sent:
         chat.stop(user.id, item.assistant_message_id)
+        chat.worker.wait(item.assistant_message_id)
 
 
 def test_after_a_restart_finished_cells_stay_and_the_rest_can_run(runner, user, server):

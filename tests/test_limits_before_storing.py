@@ -39,6 +39,7 @@ from core.store.views import COMPLETE, ERROR
 from core.text import MAX_MESSAGE_CHARS
 from core.worker import Worker
 from tests.app.conftest import shown as as_read
+from tests.fake_time import FakeClock, wait_for_progress
 from ui.errors import describe
 
 TWO = [ColumnSetting("m"), ColumnSetting("m", temperature=0.5)]
@@ -124,12 +125,14 @@ def made(make_chat, user, server):
     finish(chat, sent.assistant_message_id)
     server.push(StreamReply(text_stream("r1", answer=["Half "] + ["more "] * 200, delay=0.02)))
     half = chat.send(user.id, sent.conversation_id, "Second question", Choice("m"))
-    wait_until(lambda: message_store.get_message(user.id, half.assistant_message_id).content)
+    # Stopped once its first words have arrived: the stop saves them.
+    wait_for_progress(chat.worker.progress_of(user.id, half.assistant_message_id), answered)
     chat.stop(user.id, half.assistant_message_id)
     finish(chat, half.assistant_message_id)
     comparison = CompareService(chat).start(user.id, "Compare", TWO)
     battle = Arena(chat, rng=random.Random(1)).start_battle(user.id, "Battle")
-    wait_until(lambda: chat.worker.active_count() == 0)
+    for shown in (comparison, battle):
+        finish(chat, *(a.id for a in CompareService(chat).detail(user.id, shown.id).latest_answers))
     setup = {
         "conversation": sent.conversation_id,
         "question": sent.user_message_id,
@@ -142,15 +145,12 @@ def made(make_chat, user, server):
     return chat, setup
 
 
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+def answered(snapshot) -> bool:
+    return bool(snapshot.answer)
 
 
 def exhaust_rate(chat, user):
-    chat.rate = RateLimiter(1)
+    chat.rate = RateLimiter(1, clock=chat.worker.clock)
     assert chat.rate.try_acquire(user.id) == 0
 
 
@@ -249,13 +249,16 @@ def test_stored_text_cap_refuses_what_would_pass_it(make_chat, user, server):
 
 
 def test_daily_tokens_are_counted_from_the_answers_of_the_last_24_hours(make_chat, user, server):
-    chat = make_chat(policy={"messages_per_minute": 100, "max_tokens_per_day": 10})
+    # Fake time from now (the store stamps answers with the real time); it moves
+    # only when the test says, so the worker's save loop cannot move it.
+    clock = FakeClock(auto_advance=False, wall=time.time())
+    chat = make_chat(clock=clock, policy={"messages_per_minute": 100, "max_tokens_per_day": 10})
     for text in ("one", "two"):  # 7 tokens each (5 prompt + 2 completion)
         finish(chat, chat.send(user.id, None, text, Choice("m")).assistant_message_id)
     with pytest.raises(TokenQuotaReached, match="10"):
         chat.send(user.id, None, "three", Choice("m"))
-    chat.caps._clock = lambda: time.time() + 25 * 3600  # a day later
-    chat.send(user.id, None, "three", Choice("m"))
+    clock.advance(25 * 3600)  # a day later
+    finish(chat, chat.send(user.id, None, "three", Choice("m")).assistant_message_id)
 
 
 @pytest.fixture

@@ -30,10 +30,15 @@ from core.store import conversations as conversation_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
 from tests.databases import on_sqlite
+from tests.fake_time import wait_for_progress
 
 pytestmark = pytest.mark.skipif(
     on_sqlite(), reason="several processes share state only on PostgreSQL (TEST_DATABASE_URL)"
 )
+
+
+def waiting_first(snapshot) -> bool:
+    return snapshot.status is not None and snapshot.status.position == 1
 
 
 class StreamsAtOnce:
@@ -151,8 +156,7 @@ def test_a_killed_process_frees_the_slots_it_held(db, server, make_chat):
         chat = make_chat(max_concurrency=2)
         answer_id = chat.send(alice.id, None, "mine", Choice("m")).assistant_message_id
         progress = chat.worker.progress_of(alice.id, answer_id)
-        time.sleep(1.5)
-        snapshot = progress.snapshot()
+        snapshot = wait_for_progress(progress, lambda s: s.done or waiting_first(s))
         assert not snapshot.done and snapshot.status.position == 1  # waiting: no slot free
         assert len(server.requests) == 2
 

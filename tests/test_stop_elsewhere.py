@@ -8,21 +8,17 @@ from core.demo.replies import StreamReply, text_stream
 from core.store import messages as message_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, STOPPED
+from tests.fake_time import wait_for_progress
 
 
 def slow(words, delay=0.05):
     return lambda r: StreamReply(text_stream("r1", answer=list(words), delay=delay))
 
 
-def saved_text(user, answer_id: int) -> str:
-    """Wait for the writer's first save of some text (about a second after it starts)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        content = message_store.get_message(user.id, answer_id).content
-        if content:
-            return content
-        time.sleep(0.05)
-    raise AssertionError("the answer was never saved")
+def first_words(chat, user, answer_id: int) -> None:
+    """Wait until the writer has the answer's first words (told by its progress, not
+    a timer), so a stop from now on keeps some text."""
+    wait_for_progress(chat.worker.progress_of(user.id, answer_id), lambda s: s.answer)
 
 
 def test_stop_pressed_on_another_process_stops_the_writer(make_chat, server):
@@ -31,7 +27,7 @@ def test_stop_pressed_on_another_process_stops_the_writer(make_chat, server):
     server.push(slow([f"w{i} " for i in range(200)]))
     sent = writer.send(user.id, None, "Go on and on", Choice("m"))
     answer_id = sent.assistant_message_id
-    saved_text(user, answer_id)  # what the other replica's page shows
+    first_words(writer, user, answer_id)
     assert not elsewhere.worker.cancel(answer_id)  # not its answer to cancel
     asked = time.monotonic()
     assert elsewhere.stop(user.id, answer_id)  # so it asks through the database
@@ -48,7 +44,7 @@ def test_an_old_stop_request_does_not_stop_a_later_retry(make_chat, server):
     writer, elsewhere = make_chat(), make_chat()
     server.push(slow([f"w{i} " for i in range(200)]))
     sent = writer.send(user.id, None, "Go", Choice("m"))
-    saved_text(user, sent.assistant_message_id)
+    first_words(writer, user, sent.assistant_message_id)
     assert elsewhere.stop(user.id, sent.assistant_message_id)
     writer.worker.wait(sent.assistant_message_id, timeout=10)
     server.push(slow(["a ", "full ", "answer"], delay=0.6))  # outlives a save or two

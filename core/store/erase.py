@@ -40,6 +40,7 @@ SMALL_INDEX = 4_000  # index pages (about 4 MB): merged at once, in well under a
 
 _lock = threading.Lock()
 _merging: set[str] = set()  # databases whose index a background thread is merging
+_merged = threading.Condition(_lock)  # notified when a background merge ends
 
 
 def delete_conversation(user_id: int, conversation_id: int) -> None:
@@ -108,8 +109,16 @@ def _merge_index(url: str) -> None:
     except (OperationalError, DatabaseError) as failed:
         log.warning("search index not merged after a deletion: %s", failed)
     finally:
-        with _lock:
+        with _merged:
             _merging.discard(url)
+            _merged.notify_all()
+
+
+def wait_for_merges(timeout: float) -> bool:
+    """Block until no background merge runs (False if one still does after
+    `timeout`): tests, and a caller that must know deleted text is gone."""
+    with _merged:
+        return _merged.wait_for(lambda: not _merging, timeout)
 
 
 def _truncate_log(url: str) -> None:

@@ -129,6 +129,8 @@ class Heartbeat:
     def __init__(self, interval: float = HEARTBEAT_S) -> None:
         self.interval = interval
         self._stop = threading.Event()
+        self._beats = 0  # beats done since the start (`wait_for_beats`)
+        self._beaten = threading.Condition()
         register()
         recovered = recover_orphans()
         if recovered:
@@ -143,6 +145,18 @@ class Heartbeat:
                 recover_orphans()
             except StorageError as exc:  # the database is away: try again next beat
                 log.warning("heartbeat failed: %s", exc)
+            with self._beaten:
+                self._beats += 1
+                self._beaten.notify_all()
+
+    def wait_for_beats(self, count: int, timeout: float) -> bool:
+        """Block until `count` more beats have run from now; False on timeout.
+
+        A beat already running may have read the processes before the caller's
+        change, so asking for two guarantees one that started after it."""
+        with self._beaten:
+            target = self._beats + count
+            return self._beaten.wait_for(lambda: self._beats >= target, timeout)
 
     def stop(self) -> None:
         self._stop.set()

@@ -48,10 +48,10 @@ def running_elsewhere(user_id: int, *, batch: bool, now: float | None = None) ->
         )
 
 
-def count_sends(user_id: int, count: int, *, limit: int, window_s: float) -> float:
-    """Count `count` sends now if at most `limit` fall in any `window_s`: 0.0;
-    else the seconds until they would fit (nothing counted)."""
-    now = time.time()
+def count_sends(user_id: int, count: int, *, limit: int, window_s: float, now: float) -> float:
+    """Count `count` sends at `now` (epoch seconds: every process compares them)
+    if at most `limit` fall in any `window_s`: 0.0; else the seconds until they
+    would fit (nothing counted)."""
     with session() as db:
         schema = db.scalar(text("SELECT current_schema()"))
         db.execute(

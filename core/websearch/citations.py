@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from core.fences import closes_fence, fence_opening
 from core.websearch.results import Source, WebSources, site_of
 
 _CITATION = re.compile(r"\[citation:\s*(\d{1,3})\s*\]", re.IGNORECASE)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # Markdown's markers, written as character references: they show as themselves
 # and are never syntax. (Backslash escapes would not do: the renderer reads
 # "\[" and "\(" as the math delimiters models write.)
@@ -51,14 +51,15 @@ def link_citations(text: str, sources: WebSources | None) -> str:
         return f"[[{number}]]({target})" if target else f"[{number}]"
 
     lines = text.split("\n")
-    fence: str | None = None
+    fence: str | None = None  # the marker run of the code block we are in
     for index, line in enumerate(lines):
-        opener = _FENCE.match(line)
-        if opener:
-            marker = opener.group(1)[0] * 3
-            fence = None if fence and line.lstrip().startswith(fence) else fence or marker
+        if fence is None and (opening := fence_opening(line)):
+            fence = opening
             continue
-        if fence is None and "citation" in line.lower():
+        if fence is not None:
+            fence = None if closes_fence(line, fence) else fence
+            continue
+        if "citation" in line.lower():
             lines[index] = _CITATION.sub(link, line)
     return "\n".join(lines)
 

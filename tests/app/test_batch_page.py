@@ -1,6 +1,6 @@
 """The batch page: upload a prompt set, run it on two models, stop, rerun, export."""
 
-import time
+import threading
 
 from core.services import services
 from core.store import batches as batch_store
@@ -18,6 +18,21 @@ def open_batch_page(app):
 
 def upload(app, name: str, data: bytes):
     app.file_uploader(key="batch-file").set_value((name, data, "text/csv")).run()
+
+
+def count_started(worker, monkeypatch) -> threading.Semaphore:
+    """Released once per answer the worker starts: a test waits for the batch's
+    answers to be running instead of polling the worker (the real submit runs)."""
+    started = threading.Semaphore(0)
+    submit = worker.submit
+
+    def submit_and_count(*args, **kwargs):
+        progress = submit(*args, **kwargs)
+        started.release()
+        return progress
+
+    monkeypatch.setattr(worker, "submit", submit_and_count)
+    return started
 
 
 def test_upload_reports_bad_rows_and_runs_every_prompt_on_every_model(app):
@@ -47,18 +62,19 @@ def test_a_file_without_prompts_says_why(app):
     assert app.button(key="batch-run").disabled
 
 
-def test_stop_then_rerun_only_the_failed_cells(app, faults):
+def test_stop_then_rerun_only_the_failed_cells(app, faults, monkeypatch):
     open_batch_page(app)
     demo_clouds = [p.id for p in services().catalog.providers.values() if p.is_demo]
     for cloud in demo_clouds:
         faults(cloud, speed=0.01)  # slow enough to stop mid-answer
     upload(app, "one.csv", b"prompt\nWrite a long essay\n")
+    worker = services().worker
+    started = count_started(worker, monkeypatch)
     app.button(key="batch-run").click().run()
     batch = batch_store.list_batches(local_user().id)[0]
-    worker = services().worker
-    deadline = time.monotonic() + 10
-    while worker.active_count(local_user().id, BATCH_LANE) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    for _ in range(2):  # one answer per model
+        assert started.acquire(timeout=10), "the batch did not start both answers"
+    assert worker.active_count(local_user().id, BATCH_LANE) == 2
     app.run()
     app.button(key="batch-stop").click().run()
     table = app.dataframe[0].value

@@ -1,7 +1,5 @@
 """Search: what a person finds, in what order, whatever they type."""
 
-import time
-
 import pytest
 from sqlalchemy import event, text
 
@@ -281,9 +279,7 @@ def test_deleted_entries_are_merged_out_of_the_index(alice, monkeypatch, in_back
     if in_background:
         monkeypatch.setattr(erase, "SMALL_INDEX", 0)
     erase.delete_conversation(alice.id, doomed.id)
-    deadline = time.monotonic() + 20
-    while erase._merging and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert erase.wait_for_merges(timeout=20)
     assert nothing_left_to_merge()
     assert "the narwhal secret" not in contents(alice, "narwhal")
     assert integrity_ok()
