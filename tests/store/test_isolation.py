@@ -181,6 +181,9 @@ UNSCOPED = {
     "messages.save_progress": "worker writes to a message an owner's request created",
     "messages.finish": "worker writes to a message an owner's request created",
     "messages.unfinished_message_ids": "start-up recovery",
+    "messages.interrupt_own": "settles this process's own stuck answers, ids found with "
+    "own_unfinished_ids(user_id, ...)",
+    "shared_switches.*": "demo fault switches and breaker resets: operational, no user data",
     "processes.*": "process identity, heartbeats, recovery after a crash",
     "stops.stop_requested": "the writing worker reads the request for its own answer",
     "attempts.record_route_attempt": "operational metrics, no text",
@@ -191,6 +194,7 @@ UNSCOPED = {
     "measurements.*": "leaderboard: timings and token counts per model, no user, no text",
     "judged_battles.*": "leaderboard: every battle's text is read in core/arena_board to "
     "count style, categories and de-blinding; only numbers and flags leave it, no user",
+    "erase.wait_for_merges": "waits for the background index merge: no data",
     "erase.forget_deleted_text": "maintenance after a deletion (the index, the WAL)",
     "index_upkeep.*": "maintenance: merging the search index in the background",
     "search.parse_query": "pure: text -> terms",
