@@ -40,6 +40,13 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
   padding-left: 0.5rem;
   border-radius: 0.25rem;
 }
+/* The version pager's arrows (ui/branches.py): their names are for screen
+   readers only, the arrow icon is what is seen. */
+[class*="st-key-prev-"] button [data-testid="stMarkdownContainer"],
+[class*="st-key-next-"] button [data-testid="stMarkdownContainer"] {
+  position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap;
+}
 /* A paragraph being written arrives in pieces (ui/live.py): show them as one. */
 [class*="st-key-flow-"] { display: block !important; }
 [class*="st-key-flow-"] div, [class*="st-key-flow-"] p { display: inline !important; }

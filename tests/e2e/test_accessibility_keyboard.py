@@ -26,6 +26,7 @@ def focused(page: Page) -> dict:
           return {
             tag: el.tagName, text: (el.innerText || el.getAttribute('aria-label') || '').trim(),
             testid: el.getAttribute('data-testid'), role: el.getAttribute('role'),
+            key: (el.closest('[class*="st-key-"]')?.className.match(/st-key-[^ ]+/) || [''])[0],
             outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth) || 0,
             boxShadow: style.boxShadow,
           };
@@ -54,6 +55,25 @@ def is_input(state: dict) -> bool:
 
 def input_has_focus(page: Page) -> None:
     expect(page.locator(f"{INPUT}:focus")).to_have_count(1, timeout=30_000)
+
+
+def focus_settles_on(page: Page, matches, timeout_s: float = 10) -> dict:
+    """The focused element once it matches (focus is moved by a script after a
+    rerun, so it may take a moment); fail, saying where it is, if it never does."""
+    now = focused(page)
+    for _ in range(int(timeout_s * 10)):
+        if matches(now):
+            return now
+        page.wait_for_timeout(100)
+        now = focused(page)
+    raise AssertionError(f"focus is on {now}")
+
+
+def keyboard_send(page: Page, question: str) -> None:
+    tab_to(page, is_input)
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    wait_idle(page, timeout=60_000)
 
 
 def test_send_then_focus_returns_to_the_input(page, app_server):
@@ -138,3 +158,64 @@ def test_vote_in_the_arena_from_the_keyboard(page, app_server):
     page.keyboard.press("Space")
     wait_idle(page)
     expect(page.get_by_text(re.compile("Model A was"))).to_be_visible()
+
+
+def is_button(name: str):
+    return lambda s: s["tag"] == "BUTTON" and name in s["text"]
+
+
+def test_regenerate_then_page_between_versions_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Name three rivers of Asia")
+    regenerate = tab_to(page, is_button("Regenerate"), backwards=True)
+    assert_ring_visible(regenerate)
+    page.keyboard.press("Enter")
+    wait_idle(page, timeout=60_000)
+    answer = last_answer(page)
+    expect(answer).to_contain_text("2 / 2")
+    expect(answer).to_contain_text("This is the offline demo model")
+    input_has_focus(page)  # as after sending: ready for the next question, not lost
+    # The pager's arrows are named for what they do, not after their icons.
+    expect(answer.get_by_role("button", name="Previous version", exact=True)).to_be_enabled()
+    expect(answer.get_by_role("button", name="Next version", exact=True)).to_be_disabled()
+    previous = tab_to(page, is_button("Previous version"), backwards=True)
+    assert_ring_visible(previous)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(last_answer(page)).to_contain_text("1 / 2")
+    # "Previous" is now disabled: focus stays in the pager, on the arrow that pages on.
+    after = focus_settles_on(page, is_button("Next version"))
+    assert_ring_visible(after)
+    page.keyboard.press("Space")
+    wait_idle(page)
+    expect(last_answer(page)).to_contain_text("2 / 2")
+    focus_settles_on(page, is_button("Previous version"))
+
+
+def test_search_then_open_a_result_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Tell me about sea otters")
+    tab_to(page, is_button("New chat"))
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    keyboard_send(page, "Something about volcanoes")
+    search = tab_to(page, lambda s: s["key"] == "st-key-search-query")
+    assert_ring_visible(search)
+    page.keyboard.type("otters")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    hit = tab_to(page, lambda s: s["key"].startswith("st-key-hit-") and "otters" in s["text"])
+    assert_ring_visible(hit)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"\?c=\w+&m=\w+"))
+    found = page.locator('[class*="st-key-found-"]')
+    expect(found).to_contain_text("otters")
+    expect(page.get_by_role("main")).not_to_contain_text("volcanoes")
+    # Focus follows to the message found, with a ring, and Tab goes on from there.
+    there = focus_settles_on(page, lambda s: s["key"].startswith("st-key-found-"))
+    assert_ring_visible(there)
+    expect(found).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    inside = page.evaluate("() => !!document.activeElement.closest('[class*=\"st-key-found-\"]')")
+    assert inside, f"Tab should go on inside the message found, not to {focused(page)}"
