@@ -219,3 +219,84 @@ def test_search_then_open_a_result_from_the_keyboard(page, app_server):
     page.keyboard.press("Tab")
     inside = page.evaluate("() => !!document.activeElement.closest('[class*=\"st-key-found-\"]')")
     assert inside, f"Tab should go on inside the message found, not to {focused(page)}"
+
+
+def checked(page: Page, role: str, name: str) -> bool:
+    return page.get_by_role(role, name=name, exact=True).get_attribute("aria-checked") == "true"
+
+
+def test_thumbs_under_an_answer_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Is a tomato a fruit?")
+    # The thumbs are one stop in the Tab order (a radio group): arrows move between them.
+    up = tab_to(page, lambda s: s["testid"] == "stFeedbackButton", backwards=True)
+    assert_ring_visible(up)
+    page.keyboard.press("ArrowRight")
+    down = focused(page)
+    assert down["text"] == "Thumbs down" or "thumb_down" in down["text"], down
+    page.keyboard.press("Space")
+    wait_idle(page)
+    assert checked(page, "radio", "Thumbs down")
+    after = focus_settles_on(page, lambda s: s["testid"].startswith("stFeedbackButton"))
+    assert "thumb_down" in after["text"] or after["text"] == "Thumbs down", after
+    assert_ring_visible(after)
+    page.reload()  # the vote was stored
+    wait_idle(page)
+    assert checked(page, "radio", "Thumbs down")
+
+
+def test_pick_a_persona_on_the_empty_chat_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    pill = tab_to(page, lambda s: s["role"] == "radio" and "General assistant" in s["text"])
+    assert_ring_visible(pill)
+    for _ in range(4):  # the pills are one Tab stop: arrows move along them
+        page.keyboard.press("ArrowRight")
+        if "Patient teacher" in focused(page)["text"]:
+            break
+    teacher = focused(page)
+    assert teacher["role"] == "radio" and "Patient teacher" in teacher["text"], teacher
+    assert_ring_visible(teacher)
+    page.keyboard.press("Space")
+    wait_idle(page)
+    expect(page.get_by_role("radio", name="Patient teacher")).to_be_checked()
+    expect(page.get_by_test_id("stExpander").filter(has_text="System prompt")).to_be_visible()
+    # Focus stays on the pill chosen, and Space again takes the choice back.
+    after = focus_settles_on(page, lambda s: s["role"] == "radio" and "Patient" in s["text"])
+    assert_ring_visible(after)
+    page.keyboard.press("Space")
+    wait_idle(page)
+    expect(page.get_by_role("radio", name="Patient teacher")).not_to_be_checked()
+
+
+def test_share_a_conversation_from_its_menu_with_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Plan a picnic for four")
+    menu = tab_to(page, lambda s: s["key"].startswith("st-key-menu-"), backwards=True)
+    assert_ring_visible(menu)
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    create = tab_to(page, is_button("Create a share link"))
+    assert_ring_visible(create)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    link = dialog.get_by_test_id("stCode")
+    expect(link).to_contain_text("?share=")
+    # The link can be copied without a mouse: the box, then its copy button.
+    box = tab_to(page, lambda s: s["testid"] == "stCode")
+    assert_ring_visible(box)
+    page.keyboard.press("Tab")
+    copy = focused(page)
+    assert copy["text"] == "Copy to clipboard", copy
+    assert_ring_visible(copy)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.keyboard.press("Enter")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.strip() == link.inner_text().strip()
+    # From the box, Escape closes the menu and gives focus back to the button
+    # that opened it (on the copy button, the first Escape closes its tooltip).
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    wait_idle(page)
+    assert focus_settles_on(page, lambda s: s["key"].startswith("st-key-menu-"))
