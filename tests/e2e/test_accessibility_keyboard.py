@@ -294,7 +294,7 @@ def test_share_a_conversation_from_its_menu_with_the_keyboard(page, app_server):
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied.strip() == link.inner_text().strip()
     # From the box, Escape closes the menu and gives focus back to the button
-    # that opened it (on the copy button, the first Escape closes its tooltip).
+    # that opened it (on the copy button just pressed it does not: docs/accessibility.md).
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
