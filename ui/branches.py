@@ -38,9 +38,14 @@ _ARROWS = {
 
 
 def _arrow(t: Translator, message: MessageView, direction: str, *, disabled: bool) -> bool:
+    """An arrow whose name ("Previous version") is read out but not shown.
+
+    Without a label Streamlit names an icon-only button after its icon's
+    ligature ("chevron_left icon"); ui/theme.py hides the label's text.
+    """
     icon, help_key = _ARROWS[direction]
     return st.button(
-        "",
+        t(help_key),
         icon=icon,
         key=f"{direction}-{message.id}",
         type="tertiary",

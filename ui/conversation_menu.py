@@ -32,7 +32,10 @@ def conversation_menu(t: Translator, user_id: int, conversation: ConversationVie
     ):
         st.session_state[MENU] = conversation.id
     if st.session_state.get(MENU) == conversation.id:
-        _menu_dialog(t, user_id, conversation)
+        # Titled in the reader's language, so made here: an untitled dialog has
+        # no name for a screen reader to say (axe aria-dialog-name, serious).
+        menu = st.dialog(t("history.menu.title"), width="small", on_dismiss=close_menu)
+        menu(_menu_dialog)(t, user_id, conversation)
 
 
 def close_menu() -> None:
@@ -43,7 +46,6 @@ def close_menu() -> None:
 # A dialog rather than a popover: it costs nothing until opened, on every rerun.
 # It stays open across reruns through MENU, until an action closes it or the
 # user dismisses it.
-@st.dialog(" ", width="small", on_dismiss=close_menu)
 def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) -> None:
     title = conversation.title or t("sidebar.untitled")
     _rename(t, user_id, conversation, title)

@@ -62,12 +62,20 @@ def scroll_once(message_id: int) -> None:
         return
     del st.session_state[_SCROLL]
     selector = f".st-key-{marker_key(int(message_id))}"
+    # Focus moves to the message too when it is still on the result that was
+    # chosen (or fell to the page), so Tab and a screen reader go on from the
+    # message rather than from the sidebar; focus put elsewhere stays there.
     st.html(
-        "<script>setTimeout(() => document.querySelector("
-        f"'{selector}')?.scrollIntoView({{block: 'center', behavior: "
+        "<script>setTimeout(() => {"
+        f"const found = document.querySelector('{selector}');"
+        "if (!found) return;"
+        "found.scrollIntoView({block: 'center', behavior: "
         # No smooth scrolling for those who asked for less motion (docs/accessibility.md).
-        "matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth'}), 300)"
-        "</script>",
+        "matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth'});"
+        "const now = document.activeElement;"
+        "if (now && now !== document.body && !now.closest('[class*=\"st-key-hit-\"]')) return;"
+        "found.tabIndex = -1; found.focus({preventScroll: true});"
+        "}, 300)</script>",
         unsafe_allow_javascript=True,
         width="content",
     )

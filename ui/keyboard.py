@@ -6,6 +6,11 @@ page's body, and a keyboard user would have to Tab from the top again. This
 script watches for that one case (focus fell to the body because the focused
 element went away or was disabled) and puts focus back on the chat input as
 soon as it can take it. It never moves focus that a person put somewhere.
+
+One exception: the version pager ("‹ 1 / 2 ›"). Paging draws the arrows again
+for the version shown (new keys) and disables the arrow at an end, so focus
+would fall too; it goes back to the same arrow of the same message, or to the
+other arrow when that one is now disabled, so the next press pages on.
 """
 
 from __future__ import annotations
@@ -18,14 +23,36 @@ _SCRIPT = """<script>
   if (window.__duetFocusReturn) return;
   window.__duetFocusReturn = true;
   const INPUT = '[data-testid="stChatInputTextArea"]';
+  const MESSAGE = '[data-testid="stChatMessage"]';
+  const ARROW = /st-key-(prev|next)-[0-9]/;
+  const PAGER_WAIT_MS = 5000;  // for the rerun to draw the pager again
   let lost = 0;  // when focus last fell to the body, or 0
+  let arrow = null;  // {message: index on the page, direction} of a pager arrow that lost it
   const dropped = () => !document.activeElement || document.activeElement === document.body;
+  const arrowOf = (el) => {
+    const box = el.closest && el.closest('[class*="st-key-prev-"], [class*="st-key-next-"]');
+    const message = box && box.closest(MESSAGE);
+    const found = box && ARROW.exec(box.className);
+    if (!message || !found) return null;
+    return {message: [...document.querySelectorAll(MESSAGE)].indexOf(message), direction: found[1]};
+  };
+  const arrowNow = () => {
+    const message = document.querySelectorAll(MESSAGE)[arrow.message];
+    if (!message) return null;
+    const other = arrow.direction === "prev" ? "next" : "prev";
+    for (const direction of [arrow.direction, other]) {
+      const button = message.querySelector(`[class*="st-key-${direction}-"] button`);
+      if (button && !button.disabled) return button;
+    }
+    return null;
+  };
   document.addEventListener("focusout", (event) => {
     if (event.relatedTarget) return;  // moved on purpose to something else
     const from = event.target;
+    const spot = arrowOf(from);
     setTimeout(() => {
       // Removed, or disabled (sending): not a click on the page's background.
-      if (dropped() && (!from.isConnected || from.disabled)) lost = Date.now();
+      if (dropped() && (!from.isConnected || from.disabled)) { lost = Date.now(); arrow = spot; }
     }, 0);
   }, true);
   document.addEventListener("focusin", () => { lost = 0; }, true);
@@ -33,6 +60,12 @@ _SCRIPT = """<script>
   setInterval(() => {
     if (!lost) return;
     if (!dropped() || Date.now() - lost > 600000) { lost = 0; return; }
+    if (arrow) {
+      const button = arrowNow();
+      if (button) { button.focus(); lost = 0; return; }
+      if (Date.now() - lost < PAGER_WAIT_MS) return;
+      arrow = null;  // paging was refused or is busy: the input, as usual
+    }
     const input = document.querySelector(INPUT);
     if (input && !input.disabled) { input.focus(); lost = 0; }
   }, 150);

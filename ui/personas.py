@@ -88,7 +88,10 @@ def persona_picker(t: Translator, user_id: int, catalog: Catalog) -> None:
         settings = ChatSettings(chosen.system_prompt, chosen.temperature)
         system_prompt_panel(t, settings, key="new-chat")
     if st.session_state.get(MANAGE):
-        _manage_dialog(t, user_id, catalog)
+        # Titled in the reader's language, so made here: the title names the
+        # dialog for screen readers (axe aria-dialog-name).
+        dialog = st.dialog(t("personas.dialog_title"), width="medium", on_dismiss=close_dialog)
+        dialog(_manage_dialog)(t, user_id, catalog)
 
 
 def apply_pending_choice(t: Translator, user_id: int, catalog: Catalog) -> None:
@@ -139,9 +142,7 @@ def close_dialog() -> None:
     st.session_state.pop(MANAGE, None)
 
 
-@st.dialog(" ", width="medium", on_dismiss=close_dialog)
 def _manage_dialog(t: Translator, user_id: int, catalog: Catalog) -> None:
-    st.subheader(t("personas.dialog_title"))
     every = {p.key: p for p in personas_for(user_id, t)}
     own = [key for key, p in every.items() if not p.builtin]
     editing = st.selectbox(

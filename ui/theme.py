@@ -40,6 +40,19 @@ section[data-testid="stSidebar"] [class*="st-key-hit-"] button p {
   padding-left: 0.5rem;
   border-radius: 0.25rem;
 }
+/* The version pager's arrows (ui/branches.py): their names are for screen
+   readers only, the arrow icon is what is seen. */
+[class*="st-key-prev-"] button [data-testid="stMarkdownContainer"],
+[class*="st-key-next-"] button [data-testid="stMarkdownContainer"] {
+  position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap;
+}
+/* Streamlit shows a code block's copy button (a share link's, an answer's code)
+   on hover only. The block itself takes focus: show the button while focus is
+   in the block's element, so Tab reaches it next. */
+[data-testid="stElementContainer"]:focus-within button[aria-label="Copy to clipboard"] {
+  visibility: visible !important;
+}
 /* A paragraph being written arrives in pieces (ui/live.py): show them as one. */
 [class*="st-key-flow-"] { display: block !important; }
 [class*="st-key-flow-"] div, [class*="st-key-flow-"] p { display: inline !important; }

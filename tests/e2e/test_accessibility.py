@@ -155,6 +155,34 @@ def test_busy_and_failed_answers_have_no_serious_violations(page, app_server):
     set_every_cloud(page, url, busy=False, down=False)
 
 
+def test_versions_search_result_and_share_link_have_no_serious_violations(page, app_server):
+    """The states the keyboard journeys reach: a pager under a regenerated answer,
+    a conversation opened at a search result (the message focused), and the menu
+    with a new share link and its copy button shown."""
+    go(page, app_server.url)
+    send(page, "Which rivers cross Laos?")
+    wait_idle(page)
+    last_answer(page).get_by_role("button", name="Regenerate").click()
+    wait_idle(page, timeout=60_000)
+    expect(last_answer(page)).to_contain_text("2 / 2")
+    assert_accessible(page, "chat, two versions of an answer")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("searchbox").fill("Laos")
+    sidebar.get_by_role("searchbox").press("Enter")
+    wait_idle(page)
+    sidebar.get_by_role("button", name=re.compile("Laos")).first.click()
+    wait_idle(page)
+    expect(page.locator('[class*="st-key-found-"]')).to_have_count(1)
+    assert_accessible(page, "chat, opened at a search result")
+    page.locator('[class*="st-key-menu-"] button').first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Create a share link").click()
+    wait_idle(page)
+    dialog.get_by_test_id("stCode").focus()
+    expect(dialog.get_by_role("button", name="Copy to clipboard")).to_be_visible()
+    assert_accessible(page, "conversation menu with a new share link")
+
+
 @pytest.fixture(scope="module")
 def accounts_server(tmp_path_factory):
     server = AppServer(tmp_path_factory.mktemp("a11y-accounts"), AUTH_MODE="accounts")

@@ -26,6 +26,7 @@ def focused(page: Page) -> dict:
           return {
             tag: el.tagName, text: (el.innerText || el.getAttribute('aria-label') || '').trim(),
             testid: el.getAttribute('data-testid'), role: el.getAttribute('role'),
+            key: (el.closest('[class*="st-key-"]')?.className.match(/st-key-[^ ]+/) || [''])[0],
             outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth) || 0,
             boxShadow: style.boxShadow,
           };
@@ -54,6 +55,25 @@ def is_input(state: dict) -> bool:
 
 def input_has_focus(page: Page) -> None:
     expect(page.locator(f"{INPUT}:focus")).to_have_count(1, timeout=30_000)
+
+
+def focus_settles_on(page: Page, matches, timeout_s: float = 10) -> dict:
+    """The focused element once it matches (focus is moved by a script after a
+    rerun, so it may take a moment); fail, saying where it is, if it never does."""
+    now = focused(page)
+    for _ in range(int(timeout_s * 10)):
+        if matches(now):
+            return now
+        page.wait_for_timeout(100)
+        now = focused(page)
+    raise AssertionError(f"focus is on {now}")
+
+
+def keyboard_send(page: Page, question: str) -> None:
+    tab_to(page, is_input)
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    wait_idle(page, timeout=60_000)
 
 
 def test_send_then_focus_returns_to_the_input(page, app_server):
@@ -138,3 +158,145 @@ def test_vote_in_the_arena_from_the_keyboard(page, app_server):
     page.keyboard.press("Space")
     wait_idle(page)
     expect(page.get_by_text(re.compile("Model A was"))).to_be_visible()
+
+
+def is_button(name: str):
+    return lambda s: s["tag"] == "BUTTON" and name in s["text"]
+
+
+def test_regenerate_then_page_between_versions_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Name three rivers of Asia")
+    regenerate = tab_to(page, is_button("Regenerate"), backwards=True)
+    assert_ring_visible(regenerate)
+    page.keyboard.press("Enter")
+    wait_idle(page, timeout=60_000)
+    answer = last_answer(page)
+    expect(answer).to_contain_text("2 / 2")
+    expect(answer).to_contain_text("This is the offline demo model")
+    input_has_focus(page)  # as after sending: ready for the next question, not lost
+    # The pager's arrows are named for what they do, not after their icons.
+    expect(answer.get_by_role("button", name="Previous version", exact=True)).to_be_enabled()
+    expect(answer.get_by_role("button", name="Next version", exact=True)).to_be_disabled()
+    previous = tab_to(page, is_button("Previous version"), backwards=True)
+    assert_ring_visible(previous)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(last_answer(page)).to_contain_text("1 / 2")
+    # "Previous" is now disabled: focus stays in the pager, on the arrow that pages on.
+    after = focus_settles_on(page, is_button("Next version"))
+    assert_ring_visible(after)
+    page.keyboard.press("Space")
+    wait_idle(page)
+    expect(last_answer(page)).to_contain_text("2 / 2")
+    focus_settles_on(page, is_button("Previous version"))
+
+
+def test_search_then_open_a_result_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Tell me about sea otters")
+    tab_to(page, is_button("New chat"))
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    keyboard_send(page, "Something about volcanoes")
+    search = tab_to(page, lambda s: s["key"] == "st-key-search-query")
+    assert_ring_visible(search)
+    page.keyboard.type("otters")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    hit = tab_to(page, lambda s: s["key"].startswith("st-key-hit-") and "otters" in s["text"])
+    assert_ring_visible(hit)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"\?c=\w+&m=\w+"))
+    found = page.locator('[class*="st-key-found-"]')
+    expect(found).to_contain_text("otters")
+    expect(page.get_by_role("main")).not_to_contain_text("volcanoes")
+    # Focus follows to the message found, with a ring, and Tab goes on from there.
+    there = focus_settles_on(page, lambda s: s["key"].startswith("st-key-found-"))
+    assert_ring_visible(there)
+    expect(found).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    inside = page.evaluate("() => !!document.activeElement.closest('[class*=\"st-key-found-\"]')")
+    assert inside, f"Tab should go on inside the message found, not to {focused(page)}"
+
+
+def checked(page: Page, role: str, name: str) -> bool:
+    return page.get_by_role(role, name=name, exact=True).get_attribute("aria-checked") == "true"
+
+
+def test_thumbs_under_an_answer_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Is a tomato a fruit?")
+    # The thumbs are one stop in the Tab order (a radio group): arrows move between them.
+    up = tab_to(page, lambda s: s["testid"] == "stFeedbackButton", backwards=True)
+    assert_ring_visible(up)
+    page.keyboard.press("ArrowRight")
+    down = focused(page)
+    assert down["text"] == "Thumbs down" or "thumb_down" in down["text"], down
+    page.keyboard.press("Space")
+    wait_idle(page)
+    assert checked(page, "radio", "Thumbs down")
+    after = focus_settles_on(page, lambda s: s["testid"].startswith("stFeedbackButton"))
+    assert "thumb_down" in after["text"] or after["text"] == "Thumbs down", after
+    assert_ring_visible(after)
+    page.reload()  # the vote was stored
+    wait_idle(page)
+    assert checked(page, "radio", "Thumbs down")
+
+
+def test_pick_a_persona_on_the_empty_chat_from_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    pill = tab_to(page, lambda s: s["role"] == "radio" and "General assistant" in s["text"])
+    assert_ring_visible(pill)
+    for _ in range(4):  # the pills are one Tab stop: arrows move along them
+        page.keyboard.press("ArrowRight")
+        if "Patient teacher" in focused(page)["text"]:
+            break
+    teacher = focused(page)
+    assert teacher["role"] == "radio" and "Patient teacher" in teacher["text"], teacher
+    assert_ring_visible(teacher)
+    page.keyboard.press("Space")
+    wait_idle(page)
+    expect(page.get_by_role("radio", name="Patient teacher")).to_be_checked()
+    expect(page.get_by_test_id("stExpander").filter(has_text="System prompt")).to_be_visible()
+    # Focus stays on the pill chosen, and Space again takes the choice back.
+    after = focus_settles_on(page, lambda s: s["role"] == "radio" and "Patient" in s["text"])
+    assert_ring_visible(after)
+    page.keyboard.press("Space")
+    wait_idle(page)
+    expect(page.get_by_role("radio", name="Patient teacher")).not_to_be_checked()
+
+
+def test_share_a_conversation_from_its_menu_with_the_keyboard(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, "Plan a picnic for four")
+    menu = tab_to(page, lambda s: s["key"].startswith("st-key-menu-"), backwards=True)
+    assert_ring_visible(menu)
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    create = tab_to(page, is_button("Create a share link"))
+    assert_ring_visible(create)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    link = dialog.get_by_test_id("stCode")
+    expect(link).to_contain_text("?share=")
+    # The link can be copied without a mouse: the box, then its copy button.
+    box = tab_to(page, lambda s: s["testid"] == "stCode")
+    assert_ring_visible(box)
+    page.keyboard.press("Tab")
+    copy = focused(page)
+    assert copy["text"] == "Copy to clipboard", copy
+    assert_ring_visible(copy)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.keyboard.press("Enter")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.strip() == link.inner_text().strip()
+    # From the box, Escape closes the menu and gives focus back to the button
+    # that opened it (on the copy button just pressed it does not: docs/accessibility.md).
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    wait_idle(page)
+    assert focus_settles_on(page, lambda s: s["key"].startswith("st-key-menu-"))
