@@ -47,9 +47,15 @@ def alice(db):
     return ensure_user("alice").id
 
 
+# Counters only, which the issue allows: on PostgreSQL each send is a timestamp in
+# rate_events (messages per minute across processes), with no text.
+COUNTERS = {"rate_events"}
+
+
 def rows_in_every_table() -> dict[str, int]:
+    """Rows per table, counters left out."""
     with engine().connect() as connection:
-        names = inspect(connection).get_table_names()
+        names = set(inspect(connection).get_table_names()) - COUNTERS
         return {
             name: connection.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
             for name in names
@@ -88,11 +94,7 @@ def test_a_temporary_chat_leaves_no_row_in_any_table(temporary, alice, server, c
     assert [m.content for m in messages] == ["Where should I travel?", "Kyoto in spring."]
     assert messages[1].reasoning == "Think" and messages[1].status == COMPLETE
     assert messages[1].model_id == "m" and messages[1].provider_id == "p1"
-    after = rows_in_every_table()
-    # Counters only, as the issue allows: on PostgreSQL each send is a timestamp in
-    # rate_events (messages per minute across processes), with no text.
-    after["rate_events"] = before["rate_events"]
-    assert after == before
+    assert rows_in_every_table() == before
 
 
 def test_the_answer_is_there_again_after_a_reload(temporary, alice, server):
