@@ -17,9 +17,11 @@ in the database instead of memory:
   every `RECHECK_S` (a lost notification costs a moment, never a slot).
 
 A waiter takes a slot only when fewer live waiters are ahead of it than
-slots are free, so the order is first come, first served across processes;
-two processes looking at the same moment can both try, and the lock decides,
-so the limit holds even then.
+slots are free, so the order is first come, first served across processes.
+Looking at the line and taking a slot (which leaves the line) happen under
+one transaction-level lock per gate, so nobody ever sees a waiter that has
+already taken its slot still standing ahead of them (that showed "#2" for a
+moment to someone about to start).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ _JOIN = text(
     " VALUES (:gate, :key, :now) RETURNING id"
 )
 _LEAVE = text("DELETE FROM slot_waiters WHERE id = :id")
+# Held until the looking transaction ends: one process at a time looks at a
+# gate's line and takes from it.
+_ONE_LOOKER = text("SELECT pg_advisory_xact_lock(:namespace, 0)")
 
 
 class SharedGate:
@@ -64,6 +69,7 @@ class SharedGate:
         self._keeper = keeper
         self._namespace = keeper.namespace(f"slots:{key}")
         self._live = keeper.namespace(LIVENESS)
+        self._line = keeper.namespace(f"line:{key}")
         self._held: list[int] = []  # slot numbers this process holds
         self._holds: deque[float] = deque(maxlen=20)  # this process's measurements
         self._lock = threading.Lock()
@@ -106,10 +112,9 @@ class SharedGate:
         try:
             while True:
                 woken.clear()
-                ahead, free = await asyncio.to_thread(self._look, waiter_id)
-                if ahead < free and await self._take_slot():
+                position = await self._look_or_take(waiter_id)
+                if position is None:
                     return
-                position = ahead + 1
                 if on_position is not None and position != announced:
                     announced = position
                     on_position(position, self.eta_for(position))
@@ -119,17 +124,18 @@ class SharedGate:
             unsubscribe()
             await asyncio.shield(asyncio.to_thread(self._leave, waiter_id))
 
-    async def _take_slot(self) -> bool:
-        """Try the free slots; a cancellation while trying never leaks one."""
-        attempt = asyncio.ensure_future(asyncio.to_thread(self._try_slots))
+    async def _look_or_take(self, waiter_id: int) -> int | None:
+        """Take a slot if it is this waiter's turn (None), else its place in line;
+        a cancellation while trying never leaks a slot."""
+        attempt = asyncio.ensure_future(asyncio.to_thread(self._turn, waiter_id))
         try:
-            slot = await asyncio.shield(attempt)
+            position, slot = await asyncio.shield(attempt)
         except asyncio.CancelledError:
-            slot = await attempt
+            _, slot = await attempt
             if slot is not None:
                 self._unlock(slot)
             raise
-        return slot is not None
+        return None if slot is not None else position
 
     def release(self, held_s: float | None) -> None:
         """Free one of this process's slots of the gate and wake the line."""
@@ -158,13 +164,24 @@ class SharedGate:
             db.execute(_FORGET_DEAD, {"gate": self.key, "live": self._live})
         self._keeper.notify(self._channel)  # those behind move up
 
-    def _look(self, waiter_id: int) -> tuple[int, int]:
-        """(live waiters ahead of this one, slots free now)."""
-        with session() as db:
-            line = list(db.scalars(_LIVE_WAITERS, {"gate": self.key, "live": self._live}))
-            held = db.scalar(HELD_LOCKS_SQL, {"namespace": self._namespace})
-        ahead = line.index(waiter_id) if waiter_id in line else len(line)
-        return ahead, max(0, self.capacity - held)
+    def _turn(self, waiter_id: int) -> tuple[int, int | None]:
+        """(place in line, slot taken or None), looked at and taken as one step."""
+        slot = None
+        try:
+            with session() as db:
+                db.execute(_ONE_LOOKER, {"namespace": self._line})
+                line = list(db.scalars(_LIVE_WAITERS, {"gate": self.key, "live": self._live}))
+                held = db.scalar(HELD_LOCKS_SQL, {"namespace": self._namespace})
+                ahead = line.index(waiter_id) if waiter_id in line else len(line)
+                if ahead < self.capacity - held:
+                    slot = self._try_slots()
+                    if slot is not None:
+                        db.execute(_LEAVE, {"id": waiter_id})
+        except Exception:
+            if slot is not None:  # taken, but the line never learned it: give it back
+                self._unlock(slot)
+            raise
+        return ahead + 1, slot
 
     def _counts(self) -> tuple[int, int]:
         """(slots held by all processes, live waiters)."""
