@@ -10,17 +10,13 @@ these run only when TEST_DATABASE_URL names a PostgreSQL server.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
 
 import pytest
 
-from core.catalog import ROOT
 from core.chat import Choice
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.errors import TooManyAtOnce, TooManyMessages
@@ -29,6 +25,7 @@ from core.store import batches as batch_store
 from core.store import conversations as conversation_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
+from tests.child_process import failure, start
 from tests.databases import on_sqlite
 from tests.fake_time import wait_for_progress
 
@@ -69,15 +66,7 @@ class StreamsAtOnce:
 
 class Replica:
     def __init__(self, database: str, settings: dict) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.replica_process", json.dumps(settings)],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.process = start("tests.replica_process", database, json.dumps(settings))
         line = self.process.stdout.readline().strip()
         assert line == "ready", self._failure()
 
@@ -95,8 +84,7 @@ class Replica:
         self.process.wait(10)
 
     def _failure(self) -> str:
-        self.process.kill()
-        return f"replica failed:\n{self.process.stderr.read()[-4000:]}"
+        return failure(self.process)
 
 
 @contextmanager

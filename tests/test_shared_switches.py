@@ -9,16 +9,12 @@ process, whose switches stay in memory, so these run only on PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from core.catalog import ROOT
 from core.chat import Choice
 from core.demo.faults import clear_faults, faults_for, set_faults, share_faults
 from core.demo.replies import ErrorReply, error_body
@@ -26,6 +22,7 @@ from core.demo.shared_faults import SharedFaults
 from core.resilience.breaker import BreakerState
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
+from tests.child_process import failure, start
 from tests.databases import on_sqlite
 from tests.test_shared_scheduling import StreamsAtOnce, replicas
 
@@ -47,19 +44,10 @@ def shared_faults(db):
 @pytest.fixture
 def demo_replica(db):
     """Another process's demo server, reading the switches from the database."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.demo_replica_process"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": db},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start("tests.demo_replica_process", db)
     line = process.stdout.readline().strip()
     if not line.isdigit():
-        process.kill()
-        pytest.fail(f"demo replica failed:\n{process.stderr.read()[-4000:]}")
+        pytest.fail(failure(process))
     yield f"http://127.0.0.1:{line}"
     process.stdin.close()
     process.wait(10)
