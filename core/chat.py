@@ -261,6 +261,11 @@ class ChatService:
             and self.worker.progress_of(user_id, message.id) is None
         )
 
+    @staticmethod
+    def owned_here(message: MessageView) -> bool:
+        """Whether this process wrote (or is about to write) this answer's row."""
+        return message.owner_process == this_process_id()
+
     def settle_stuck(self, user_id: int, conversation_id: int) -> int:
         """Mark interrupted this process's unfinished answers in the conversation that
         its worker no longer runs, once they are `STUCK_AFTER_S` old: their final

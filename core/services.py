@@ -18,13 +18,17 @@ from core.catalog import Catalog, load_catalog
 from core.chat import ChatService
 from core.demo.faults import Faults, seed_faults, share_faults
 from core.demo.shared_faults import SharedFaults
+from core.feedback_votes import FeedbackVotes
+from core.history import History
 from core.judging.agreement import AgreementRunner
 from core.ollama import detect_models, ollama_url, with_ollama_models
 from core.store import open_store
 from core.store.advisory import is_shared_database
 from core.store.processes import Heartbeat
 from core.temporary import TemporaryChats
+from core.websearch.remembered import RememberedWebSearch
 from core.worker import Worker
+from core.your_data import YourData
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,11 @@ class Services:
     heartbeat: Heartbeat  # this process's identity in the database (core/store/processes.py)
     temporary: TemporaryChats  # chats kept in memory only (core/temporary.py)
     agreement: AgreementRunner  # judges re-judging blind votes (core/judging/agreement.py)
+    # The use cases pages and ui components call (docs/architecture.md, "Services"):
+    history: History  # conversations: list, open, rename, search, versions, export, delete
+    your_data: YourData  # a person's data as one thing: export, import, erase all
+    votes: FeedbackVotes  # thumbs and "which is better", in plain sight
+    web_search: RememberedWebSearch  # a conversation's switch, an answer's sources
 
 
 _lock = threading.Lock()
@@ -77,14 +86,19 @@ def services() -> Services:
             heartbeat = Heartbeat()  # before the worker: dead processes' answers recovered
             worker = Worker(catalog)
             chat = ChatService(catalog, worker)
+            batches = BatchRunner(chat)
             _services = Services(
-                catalog,
-                worker,
-                chat,
-                BatchRunner(chat),
-                heartbeat,
-                TemporaryChats(chat),
-                AgreementRunner(chat),
+                catalog=catalog,
+                worker=worker,
+                chat=chat,
+                batches=batches,
+                heartbeat=heartbeat,
+                temporary=TemporaryChats(chat),
+                agreement=AgreementRunner(chat),
+                history=History(chat),
+                your_data=YourData(catalog, chat, batches),
+                votes=FeedbackVotes(),
+                web_search=RememberedWebSearch(),
             )
             log.info("ready: %d models, database open", len(catalog.models))
         return _services

@@ -53,11 +53,34 @@ def set_members(actor_id: int, group_id: int, user_ids: Iterable[int]) -> None:
 
 def set_models(actor_id: int, catalog: Catalog, group_id: int, model_ids: Iterable[str]) -> None:
     require_admin(actor_id)
+    group_store.set_models(group_id, known_models(catalog, model_ids))
+
+
+def save_group(
+    actor_id: int,
+    catalog: Catalog,
+    group_id: int,
+    *,
+    members: Iterable[int],
+    models: Iterable[str],
+    limits: Limits,
+) -> None:
+    """The group form's one save: its members, models and limits are all checked
+    before any is written, so a refused value changes nothing."""
+    require_admin(actor_id)
+    model_ids, limits = known_models(catalog, models), checked(limits)
+    group_store.set_members(group_id, members)
+    group_store.set_models(group_id, model_ids)
+    group_store.set_group_limits(group_id, limits)
+
+
+def known_models(catalog: Catalog, model_ids: Iterable[str]) -> list[str]:
+    """The ids as given; `InputRejected` if one is not in the catalog."""
     model_ids = list(model_ids)
     unknown = [m for m in model_ids if m not in catalog.models]
     if unknown:
         raise InputRejected(f"unknown model {unknown[0]}")
-    group_store.set_models(group_id, model_ids)
+    return model_ids
 
 
 def set_group_limits(actor_id: int, group_id: int, limits: Limits) -> None:

@@ -10,10 +10,6 @@ import streamlit as st
 from core.attachments import AttachmentRefused
 from core.chat import Choice
 from core.errors import AppError, RecordNotFound
-from core.store import attachments as attachment_store
-from core.store import conversations as conversation_store
-from core.store import messages as message_store
-from core.store.context_use import branch_tokens
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
 from ui import feedback, state, temporary_chat
@@ -59,6 +55,7 @@ t = state.t()
 services = state.svc()
 catalog = state.catalog()  # in the reader's language
 chat = services.chat
+history = services.history
 user = state.current_user()
 
 
@@ -78,9 +75,9 @@ def current_conversation() -> ConversationView | None:
     try:
         conversation = None
         if conversation_id is not None:
-            conversation = conversation_store.get_conversation(user.id, conversation_id)
+            conversation = history.conversation(user.id, conversation_id)
         if linked and (conversation is None or conversation.public_id != linked):
-            conversation = conversation_store.find_conversation(user.id, linked)
+            conversation = history.find(user.id, linked)
         if conversation is not None:
             state.open_conversation(conversation.id, conversation.public_id)
             follow_linked_message(conversation)
@@ -98,8 +95,8 @@ def follow_linked_message(conversation: ConversationView) -> None:
     if not linked or focused_public_id(conversation.id) == linked:
         return
     try:
-        message = message_store.find_message(user.id, conversation.id, linked)
-        message_store.reveal(user.id, message.id)
+        message = history.find_message(user.id, conversation.id, linked)
+        history.reveal(user.id, message.id)
     except RecordNotFound:  # deleted since: open the conversation as usual
         clear_focus()
         return
@@ -115,9 +112,7 @@ def save_model_choice(conversation: ConversationView | None, key: str) -> None:
     )
     st.session_state["new-chat-model"] = model_id
     if conversation is not None:
-        conversation_store.update_conversation(
-            user.id, conversation.id, model_id=model_id, thinking=thinking
-        )
+        history.remember_model(user.id, conversation.id, model_id, thinking)
 
 
 def header(conversation: ConversationView | None) -> Picked:
@@ -154,7 +149,7 @@ def archived_notice(conversation: ConversationView) -> None:
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.caption(f":material/archive: {t('history.menu.archived_banner')}")
     if right.button(t("history.menu.unarchive"), key="unarchive", type="tertiary"):
-        conversation_store.update_conversation(user.id, conversation.id, archived=False)
+        history.set_archived(user.id, conversation.id, False)
         st.rerun()
 
 
@@ -231,14 +226,14 @@ def window(conversation: ConversationView) -> tuple[list[MessageView], int, int,
     Normally the newest messages; opened at a message, the branch from just
     before it, so it is near the top and the answer that follows is in view.
     """
-    total = message_store.count_branch(user.id, conversation.id)
+    total = history.branch_length(user.id, conversation.id)
     target = focused_message(conversation.id)
     if target is not None:
         try:
-            start = max(0, message_store.get_message(user.id, target).depth - 1)
+            start = max(0, history.message(user.id, target).depth - 1)
         except RecordNotFound:
             start, target = 0, None
-        messages = message_store.branch(user.id, conversation.id, last=total - start)
+        messages = history.branch(user.id, conversation.id, last=total - start)
         if target is not None and not any(m.id == target for m in messages[:HISTORY_PAGE]):
             target = None  # no longer on the branch shown (the user paged away)
         elif target is not None and not messages[-1].unfinished:
@@ -246,7 +241,7 @@ def window(conversation: ConversationView) -> tuple[list[MessageView], int, int,
             return shown, start, len(messages) - len(shown), target
         clear_focus()
     shown = st.session_state.get(f"shown-{conversation.id}", HISTORY_PAGE)
-    messages = message_store.branch(user.id, conversation.id, last=shown)
+    messages = history.branch(user.id, conversation.id, last=shown)
     return messages, total - len(messages), 0, None
 
 
@@ -275,15 +270,15 @@ def is_live(message: MessageView) -> bool:
     return progress is not None and (message.unfinished or not progress.done)
 
 
-def history(conversation: ConversationView, picked: Picked) -> tuple[list[LiveAnswer], bool]:
+def shown_branch(conversation: ConversationView, picked: Picked) -> tuple[list[LiveAnswer], bool]:
     """Render the branch shown; return the answers this process is writing, and
     whether any answer shown is still being written (here or by another process)."""
     messages, earlier, later, target = window(conversation)
     if earlier == 0:  # the system prompt sits above the first message
         personas_ui.conversation_panel(t, conversation)
     show_earlier(conversation, len(messages), earlier, later)
-    versions = message_store.alternatives(user.id, conversation.id, messages)
-    files = attachment_store.summaries_of(user.id, [m.id for m in messages if m.role == "user"])
+    versions = history.versions(user.id, conversation.id, messages)
+    files = history.files_of(user.id, [m.id for m in messages if m.role == "user"])
     busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
     live: list[LiveAnswer] = []
     for index, message in enumerate(messages):
@@ -416,7 +411,7 @@ def send(
     st.session_state.pop("unsent", None)
     clear_focus()
     if conversation is None:
-        created = conversation_store.get_conversation(user.id, sent.conversation_id)
+        created = history.conversation(user.id, sent.conversation_id)
         state.open_conversation(created.id, created.public_id)
 
 
@@ -452,7 +447,7 @@ if conversation is None:
 else:
     welcome_slot.empty()
     with conversation_slot.container():
-        live, answering = history(conversation, picked)
+        live, answering = shown_branch(conversation, picked)
 
 unsent = st.session_state.get("unsent")
 if unsent:
@@ -477,7 +472,7 @@ files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 busy = bool(live) or answering
 placeholder = t("chat.answering") if busy else t("chat.placeholder", model=picked.model.label)
 if conversation is not None:
-    files_ui.context_caption(t, branch_tokens(user.id, conversation.id), picked.model)
+    files_ui.context_caption(t, history.branch_tokens(user.id, conversation.id), picked.model)
 files_ui.limit_caption(t)
 st.chat_input(
     placeholder,

@@ -20,12 +20,11 @@ from collections.abc import Mapping
 import streamlit as st
 
 from core.auth import sessions
-from core.auth.accounts import oidc_user
+from core.auth.accounts import local_user, oidc_user, user_by_id
 from core.auth.client_address import client_address as address_behind_proxies
 from core.auth.client_address import limit_key
 from core.auth.settings import AuthMode, AuthSettings, auth_settings, cookie_secret_problem
 from core.errors import RecordNotFound
-from core.store.users import get_user, local_user
 from core.store.views import UserView
 from ui import session_cookie
 
@@ -87,7 +86,7 @@ def _sso_user(config: AuthSettings) -> UserView | None:
     cached = st.session_state.get(SSO_IDENTITY)
     if cached and cached[0] == identity:
         try:
-            return get_user(cached[1])
+            return user_by_id(cached[1])
         except RecordNotFound:
             pass
     user = oidc_user(config, claims)

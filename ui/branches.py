@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import Translator
-from core.store import messages as message_store
 from core.store.views import MessageView
+from ui import state
 from ui.focus import clear_focus
 
 
@@ -26,7 +26,9 @@ def pager(
         st.caption(f"{position + 1} / {len(versions)}")
         later = _arrow(t, message, "next", disabled=disabled or position == len(versions) - 1)
     if earlier or later:
-        message_store.choose(user_id, versions[position - 1 if earlier else position + 1])
+        state.svc().history.choose_version(
+            user_id, versions[position - 1 if earlier else position + 1]
+        )
         clear_focus()
         st.rerun()
 

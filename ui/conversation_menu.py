@@ -8,8 +8,6 @@ import streamlit as st
 
 from core.export import file_name, to_json, to_markdown
 from core.i18n import Translator
-from core.store import conversations as conversation_store
-from core.store import erase, transfer
 from core.store.views import ConversationView
 from ui import state
 from ui.format import escape_markdown, model_label
@@ -55,7 +53,7 @@ def _menu_dialog(t: Translator, user_id: int, conversation: ConversationView) ->
     st.divider()
     download_buttons(
         t,
-        lambda: transfer.export_conversations(user_id, [conversation.id]),
+        lambda: state.svc().history.export(user_id, [conversation.id]),
         title,
         key=f"export-{conversation.id}",
     )
@@ -93,34 +91,32 @@ def _rename(t: Translator, user_id: int, conversation: ConversationView, title: 
         t("chat.rename"), value=title, max_chars=200, key=f"rename-{conversation.id}"
     )
     if st.button(t("chat.save"), key=f"save-title-{conversation.id}", type="primary"):
-        conversation_store.rename_conversation(user_id, conversation.id, new_title)
+        state.svc().history.rename(user_id, conversation.id, new_title)
         forget_results()
         close_menu()
         st.rerun()
 
 
 def _pin_and_archive(t: Translator, user_id: int, conversation: ConversationView) -> None:
+    history = state.svc().history
     with st.container(horizontal=True):
-        _switch(t, user_id, conversation, "pinned", ("pin", "unpin"), ":material/keep:")
-        archive = ("archive", "unarchive")
-        _switch(t, user_id, conversation, "archived", archive, ":material/archive:")
+        pinned, archived = conversation.pinned, conversation.archived
+        if _switch(t, conversation, pinned, ("pin", "unpin"), ":material/keep:"):
+            history.set_pinned(user_id, conversation.id, not pinned)
+        elif _switch(t, conversation, archived, ("archive", "unarchive"), ":material/archive:"):
+            history.set_archived(user_id, conversation.id, not archived)
+        else:
+            return
+    close_menu()
+    st.rerun()
 
 
 def _switch(
-    t: Translator,
-    user_id: int,
-    conversation: ConversationView,
-    flag: str,
-    labels: tuple[str, str],
-    icon: str,
-) -> None:
-    """A button that turns one of the conversation's flags on or off."""
-    on = getattr(conversation, flag)
+    t: Translator, conversation: ConversationView, on: bool, labels: tuple[str, str], icon: str
+) -> bool:
+    """A button that turns one of the conversation's flags on or off: whether it was clicked."""
     label = t(f"history.menu.{labels[on]}")
-    if st.button(label, icon=icon, key=f"{labels[0]}-{conversation.id}"):
-        conversation_store.update_conversation(user_id, conversation.id, **{flag: not on})
-        close_menu()
-        st.rerun()
+    return st.button(label, icon=icon, key=f"{labels[0]}-{conversation.id}")
 
 
 def _delete(t: Translator, user_id: int, conversation: ConversationView) -> None:
@@ -131,8 +127,7 @@ def _delete(t: Translator, user_id: int, conversation: ConversationView) -> None
         icon=":material/delete:",
         disabled=not confirm,
     ):
-        state.svc().chat.stop_all(user_id, conversation.id)
-        erase.delete_conversation(user_id, conversation.id)
+        state.svc().history.delete(user_id, conversation.id)  # stops its answers first
         forget_results()
         close_menu()
         state.open_conversation(None)

@@ -9,20 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import AppError
-from core.feedback import (
-    BOTH_BAD_CHOICE,
-    TIE_CHOICE,
-    approvals,
-    choice_of,
-    current_feedback,
-    feedback_csv,
-    preference_board,
-    preference_pairs,
-)
+from core.feedback import BOTH_BAD_CHOICE, TIE_CHOICE, approvals, preference_board
 from core.i18n import Translator
-from core.store import feedback as feedback_store
 from core.store.feedback import DOWN, UP
 from core.store.views import COMPLETE, MessageView
+from ui import state
 from ui.errors import describe
 from ui.format import model_label
 
@@ -34,7 +25,7 @@ def thumbs(t: Translator, user_id: int, message: MessageView) -> None:
     if message.status != COMPLETE or not message.content:
         return
     key = f"thumbs-{message.id}"
-    stored = feedback_store.thumb_of(user_id, message.id)
+    stored = state.svc().votes.thumb_of(user_id, message.id)
     st.feedback(
         "thumbs",
         key=key,
@@ -46,7 +37,7 @@ def thumbs(t: Translator, user_id: int, message: MessageView) -> None:
 
 def _save_thumb(t: Translator, user_id: int, message_id: int, key: str) -> None:
     try:
-        feedback_store.set_thumb(user_id, message_id, _THUMB.get(st.session_state.get(key)))
+        state.svc().votes.set_thumb(user_id, message_id, _THUMB.get(st.session_state.get(key)))
     except AppError as error:
         st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
 
@@ -56,17 +47,12 @@ def which_is_better(t: Translator, user_id: int, answers: tuple[MessageView | No
     if len(answers) < 2 or any(a is None or a.status != COMPLETE for a in answers):
         return
     ids = [a.id for a in answers]
-    stored = {
-        (a, b): value
-        for a, b, _ in preference_pairs(ids, TIE_CHOICE)
-        if (value := feedback_store.preference_of(user_id, a, b)) is not None
-    }
     key = "better-" + "-".join(map(str, ids))
     options = [*range(len(ids)), TIE_CHOICE, BOTH_BAD_CHOICE]
     st.segmented_control(
         t("feedback.which_is_better"),
         options,
-        default=choice_of(ids, stored),
+        default=state.svc().votes.better_of(user_id, ids),
         format_func=lambda o: (
             t(f"feedback.{o}") if isinstance(o, str) else t("feedback.column", n=o + 1)
         ),
@@ -78,20 +64,15 @@ def which_is_better(t: Translator, user_id: int, answers: tuple[MessageView | No
 
 
 def _save_preference(t: Translator, user_id: int, ids: list[int], key: str) -> None:
-    choice = st.session_state.get(key)
     try:
-        for a, b, _ in preference_pairs(ids, TIE_CHOICE):
-            feedback_store.set_preference(user_id, a, b, None)  # the earlier choice, undone
-        if choice is not None:
-            for a, b, value in preference_pairs(ids, choice):
-                feedback_store.set_preference(user_id, a, b, value)
+        state.svc().votes.choose_better(user_id, ids, st.session_state.get(key))
     except AppError as error:
         st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
 
 
 def non_blind_board(t: Translator, catalog, user_id: int) -> None:
     """The leaderboard's section for votes given in plain sight, apart from the blind board."""
-    votes = current_feedback()
+    votes = state.svc().votes.board_votes()
     st.markdown(f"### {t('feedback.board.title')}")
     st.caption(t("feedback.board.intro"))
     if not votes:
@@ -134,7 +115,7 @@ def non_blind_board(t: Translator, catalog, user_id: int) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=config, width="stretch")
     st.download_button(
         t("feedback.board.export"),
-        data=lambda: feedback_csv(feedback_store.feedback_of(user_id)),  # own prompts only
+        data=lambda: state.svc().votes.csv_of(user_id),  # own prompts only
         file_name="feedback.csv",
         mime="text/csv",
         icon=":material/download:",

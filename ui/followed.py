@@ -25,8 +25,6 @@ import streamlit as st
 
 from core.errors import AppError, RecordNotFound, StorageError
 from core.i18n import Translator
-from core.store import messages as message_store
-from core.store.processes import this_process_id
 from core.store.views import MessageView
 from ui.announce import announce_on_next_run
 from ui.errors import describe
@@ -48,14 +46,15 @@ def follow_from_store(
 
 @st.fragment(run_every=POLL_S)
 def _followed(t: Translator, user_id: int, message_id: int, stop: Stop | None) -> None:
+    services = svc()
     try:
-        message = message_store.get_message(user_id, message_id)
+        message = services.history.message(user_id, message_id)
     except RecordNotFound:  # deleted meanwhile (from another tab)
         st.rerun(scope="app")
     except StorageError as error:  # the database is away: say so, and look again
         st.warning(describe(t, error.kind, error.detail), icon=":material/warning:")
         return
-    chat = svc().chat
+    chat = services.chat
     if message.unfinished and chat.owned_not_running(user_id, message):
         try:
             if chat.settle_stuck(user_id, message.conversation_id):
@@ -68,7 +67,7 @@ def _followed(t: Translator, user_id: int, message_id: int, stop: Stop | None) -
         # Ended, or this process now runs it: the page renders it from the store
         # or from the worker, and frees the input.
         st.rerun(scope="app")
-    waiting = message.owner_process == this_process_id()
+    waiting = chat.owned_here(message)
     stopping = st.session_state.get(_stopping_key(message_id), False)
     stop_pressed = (
         stop is not None

@@ -11,8 +11,7 @@ import streamlit as st
 
 from core.errors import RecordNotFound
 from core.i18n import Translator
-from core.store import messages as message_store
-from core.store.search import SearchHit, search
+from core.store.search import SearchHit
 from ui import state
 from ui.focus import clear_focus, focus_on
 from ui.format import escape_markdown
@@ -71,7 +70,7 @@ def _cached_search(user_id: int, query: str, include_reasoning: bool) -> list[Se
     if kept is None or kept[0] != key:
         kept = st.session_state[_RESULTS] = (
             key,
-            search(user_id, query, include_reasoning=include_reasoning),
+            state.svc().history.search(user_id, query, include_reasoning=include_reasoning),
         )
     return kept[1]
 
@@ -102,7 +101,7 @@ def _open(t: Translator, user_id: int, hit: SearchHit, chat_page: st.Page) -> No
         if hit.message_id is None:
             clear_focus()
         else:
-            found = message_store.reveal(user_id, hit.message_id)
+            found = state.svc().history.reveal(user_id, hit.message_id)
             focus_on(hit.conversation_id, found.id, found.public_id)
     except RecordNotFound:
         forget_results()

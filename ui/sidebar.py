@@ -10,7 +10,6 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import LOCALE_NAMES, day_group
-from core.store import conversations as conversation_store
 from core.store.views import ConversationView
 from ui import state
 from ui.focus import clear_focus
@@ -48,7 +47,7 @@ def render_sidebar(chat_page: st.Page) -> None:
 def _conversation_list(user_id: int, chat_page: st.Page) -> None:
     t = state.t()
     limit = st.session_state.get("sidebar_limit", PAGE_SIZE)
-    conversations = conversation_store.list_conversations(user_id, limit=limit + 1)
+    conversations = state.svc().history.conversations(user_id, limit=limit + 1)
     if not conversations:
         st.caption(t("sidebar.empty"))
         return
@@ -74,7 +73,7 @@ def _archived_list(user_id: int, chat_page: st.Page) -> None:
     )
     if not panel.open:
         return
-    archived = conversation_store.list_conversations(user_id, archived=True, limit=PAGE_SIZE)
+    archived = state.svc().history.conversations(user_id, archived=True, limit=PAGE_SIZE)
     with panel:
         if not archived:
             st.caption(t("history.archive.empty"))

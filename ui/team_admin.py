@@ -60,10 +60,8 @@ def _group_form(
     if saved:
         _act(
             t,
-            lambda: (
-                team.set_members(admin.id, group.id, members),
-                team.set_models(admin.id, catalog, group.id, models),
-                team.set_group_limits(admin.id, group.id, limits),
+            lambda: team.save_group(
+                admin.id, catalog, group.id, members=members, models=models, limits=limits
             ),
         )
     if deleted:

@@ -19,10 +19,10 @@ from core.events import Phase
 from core.i18n import Translator
 from core.markdown import escape_text, prepare_markdown
 from core.progress import Snapshot
-from core.store import web_sources as web_store
 from core.store.views import ConversationView, MessageView
 from core.websearch.citations import escape, link_citations, source_line
 from core.websearch.results import WebSources
+from ui import state
 from ui.live import status_text
 
 NEW_CHAT = "new-chat-web-search"  # the switch for a conversation not yet started
@@ -40,7 +40,7 @@ def web_search_wanted(user_id: int, conversation: ConversationView | None) -> bo
         return bool(st.session_state[key])
     if conversation is None:
         return bool(st.session_state.get(NEW_CHAT, False))
-    return web_store.switch_of(user_id, conversation.id)
+    return state.svc().web_search.switch_of(user_id, conversation.id)
 
 
 def web_search_switch(t: Translator, user_id: int, conversation: ConversationView | None) -> bool:
@@ -51,7 +51,7 @@ def web_search_switch(t: Translator, user_id: int, conversation: ConversationVie
         value = bool(st.session_state[key])
         st.session_state[NEW_CHAT] = value
         if conversation is not None:
-            web_store.set_switch(user_id, conversation.id, value)
+            state.svc().web_search.set_switch(user_id, conversation.id, value)
 
     return st.toggle(
         t("websearch.switch"),
@@ -79,7 +79,7 @@ def stored_sources(user_id: int, message: MessageView) -> WebSources | None:
     """What web search read for this answer, as stored with it (None: no search)."""
     if message.role != "assistant":
         return None
-    return WebSources.from_json(web_store.sources_of(user_id, [message.id]).get(message.id))
+    return state.svc().web_search.sources_of(user_id, message.id)
 
 
 def with_linked_citations(message: MessageView, record: WebSources | None) -> MessageView:

@@ -9,10 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import AppError, ImportRejected
-from core.export import parse_json
 from core.i18n import Translator
-from core.personas import delete_all_personas
-from core.store import erase, transfer
 from ui import state
 from ui.conversation_menu import download_buttons
 from ui.errors import describe
@@ -38,7 +35,7 @@ def your_data(t: Translator, user_id: int) -> None:
             st.error(escape_markdown(notice[1]), icon=":material/error:")
         download_buttons(
             t,
-            lambda: transfer.export_conversations(user_id),
+            lambda: state.svc().your_data.export_all(user_id),
             "duet-conversations",
             key="export-all",
         )
@@ -54,12 +51,8 @@ def _import(t: Translator, user_id: int) -> None:
         t("history.data.import"), icon=":material/upload:", key="import", disabled=upload is None
     ):
         return
-    policy = state.svc().chat.catalog.policy
     try:
-        document = parse_json(upload.getvalue(), max_bytes=_megabytes(policy.max_import_mb))
-        summary = transfer.import_conversations(
-            user_id, document, max_stored_bytes=_megabytes(policy.max_stored_mb)
-        )
+        summary = state.svc().your_data.import_file(user_id, upload.getvalue())
     except ImportRejected as rejected:
         st.error(import_message(t, rejected), icon=":material/error:")
         return
@@ -75,10 +68,6 @@ def _import(t: Translator, user_id: int) -> None:
     )
     st.session_state[_NOTICE] = (True, imported)
     st.rerun()
-
-
-def _megabytes(cap: float) -> int | None:
-    return int(cap * 1_000_000) if cap else None  # 0: no cap
 
 
 def import_message(t: Translator, rejected: ImportRejected) -> str:
@@ -115,10 +104,7 @@ def _delete_everything(t: Translator, user_id: int) -> None:
 def _erase_everything(t: Translator, user_id: int) -> None:
     """Runs before the next script run, so the confirmation can be unticked."""
     try:
-        state.svc().batches.stop_all(user_id)  # before its answers, so none starts anew
-        state.svc().chat.stop_all(user_id)
-        erase.delete_all_conversations(user_id)
-        delete_all_personas(user_id)  # the prompts they wrote are their data too
+        state.svc().your_data.erase_all(user_id)  # stops what runs first
     except AppError as error:
         st.session_state[_NOTICE] = (False, describe(t, error.kind, error.detail))
         return

@@ -270,6 +270,16 @@ def _verify(password_hash: str | None, password: str) -> bool:
         raise ServerBusy() from None
 
 
+def local_user() -> UserView:
+    """The single user of a laptop install (AUTH_MODE=none), created on first use."""
+    return user_store.local_user()
+
+
+def user_by_id(user_id: int) -> UserView:
+    """A user already mapped (single sign-on's cached identity); `RecordNotFound` if gone."""
+    return user_store.get_user(user_id)
+
+
 def oidc_user(settings: AuthSettings, claims: Mapping[str, object]) -> UserView:
     """The user for a single sign-on identity (`st.user`), created on first sign-in.
 
