@@ -17,7 +17,9 @@ text flows, without the two page runs around it. The answer is Markdown the
 way models write it (paragraphs of sentences, lists, headings, code), about 6
 bytes a chunk, 100 chunks a second unless --pace-ms says otherwise.
 `*_added_x` is the bytes sent per byte of answer added since the previous
-length: flat when growth is linear.
+length: flat when growth is linear. `ours_messages` counts the websocket
+messages (each is one pass of React over Streamlit's page in the browser,
+bench/stream_trace.py): unlike busy time, it does not move with the load.
 
 Our page is then measured again with the renderer's CPU throttled (`_4x`
 columns; DevTools `Emulation.setCPUThrottlingRate`, the "4x slowdown" that
@@ -59,7 +61,7 @@ def measure(
     web.new_chat(page)
     server.configure(chunks, delay=pace_s)
     bytes_before, busy_before, _ = meter.mark()
-    cpu_before = meter.cpu_s()
+    cpu_before, messages_before = meter.cpu_s(), meter.frames
     web.send(page, f"Please write {len(chunks)} chunks.")
     # Busy time when the first and the last chunk leave the server. Nothing
     # is asked of the page meanwhile (a locator would poll it every frame).
@@ -70,6 +72,7 @@ def measure(
     bytes_after, busy_after, _ = meter.mark()
     cpu_after = meter.cpu_s()
     return {
+        "messages": meter.frames - messages_before,
         "cpu_s": cpu_after - cpu_before,
         "bytes": bytes_after - bytes_before,
         "busy_s": busy_after - busy_before,
@@ -128,6 +131,7 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                         pages["ours"][1].throttle(rate)
                         ours = measure(*pages["ours"], server, chunks, pace_s)
                         row[f"ours_bytes{suffix}"] = ours["bytes"]
+                        row[f"ours_messages{suffix}"] = ours["messages"]
                         row[f"ours_x_answer{suffix}"] = ours["bytes"] / answer_bytes
                         row[f"ours_busy{suffix}"] = ours["busy_s"] / ours["stream_s"]
                         row[f"ours_stream_busy{suffix}"] = ours["stream_busy_s"] / ours["stream_s"]
