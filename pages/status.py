@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.health import status_report
 from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.fault_switches import show_fault_switches
@@ -22,7 +21,7 @@ if not user.is_admin:
     st.info(t("health.admins_only"), icon=":material/lock:")
     st.stop()
 
-report = status_report(catalog, services.worker.runtime)
+report = services.health.report(catalog)  # typed rows, labelled in the reader's language
 
 
 def seconds_or_dash(value: float | None) -> str:
@@ -54,7 +53,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 if report.any_paused and st.button(
     t("health.reset_breakers"), icon=":material/restart_alt:", key="reset-breakers"
 ):
-    services.worker.runtime.breakers.reset()
+    services.health.close_breakers()
     st.rerun()
 
 if not report.requests_per_minute.empty:
