@@ -43,6 +43,11 @@ class RouteHealth:
     ttft_p50_s: float | None
 
     @property
+    def route_label(self) -> str:
+        """How the page names the route: the provider, then the model it serves."""
+        return f"{self.provider_label} · {self.upstream_model}"
+
+    @property
     def paused(self) -> bool:
         """Its breaker is open or waiting for a trial: requests skip it."""
         return self.breaker.state is not BreakerState.CLOSED

@@ -31,7 +31,7 @@ def seconds_or_dash(value: float | None) -> str:
 rows = [
     {
         t("health.col.model"): route.model_label,
-        t("health.col.route"): f"{route.provider_label} · {route.upstream_model}",
+        t("health.col.route"): route.route_label,
         t("health.col.available"): "✓" if route.available else t("model.needs_key"),
         t("health.col.key"): route.key_hint,
         t("health.col.breaker"): t(f"health.breaker.{route.breaker.state}")
@@ -62,7 +62,7 @@ if not report.requests_per_minute.empty:
     if not report.latency_per_minute_s.empty:
         st.caption(t("health.latency_caption"))
         medians = {
-            f"{route.provider_label} · {route.upstream_model}": route.latency_p50_s
+            route.route_label: route.latency_p50_s
             for route in report.routes
             if route.latency_p50_s is not None
         }
