@@ -16,7 +16,7 @@ vote; after it the battle is closed.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core import access
@@ -91,18 +91,21 @@ class Arena:
     """Every workflow of the blind battles, built once per process (core/services.py).
 
     `breakers` are the worker's circuit breakers (a paused route is not drawn);
-    `compare` runs the battles' two columns."""
+    `is_running` says whether the worker is still writing an answer (no vote
+    on it); `compare` runs the battles' two columns."""
 
     def __init__(
         self,
         chat: ChatService,
         *,
         breakers: BreakerBoard,
+        is_running: Callable[[int], bool],
         compare: CompareService | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.chat = chat
         self.breakers = breakers
+        self.is_running = is_running
         self.compare = compare or CompareService(chat, kind=ARENA)
         self.rng = rng or random.Random()
 
@@ -208,7 +211,7 @@ class Arena:
     def _check_votable(self, answer: MessageView) -> None:
         if answer.status in REFUSED_BY_STATUS:
             raise VoteRefused(REFUSED_BY_STATUS[answer.status])
-        if answer.status != COMPLETE or self.chat.worker.is_running(answer.id):
+        if answer.status != COMPLETE or self.is_running(answer.id):
             raise VoteRefused("unfinished")
         if answer.degraded or not answer.model_id:
             raise VoteRefused("degraded")

@@ -91,7 +91,12 @@ def services() -> Services:
             chat = ChatService(catalog, worker)
             runtime = worker.runtime  # its breakers, queues and clock
             batches = BatchRunner(chat)
-            arena = Arena(chat, breakers=runtime.breakers, compare=CompareService(chat, kind=ARENA))
+            arena = Arena(
+                chat,
+                breakers=runtime.breakers,
+                is_running=worker.is_running,
+                compare=CompareService(chat, kind=ARENA),
+            )
             _services = Services(
                 catalog,
                 worker,

@@ -16,7 +16,8 @@ from core.store.comparisons import ARENA
 
 def arena_for(chat: ChatService, *, rng: random.Random) -> Arena:
     """The arena as core/services.py builds it, on a test's own chat service."""
-    return Arena(chat, breakers=chat.worker.runtime.breakers, rng=rng)
+    worker = chat.worker
+    return Arena(chat, breakers=worker.runtime.breakers, is_running=worker.is_running, rng=rng)
 
 
 def judged_battle(

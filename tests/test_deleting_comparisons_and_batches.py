@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
-from core.arena import Arena
 from core.batch import BatchRunner
 from core.batch_service import BatchService
 from core.chat import Choice
@@ -27,6 +26,7 @@ from core.store.models import Message
 from core.store.search import has_search_index
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
+from tests.battle_helpers import arena_for
 
 SECRET = "Quetzalcoatlus"  # a word no other text contains: found only while stored
 
@@ -124,7 +124,7 @@ def test_another_users_comparison_cannot_be_deleted(chat, alice, bob, server):
 def test_a_battle_is_deleted_through_the_arena_and_only_by_its_owner(make_chat, alice, bob, server):
     server.default = lambda request: StreamReply(text_stream("r1", answer=["an answer"]))
     chat = make_chat(fallback=True)  # two models: "m" and "fast"
-    arena = Arena(chat, breakers=chat.worker.runtime.breakers, rng=random.Random(1))
+    arena = arena_for(chat, rng=random.Random(1))
     battle = arena.start_battle(alice.id, f"Battle of {SECRET}")
     for answer in arena.battle(alice.id, battle.id).detail.latest_answers:
         chat.worker.wait(answer.id, timeout=10)
