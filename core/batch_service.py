@@ -36,7 +36,7 @@ STOP_WAIT_S = 10.0  # how long Stop waits for the run's thread to end
 class BatchContents:
     """What a batch holds, read together: what the page renders and exports."""
 
-    batch: BatchView
+    batch_id: int
     prompts: list[BatchPromptView]
     columns: list[BatchColumnView]
     cells: list[CellView]  # in prompt order
@@ -69,8 +69,9 @@ class BatchService:
         return batch_store.find_batch(user_id, public_id)
 
     def contents(self, user_id: int, batch_id: int) -> BatchContents:
+        """Prompts, columns, cells, judge and criteria (each read checks the owner)."""
         return BatchContents(
-            batch_store.get_batch(user_id, batch_id),
+            batch_id,
             batch_store.batch_prompts(user_id, batch_id),
             batch_store.batch_columns(user_id, batch_id),
             batch_store.batch_cells(user_id, batch_id),
@@ -82,14 +83,13 @@ class BatchService:
         """Checks and verdicts per cell and per column; None for a batch not judged."""
         if not contents.judged:
             return None
-        batch_id = contents.batch.id
         return build_report(
             contents.prompts,
             contents.columns,
             contents.cells,
             contents.criteria,
             contents.judge,
-            judging_store.judgements(user_id, batch_id),
+            judging_store.judgements(user_id, contents.batch_id),
             catalog,
         )
 
