@@ -104,6 +104,8 @@ class CompareService:
         for real (rows, files, search index, log: core/store/erase.py). Votes keep
         their models but lose their answers' text."""
         comparison = comparison_store.get_comparison(user_id, comparison_id)  # owner first
+        if comparison.mode != self.kind:  # a battle is deleted by the arena, and vice versa
+            raise InputRejected(f"not a {self.kind} of this page")
         for conversation_id in comparison.conversation_ids:
             self.chat.stop_all(user_id, conversation_id)
         comparison_store.delete_comparison(user_id, comparison_id)

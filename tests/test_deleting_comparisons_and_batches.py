@@ -14,7 +14,7 @@ from core.batch_service import BatchService
 from core.chat import Choice
 from core.compare import ColumnSetting, CompareService
 from core.demo.replies import ChunkFactory, Data, Stall, StreamReply, text_stream
-from core.errors import RecordNotFound
+from core.errors import InputRejected, RecordNotFound
 from core.store import batches as batch_store
 from core.store import comparisons as comparison_store
 from core.store import erase
@@ -133,6 +133,8 @@ def test_a_battle_is_deleted_through_the_arena_and_only_by_its_owner(make_chat, 
         arena.delete(bob.id, battle.id)
     assert arena.battle(alice.id, battle.id).detail.turns  # untouched
 
+    with pytest.raises(InputRejected):  # not through the compare page's service
+        CompareService(chat).delete(alice.id, battle.id)
     arena.delete(alice.id, battle.id)
     assert comparison_store.list_comparisons(alice.id, ARENA) == []
     assert_forgotten()
