@@ -16,7 +16,7 @@ vote; after it the battle is closed.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core import access
@@ -28,7 +28,7 @@ from core.compare import ColumnSetting, CompareService, ComparisonDetail
 from core.csv_export import to_csv
 from core.errors import InputRejected, VoteRefused
 from core.ratings import OUTCOMES
-from core.resilience.breaker import BreakerState, BreakerView
+from core.resilience.breaker import BreakerBoard, BreakerState, BreakerView
 from core.store import comparisons as comparison_store
 from core.store import votes as vote_store
 from core.store.comparisons import ARENA, ComparisonView
@@ -88,14 +88,51 @@ def draw_pair(models: Sequence[Model], rng: random.Random) -> tuple[Model, Model
 
 
 class Arena:
-    def __init__(self, chat: ChatService, rng: random.Random | None = None) -> None:
+    """Every workflow of the blind battles, built once per process (core/services.py).
+
+    `breakers` are the worker's circuit breakers (a paused route is not drawn);
+    `is_running` says whether the worker is still writing an answer (no vote
+    on it); `compare` runs the battles' two columns."""
+
+    def __init__(
+        self,
+        chat: ChatService,
+        *,
+        breakers: BreakerBoard,
+        is_running: Callable[[int], bool],
+        compare: CompareService | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.chat = chat
-        self.compare = CompareService(chat, kind=ARENA)
+        self.breakers = breakers
+        self.is_running = is_running
+        self.compare = compare or CompareService(chat, kind=ARENA)
         self.rng = rng or random.Random()
+
+    def find(self, user_id: int, public_id: str) -> ComparisonView:
+        """A battle by the id in the URL, among the user's own only."""
+        return self.compare.find(user_id, public_id)
+
+    def files_of(self, user_id: int, battle: Battle) -> dict[int, list[Attachment]]:
+        """The files under each question shown (names, no text), by question id."""
+        return self.compare.files_of(user_id, battle.detail)
+
+    def stop(self, user_id: int, battle_id: int) -> None:
+        """Stop both sides' answers, here or in another process (which reads the
+        request at its next save: core/store/stops.py)."""
+        for answer in self.battle(user_id, battle_id, last_turns=1).detail.latest_answers:
+            if answer is not None and answer.unfinished:
+                self.chat.stop(user_id, answer.id)
+
+    def delete(self, user_id: int, battle_id: int) -> None:
+        """Delete a battle: answers stopped, then erased for real (its vote, if
+        any, stays for the leaderboard without the text)."""
+        self.battle(user_id, battle_id, last_turns=1)  # owner and kind first
+        self.compare.delete(user_id, battle_id)
 
     def contenders(self, user_id: int | None = None) -> list[Model]:
         """Models that may be drawn now; for `user_id`, only those they may use."""
-        models = drawable_models(self.chat.catalog, self.chat.worker.runtime.breakers.views())
+        models = drawable_models(self.chat.catalog, self.breakers.views())
         if user_id is None:
             return models
         allowed = access.allowed_models(self.chat.catalog, user_id)
@@ -174,7 +211,7 @@ class Arena:
     def _check_votable(self, answer: MessageView) -> None:
         if answer.status in REFUSED_BY_STATUS:
             raise VoteRefused(REFUSED_BY_STATUS[answer.status])
-        if answer.status != COMPLETE or self.chat.worker.is_running(answer.id):
+        if answer.status != COMPLETE or self.is_running(answer.id):
             raise VoteRefused("unfinished")
         if answer.degraded or not answer.model_id:
             raise VoteRefused("degraded")

@@ -20,8 +20,10 @@ from core.attachments.model import Attachment
 from core.chat import ChatService, Choice, send_bytes
 from core.chat_settings import checked_system_prompt
 from core.errors import InputRejected
+from core.store import attachments as attachment_store
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
+from core.store import erase
 from core.store import messages as message_store
 from core.store import web_sources as web_store
 from core.store.comparisons import COMPARE, ComparisonView
@@ -73,9 +75,41 @@ def column_choice(conversation: ConversationView, *, allow_fallback: bool) -> Ch
 
 
 class CompareService:
+    """Every workflow of the comparisons of one kind (compare, or arena battles):
+    built once per process (core/services.py); pages call it and render what it returns."""
+
     def __init__(self, chat: ChatService, *, kind: str = COMPARE) -> None:
         self.chat = chat
         self.kind = kind  # the comparison mode and the columns' conversation kind
+
+    def history(self, user_id: int, *, limit: int = 50) -> list[ComparisonView]:
+        """The user's comparisons of this kind, most recently active first."""
+        return comparison_store.list_comparisons(user_id, self.kind, limit=limit)
+
+    def get(self, user_id: int, comparison_id: int) -> ComparisonView:
+        """One of the user's comparisons; `RecordNotFound` for anyone else's."""
+        return comparison_store.get_comparison(user_id, comparison_id)
+
+    def find(self, user_id: int, public_id: str) -> ComparisonView:
+        """By the id in the URL, among the user's own only."""
+        return comparison_store.find_comparison(user_id, public_id)
+
+    def files_of(self, user_id: int, detail: ComparisonDetail) -> dict[int, list[Attachment]]:
+        """The files (names and sizes, no text) under each question shown, by question id."""
+        return attachment_store.summaries_of(user_id, [turn.question.id for turn in detail.turns])
+
+    def delete(self, user_id: int, comparison_id: int) -> None:
+        """Delete a comparison with the guarantee a conversation's deletion gives:
+        its columns' running answers are stopped first, then the columns are erased
+        for real (rows, files, search index, log: core/store/erase.py). Votes keep
+        their models but lose their answers' text."""
+        comparison = comparison_store.get_comparison(user_id, comparison_id)  # owner first
+        if comparison.mode != self.kind:  # a battle is deleted by the arena, and vice versa
+            raise InputRejected(f"not a {self.kind} of this page")
+        for conversation_id in comparison.conversation_ids:
+            self.chat.stop_all(user_id, conversation_id)
+        comparison_store.delete_comparison(user_id, comparison_id)
+        erase.forget_deleted_text()
 
     def start(
         self,

@@ -43,6 +43,11 @@ class RouteHealth:
     ttft_p50_s: float | None
 
     @property
+    def route_label(self) -> str:
+        """How the page names the route: the provider, then the model it serves."""
+        return f"{self.provider_label} · {self.upstream_model}"
+
+    @property
     def paused(self) -> bool:
         """Its breaker is open or waiting for a trial: requests skip it."""
         return self.breaker.state is not BreakerState.CLOSED
@@ -117,3 +122,21 @@ def activity_by_minute(attempts: list[Mapping[str, Any]]) -> tuple[pd.DataFrame,
         index="minute", columns="route", values="duration_ms", aggfunc="median"
     )
     return counts, latency / 1000
+
+
+class HealthService:
+    """The Status page's workflows, built once per process (core/services.py) on
+    the worker's runtime: its breakers, admission queues and clock."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def report(self, catalog: Catalog, window_s: float = WINDOW_S) -> StatusReport:
+        """Typed rows per route and per-minute tables, labelled from `catalog`
+        (the reader's language)."""
+        return status_report(catalog, self.runtime, window_s)
+
+    def close_breakers(self) -> None:
+        """Close every route's breaker ("Close all breakers"; on PostgreSQL for
+        every process: core/resilience/shared_breaker.py)."""
+        self.runtime.breakers.reset()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from core.arena import Arena, battles_csv
 from core.catalog import Catalog, Model
 from core.csv_export import dicts_to_csv
 from core.metrics import cost_usd, mean, median, output_rate, seconds
@@ -18,6 +20,8 @@ from core.ratings import Leaderboard, VoteCell, leaderboard
 from core.store import measurements
 from core.store import votes as vote_store
 from core.store.attempts import BUSY, OK
+from core.store.db import database_url
+from core.store.judged_battles import votes_without_text
 
 BOOTSTRAP_ROUNDS = 200
 
@@ -96,3 +100,48 @@ def _performance(
         cost_per_answer_usd=mean(costs),
         total_cost_usd=sum(known_costs) if known_costs else None,
     )
+
+
+class BoardStamp(NamedTuple):
+    """Changes whenever the votes the board is fitted on change: one added or
+    removed, or a battle deleted (its vote stays, its text goes). With the
+    database's address, a cache key that never mixes two databases (the tests
+    switch them within one process)."""
+
+    database: str
+    votes: int
+    last_vote_id: int
+    votes_without_text: int
+
+
+class PerformanceStamp(NamedTuple):
+    """Changes whenever a request or an answer is recorded."""
+
+    database: str
+    last_attempt_id: int
+    last_message_id: int
+
+
+class LeaderboardService:
+    """What the Leaderboard page reads, built once per process (core/services.py)."""
+
+    def __init__(self, arena: Arena) -> None:
+        self.arena = arena
+
+    def board_stamp(self) -> BoardStamp:
+        counted = vote_store.vote_stamp()
+        return BoardStamp(database_url(), counted.count, counted.last_id, votes_without_text())
+
+    def performance_stamp(self) -> PerformanceStamp:
+        measured = measurements.measurement_stamp()
+        return PerformanceStamp(database_url(), measured.last_attempt_id, measured.last_message_id)
+
+    def performance(self, catalog: Catalog) -> list[ModelPerformance]:
+        return current_performance(catalog)
+
+    def votes_csv(self) -> str:
+        return votes_csv()
+
+    def battles_csv(self, user_id: int) -> str:
+        """The user's own battles, judged or not (models blank until judged)."""
+        return battles_csv(self.arena.history(user_id, limit=100_000))

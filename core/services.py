@@ -13,17 +13,23 @@ from dataclasses import dataclass
 
 from dotenv import load_dotenv
 
+from core.arena import Arena
 from core.batch import BatchRunner
+from core.batch_service import BatchService
 from core.catalog import Catalog, load_catalog
 from core.chat import ChatService
+from core.compare import CompareService
 from core.demo.faults import Faults, seed_faults, share_faults
 from core.demo.shared_faults import SharedFaults
 from core.feedback_votes import FeedbackVotes
+from core.health import HealthService
 from core.history import History
 from core.judging.agreement import AgreementRunner
+from core.leaderboard import LeaderboardService
 from core.ollama import detect_models, ollama_url, with_ollama_models
 from core.store import open_store
 from core.store.advisory import is_shared_database
+from core.store.comparisons import ARENA, COMPARE
 from core.store.processes import Heartbeat
 from core.temporary import TemporaryChats
 from core.websearch.remembered import RememberedWebSearch
@@ -42,11 +48,17 @@ class Services:
     heartbeat: Heartbeat  # this process's identity in the database (core/store/processes.py)
     temporary: TemporaryChats  # chats kept in memory only (core/temporary.py)
     agreement: AgreementRunner  # judges re-judging blind votes (core/judging/agreement.py)
-    # The use cases pages and ui components call (docs/architecture.md, "Services"):
+    # The use cases pages and ui components call (docs/architecture.md, "Services"),
+    # each given its collaborators here:
     history: History  # conversations: list, open, rename, search, versions, export, delete
     your_data: YourData  # a person's data as one thing: export, import, erase all
     votes: FeedbackVotes  # thumbs and "which is better", in plain sight
     web_search: RememberedWebSearch  # a conversation's switch, an answer's sources
+    compare: CompareService  # side-by-side comparisons (core/compare.py)
+    arena: Arena  # blind battles (core/arena.py)
+    batch: BatchService  # batches and their judging (core/batch_service.py)
+    leaderboard: LeaderboardService  # ratings, performance, exports (core/leaderboard.py)
+    health: HealthService  # the Status page's rows and breakers (core/health.py)
 
 
 _lock = threading.Lock()
@@ -86,7 +98,14 @@ def services() -> Services:
             heartbeat = Heartbeat()  # before the worker: dead processes' answers recovered
             worker = Worker(catalog)
             chat = ChatService(catalog, worker)
+            runtime = worker.runtime  # its breakers, queues and clock
             batches = BatchRunner(chat)
+            arena = Arena(
+                chat,
+                breakers=runtime.breakers,
+                is_running=worker.is_running,
+                compare=CompareService(chat, kind=ARENA),
+            )
             _services = Services(
                 catalog=catalog,
                 worker=worker,
@@ -99,6 +118,11 @@ def services() -> Services:
                 your_data=YourData(catalog, chat, batches),
                 votes=FeedbackVotes(),
                 web_search=RememberedWebSearch(),
+                compare=CompareService(chat, kind=COMPARE),
+                arena=arena,
+                batch=BatchService(batches, chat),
+                leaderboard=LeaderboardService(arena),
+                health=HealthService(runtime),
             )
             log.info("ready: %d models, database open", len(catalog.models))
         return _services

@@ -6,30 +6,21 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.arena import Arena, Battle
+from core.arena import Battle
 from core.attachments.for_model import is_described
 from core.errors import AppError, VoteRefused
 from core.ratings import A_BETTER, B_BETTER, BOTH_BAD, TIE
-from core.store import attachments as attachment_store
-from core.store import comparisons as comparison_store
 from core.store.views import COMPLETE
 from ui import attachments as files_ui
 from ui import state
 from ui.bootstrap import ensure_run_through_app
-from ui.compare_view import (
-    remember_unsent,
-    render_summary,
-    render_turns,
-    unsent_notice,
-    written_elsewhere,
-)
+from ui.compare_view import render_summary, render_turns, written_elsewhere
 from ui.errors import describe
 from ui.format import escape_markdown, model_label, model_name
 from ui.live import follow
+from ui.prompt_input import prompt_input
 from ui.records import OpenRecord, page_header
 
-UNSENT = "arena-unsent"
-UNSENT_FILES = "arena-unsent-files"
 WEB_SEARCH = "arena-web-search"  # one search per question, read by both sides
 SHOWN_TURNS = 20
 VOTES = (
@@ -44,7 +35,7 @@ t = state.t()
 services = state.svc()
 catalog = state.catalog()  # in the reader's language
 user = state.current_user()
-arena = Arena(services.chat)
+arena = services.arena
 opened = OpenRecord("arena-open", "battle")
 
 
@@ -107,8 +98,7 @@ def reveal(battle: Battle) -> None:
 def file_chips(battle: Battle):
     """Chips under each question. Before the vote a chip does not say that an
     image was described for a side: that would tell a text-only model apart."""
-    ids = [turn.question.id for turn in battle.detail.turns]
-    found = attachment_store.summaries_of(user.id, ids)
+    found = arena.files_of(user.id, battle)
 
     def chips(question) -> None:
         files = found.get(question.id, [])
@@ -120,15 +110,11 @@ def file_chips(battle: Battle):
 
 
 def stop_elsewhere(battle: Battle) -> None:
-    """Stop the battle's answers another process (a replica) is writing: it reads the
-    request at its next save (core/store/stops.py)."""
-    for answer in battle.detail.latest_answers:
-        if answer is not None and answer.unfinished:
-            try:
-                services.chat.stop(user.id, answer.id)
-            except AppError as error:
-                st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
-                return
+    """Stop the battle's answers another process (a replica) is writing."""
+    try:
+        arena.stop(user.id, battle.id)
+    except AppError as error:
+        st.toast(describe(t, error.kind, error.detail), icon=":material/error:")
 
 
 def show(battle: Battle) -> tuple[list, bool]:
@@ -171,25 +157,23 @@ def show(battle: Battle) -> tuple[list, bool]:
 
 
 def send(battle: Battle | None, text: str, files: list) -> None:
-    """Ask both sides; the files read from the input go to each of them."""
-    try:
-        if battle is None or battle.revealed:
-            web_search = bool(st.session_state.get(WEB_SEARCH))
-            opened.open(arena.start_battle(user.id, text, files=files, web_search=web_search))
-        else:
-            arena.ask(user.id, battle.id, text, files=files)
-    except AppError as error:
-        remember_unsent(UNSENT, text, error)  # nothing typed is lost, nor the files read
-        st.session_state[UNSENT_FILES] = files
-        st.rerun()
-    st.session_state.pop(UNSENT, None)
-    st.session_state.pop(UNSENT_FILES, None)
-    st.rerun()
+    """Ask both sides; the files read from the input go to each of them.
+    `AppError` when refused (ui/prompt_input.py keeps the prompt and files)."""
+    if battle is None or battle.revealed:
+        web_search = bool(st.session_state.get(WEB_SEARCH))
+        opened.open(arena.start_battle(user.id, text, files=files, web_search=web_search))
+    else:
+        arena.ask(user.id, battle.id, text, files=files)
+
+
+def web_search_switch() -> None:
+    if battle is None or battle.revealed:  # a new battle: follow-ups keep how it began
+        st.toggle(t("websearch.switch"), key=WEB_SEARCH, help=t("websearch.switch_help"))
 
 
 battle = opened.current(
     lambda battle_id: arena.battle(user.id, battle_id, last_turns=SHOWN_TURNS),
-    lambda public_id: comparison_store.find_comparison(user.id, public_id),
+    lambda public_id: arena.find(user.id, public_id),
     t("arena.not_found"),
 )
 header(battle)
@@ -208,10 +192,6 @@ else:
     with battle_slot.container():
         live, elsewhere = show(battle)
 
-resend = unsent_notice(t, UNSENT)
-files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
-if battle is None or battle.revealed:  # a new battle: follow-ups keep how it began
-    st.toggle(t("websearch.switch"), key=WEB_SEARCH, help=t("websearch.switch_help"))
 busy = bool(live) or elsewhere
 if busy:
     placeholder = t("compare.answering")
@@ -221,21 +201,13 @@ elif battle is not None:
     placeholder = t("arena.placeholder_follow_up")
 else:
     placeholder = t("arena.placeholder")
-files_ui.limit_caption(t)
-submitted = st.chat_input(
-    placeholder,
-    disabled=busy or not can_battle,
-    key="arena-input",
-    accept_file="multiple",
-    file_type=files_ui.FILE_TYPES,
-    max_upload_size=files_ui.MAX_UPLOAD_MB,
+prompt_input(
+    t,
+    "arena",
+    placeholder=placeholder,
+    enabled=can_battle and not busy,
+    send=lambda text, files: send(battle, text, files),
+    above=web_search_switch,
 )
-if submitted is not None:
-    st.session_state.pop("attachment-refusals", None)
-    prompt, attached = files_ui.submitted(t, submitted)
-    if (prompt or attached) and can_battle and not busy:
-        send(battle, prompt, attached)
-elif resend and can_battle and not busy:
-    send(battle, resend, st.session_state.get(UNSENT_FILES, []))
 if live:
     follow(live)

@@ -12,17 +12,12 @@ from core.batch import (
     batch_progress,
     cell_state,
     prompt_variants,
-    result_rows,
-    results_csv,
     variant_columns,
 )
+from core.batch_service import BatchContents
 from core.compare import MAX_COLUMNS, ColumnSetting
 from core.errors import AppError, PromptSetInvalid
-from core.judging.export import report_json, summary_csv
-from core.judging.report import BatchReport, build_report
 from core.prompt_sets import MAX_FILE_BYTES, MAX_PROMPTS, PromptSet, parse_prompt_set
-from core.store import batches as batch_store
-from core.store import judging as judging_store
 from core.store.batches import BatchView
 from ui import batch_judging, state
 from ui.bootstrap import ensure_run_through_app
@@ -38,7 +33,7 @@ ensure_run_through_app()
 t = state.t()
 services = state.svc()
 catalog = state.catalog()  # in the reader's language
-runner = services.batches
+batches = services.batch
 user = state.current_user()
 opened = OpenRecord("batch-open", "batch")
 
@@ -47,7 +42,7 @@ def header(batch: BatchView | None) -> None:
     zone = state.timezone()
     history = [
         (item, f"{item.name} · {t.datetime(item.created_at, zone)}")
-        for item in batch_store.list_batches(user.id, limit=30)
+        for item in batches.history(user.id, limit=30)
     ]
     page_header(t, opened, prefix="batch", showing=batch is not None, history=history)
 
@@ -160,7 +155,7 @@ def new_batch() -> None:
     ):
         name, prompt_set = upload
         try:
-            batch = runner.create(
+            batch = batches.create(
                 user.id, name, prompt_set.prompts, settings, concurrency=concurrency, judge=judge
             )
         except AppError as error:
@@ -173,16 +168,9 @@ def new_batch() -> None:
 # ---------------------------------------------------------------- an open batch
 
 
-def answered_elsewhere(cells: list) -> int:
-    """Cells whose answer another process (a replica running this batch) is writing."""
-    return sum(
-        1
-        for c in cells
-        if c.message is not None and services.chat.written_elsewhere(user.id, c.message)
-    )
-
-
-def controls(batch: BatchView, running: bool, failed: int, pending: int, elsewhere: int) -> None:
+def controls(
+    batch: BatchView, judged: bool, running: bool, failed: int, pending: int, elsewhere: int
+) -> None:
     bar = st.container(horizontal=True)
     if elsewhere and not running:
         # Another replica runs this batch and will start the cells still pending:
@@ -190,13 +178,12 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int, elsewhe
         st.caption(f":material/sync: {t('batch.running_elsewhere', n=t.number(elsewhere))}")
     elif running:
         if bar.button(t("batch.stop"), icon=":material/stop:", key="batch-stop"):
-            runner.stop(user.id, batch.id)
-            runner.wait(batch.id, timeout=10)
+            batches.stop(user.id, batch.id)
             st.rerun()
     elif pending and bar.button(
         t("batch.run_rest", n=t.number(pending)), icon=":material/play_arrow:", key="batch-resume"
     ):
-        runner.start(user.id, batch.id)
+        batches.start(user.id, batch.id)
         st.rerun()
     if (
         failed
@@ -207,21 +194,21 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int, elsewhe
             key="batch-rerun",
         )
     ):
-        runner.rerun_failed(user.id, batch.id)
+        batches.rerun_failed(user.id, batch.id)
         st.rerun()
     bar.download_button(
         t("batch.export"),
-        data=lambda: results_csv(rows_of(batch, report=report_of(batch))),
+        data=lambda: batches.results_csv(user.id, batch.id, catalog),
         file_name=f"batch-{batch.public_id[:8]}.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
         key="batch-export",
     )
-    if is_judged(batch):
+    if judged:
         bar.download_button(
             t("batch.export_summary"),
-            data=lambda: summary_csv(report_of(batch)),
+            data=lambda: batches.summary_csv(user.id, batch.id, catalog),
             file_name=f"batch-{batch.public_id[:8]}-summary.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -230,7 +217,7 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int, elsewhe
         )
         bar.download_button(
             t("batch.export_json"),
-            data=lambda: report_json((report := report_of(batch)), rows_of(batch, report=report)),
+            data=lambda: batches.report_json(user.id, batch.id, catalog),
             file_name=f"batch-{batch.public_id[:8]}.json",
             mime="application/json",
             icon=":material/download:",
@@ -240,51 +227,19 @@ def controls(batch: BatchView, running: bool, failed: int, pending: int, elsewhe
     if not running and not elsewhere:
         with bar.popover(t("batch.delete"), icon=":material/delete:"):
             if st.button(t("batch.delete_confirm"), type="primary", key="batch-delete"):
-                batch_store.delete_batch(user.id, batch.id)
+                batches.delete(user.id, batch.id)
                 opened.open(None)
                 st.rerun()
-
-
-def rows_of(
-    batch: BatchView, cells: list | None = None, report: BatchReport | None = None
-) -> list[dict]:
-    return result_rows(
-        cells if cells is not None else batch_store.batch_cells(user.id, batch.id),
-        batch_store.batch_prompts(user.id, batch.id),
-        batch_store.batch_columns(user.id, batch.id),
-        catalog,
-        report,
-    )
-
-
-def is_judged(batch: BatchView) -> bool:
-    """A judge, or assertions on some prompt: the batch has verdicts to show."""
-    return judging_store.judge_of(user.id, batch.id) is not None or bool(
-        judging_store.criteria(user.id, batch.id)
-    )
-
-
-def report_of(batch: BatchView, cells: list | None = None) -> BatchReport | None:
-    if not is_judged(batch):
-        return None
-    return build_report(
-        batch_store.batch_prompts(user.id, batch.id),
-        batch_store.batch_columns(user.id, batch.id),
-        cells if cells is not None else batch_store.batch_cells(user.id, batch.id),
-        judging_store.criteria(user.id, batch.id),
-        judging_store.judge_of(user.id, batch.id),
-        judging_store.judgements(user.id, batch.id),
-        catalog,
-    )
 
 
 def results(batch: BatchView) -> None:
     """Progress and the results table; refreshed every second while the batch runs,
     here or in another process (its saves are read from the database)."""
-    cells = batch_store.batch_cells(user.id, batch.id)
+    contents = batches.contents(user.id, batch.id)
+    cells = contents.cells
     progress = batch_progress(cells)
-    running = runner.is_running(batch.id) or bool(answered_elsewhere(cells))
-    waiting = runner.waiting_cells(batch.id)
+    running = batches.is_running(batch.id) or bool(batches.answered_elsewhere(user.id, cells))
+    waiting = batches.waiting_cells(batch.id)
     st.progress(
         progress.fraction,
         text=t(
@@ -295,11 +250,11 @@ def results(batch: BatchView) -> None:
             running=progress.running,
         ),
     )
-    report = report_of(batch, cells)
+    report = batches.report(user.id, contents, catalog)
     if report is not None:
-        names = batch_judging.column_names(catalog, batch_store.batch_columns(user.id, batch.id))
+        names = batch_judging.column_names(catalog, contents.columns)
         batch_judging.summary(t, catalog, report, names)
-    rows = rows_of(batch, cells, report)
+    rows = batches.rows(contents, catalog, report)
     for row, cell in zip(rows, cells, strict=True):
         row["model"] = model_label(catalog, row["model"])
         state_key = (
@@ -353,14 +308,14 @@ def results(batch: BatchView) -> None:
 
 
 def show(batch: BatchView) -> None:
-    cells = batch_store.batch_cells(user.id, batch.id)
+    contents: BatchContents = batches.contents(user.id, batch.id)
+    cells = contents.cells
     progress = batch_progress(cells)
-    running = runner.is_running(batch.id)
-    columns = batch_store.batch_columns(user.id, batch.id)
-    failed = runner.failed_count(user.id, batch.id, cells)
+    running = batches.is_running(batch.id)
+    failed = batches.failed_count(user.id, batch.id, cells)
     st.markdown(escape_markdown(batch.name))  # the uploaded file's name: the user's text
-    st.caption(", ".join(model_name(catalog, c.model_id) for c in columns))
-    judge = judging_store.judge_of(user.id, batch.id)
+    st.caption(", ".join(model_name(catalog, c.model_id) for c in contents.columns))
+    judge = contents.judge
     if judge is not None:
         st.caption(
             t(
@@ -368,15 +323,15 @@ def show(batch: BatchView) -> None:
                 judge=model_name(catalog, judge.model_id),
             )
         )
-    elsewhere = answered_elsewhere(cells)
-    controls(batch, running, failed, progress.pending, elsewhere)
+    elsewhere = batches.answered_elsewhere(user.id, cells)
+    controls(batch, contents.judged, running, failed, progress.pending, elsewhere)
     active = running or bool(elsewhere)
     st.fragment(results, run_every=REFRESH_S if active else None)(batch)
 
 
 batch = opened.current(
-    lambda batch_id: batch_store.get_batch(user.id, batch_id),
-    lambda public_id: batch_store.find_batch(user.id, public_id),
+    lambda batch_id: batches.get(user.id, batch_id),
+    lambda public_id: batches.find(user.id, public_id),
     t("batch.not_found"),
 )
 header(batch)

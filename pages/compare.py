@@ -11,34 +11,28 @@ from core.compare import (
     MAX_COLUMNS,
     MIN_COLUMNS,
     ColumnSetting,
-    CompareService,
     ComparisonDetail,
 )
 from core.errors import AppError
-from core.store import attachments as attachment_store
-from core.store import comparisons as comparison_store
-from core.store.comparisons import COMPARE, ComparisonView
+from core.store.comparisons import ComparisonView
 from core.store.views import MessageView
 from ui import attachments as files_ui
 from ui import feedback, state
 from ui.bootstrap import ensure_run_through_app
 from ui.compare_view import (
-    remember_unsent,
     render_summary,
     render_turns,
     settings_label,
     temperature_input,
-    unsent_notice,
     written_elsewhere,
 )
 from ui.errors import describe
 from ui.format import escape_markdown
 from ui.live import follow
 from ui.model_picker import pick_model
+from ui.prompt_input import prompt_input
 from ui.records import OpenRecord, page_header
 
-UNSENT = "compare-unsent"
-UNSENT_FILES = "compare-unsent-files"
 WEB_SEARCH = "compare-web-search"  # one switch: every column searches alike
 SHOWN_TURNS = 20
 
@@ -47,12 +41,12 @@ t = state.t()
 services = state.svc()
 catalog = state.catalog()  # in the reader's language
 user = state.current_user()
-compare = CompareService(services.chat)
+compare = services.compare
 opened = OpenRecord("compare-open", "cmp")
 
 
 def header(comparison: ComparisonView | None) -> None:
-    past = comparison_store.list_comparisons(user.id, COMPARE, limit=30)
+    past = compare.history(user.id, limit=30)
     history = [(item, item.title or t("sidebar.untitled")) for item in past]
     page_header(t, opened, prefix="compare", showing=comparison is not None, history=history)
 
@@ -115,34 +109,26 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
 def send(
     comparison: ComparisonView | None, text: str, settings: list[ColumnSetting], files: list
 ) -> None:
-    """Ask every column; the files read from the input go to each of them."""
+    """Ask every column; the files read from the input go to each of them.
+    `AppError` when refused (ui/prompt_input.py keeps the prompt and files)."""
     fallback = state.allow_fallback()
-    try:
-        if comparison is None:
-            started = compare.start(
-                user.id,
-                text,
-                settings,
-                allow_fallback=fallback,
-                files=files,
-                web_search=bool(st.session_state.get(WEB_SEARCH)),
-            )
-            opened.open(started)
-        else:
-            compare.follow_up(user.id, comparison.id, text, allow_fallback=fallback, files=files)
-    except AppError as error:
-        remember_unsent(UNSENT, text, error)  # nothing typed is lost, nor the files read
-        st.session_state[UNSENT_FILES] = files
-        st.rerun()
-    st.session_state.pop(UNSENT, None)
-    st.session_state.pop(UNSENT_FILES, None)
-    st.rerun()
+    if comparison is None:
+        started = compare.start(
+            user.id,
+            text,
+            settings,
+            allow_fallback=fallback,
+            files=files,
+            web_search=bool(st.session_state.get(WEB_SEARCH)),
+        )
+        opened.open(started)
+    else:
+        compare.follow_up(user.id, comparison.id, text, allow_fallback=fallback, files=files)
 
 
 def file_chips(detail: ComparisonDetail) -> Callable[[MessageView], None]:
     """Chips under each question of a comparison (one column's copy names them)."""
-    ids = [turn.question.id for turn in detail.turns]
-    found = attachment_store.summaries_of(user.id, ids)
+    found = compare.files_of(user.id, detail)
     return lambda question: files_ui.chips(t, found.get(question.id, []))
 
 
@@ -186,8 +172,8 @@ def show(comparison: ComparisonView) -> tuple[list, bool]:
 
 
 comparison = opened.current(
-    lambda cid: comparison_store.get_comparison(user.id, cid),
-    lambda public_id: comparison_store.find_comparison(user.id, public_id),
+    lambda cid: compare.get(user.id, cid),
+    lambda public_id: compare.find(user.id, public_id),
     t("compare.not_found"),
 )
 header(comparison)
@@ -210,24 +196,13 @@ else:
     with comparison_slot.container():
         live, busy = show(comparison)
 
-resend = unsent_notice(t, UNSENT)
-files_ui.show_refusals(t, st.session_state.get("attachment-refusals", []))
 placeholder = t("compare.answering") if busy else t("compare.placeholder")
-files_ui.limit_caption(t)
-submitted = st.chat_input(
-    placeholder,
-    disabled=busy or not ready,
-    key="compare-input",
-    accept_file="multiple",
-    file_type=files_ui.FILE_TYPES,
-    max_upload_size=files_ui.MAX_UPLOAD_MB,
+prompt_input(
+    t,
+    "compare",
+    placeholder=placeholder,
+    enabled=ready and not busy,
+    send=lambda text, files: send(comparison, text, settings, files),
 )
-if submitted is not None:
-    st.session_state.pop("attachment-refusals", None)
-    prompt, attached = files_ui.submitted(t, submitted)
-    if (prompt or attached) and ready and not busy:
-        send(comparison, prompt, settings, attached)
-elif resend and ready and not busy:
-    send(comparison, resend, settings, st.session_state.get(UNSENT_FILES, []))
 if live:
     follow(live)

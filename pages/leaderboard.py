@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.arena import Arena, battles_csv
 from core.arena_board import (
     AnnotatedVote,
     ArenaBoard,
@@ -19,12 +18,8 @@ from core.arena_board import (
 )
 from core.battle_categories import CATEGORIES
 from core.deblinding import names_in_catalog
-from core.leaderboard import ModelPerformance, current_performance, votes_csv
+from core.leaderboard import BoardStamp, ModelPerformance, PerformanceStamp
 from core.ratings import Leaderboard
-from core.store.db import database_url
-from core.store.judged_battles import votes_without_text
-from core.store.measurements import measurement_stamp
-from core.store.votes import vote_stamp
 from ui import feedback, state
 from ui.bootstrap import ensure_run_through_app
 from ui.format import model_label
@@ -35,6 +30,7 @@ t = state.t()
 services = state.svc()
 catalog = state.catalog()  # in the reader's language
 user = state.current_user()
+board = services.leaderboard
 
 
 # Annotating a vote (style, categories, de-blinding) reads its battle's text:
@@ -48,20 +44,18 @@ def annotations(database: str) -> VoteAnnotations:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def votes(database: str, stamp: tuple[int, int, int]) -> tuple[AnnotatedVote, ...]:
-    return annotations(database).refresh()
+def votes(stamp: BoardStamp) -> tuple[AnnotatedVote, ...]:
+    return annotations(stamp.database).refresh()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def ratings(database: str, stamp: tuple[int, int, int], options: BoardOptions) -> ArenaBoard:
-    return fit_board(votes(database, stamp), options)
+def ratings(stamp: BoardStamp, options: BoardOptions) -> ArenaBoard:
+    return fit_board(votes(stamp), options)
 
 
 @st.cache_data(max_entries=4, show_spinner=False, ttl=600)
-def performance(
-    database: str, last_attempt_id: int, last_message_id: int
-) -> list[ModelPerformance]:
-    return current_performance(catalog)
+def performance(stamp: PerformanceStamp) -> list[ModelPerformance]:
+    return board.performance(catalog)
 
 
 ALL_BATTLES = "all"  # a real option, not None: a None value makes the box look clearable
@@ -243,7 +237,7 @@ def exports() -> None:
     bar = st.container(horizontal=True)
     bar.download_button(
         t("leaderboard.export_votes"),
-        data=votes_csv,
+        data=board.votes_csv,
         file_name="votes.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -252,7 +246,7 @@ def exports() -> None:
     )
     bar.download_button(
         t("leaderboard.export_battles"),
-        data=lambda: battles_csv(Arena(services.chat).history(user.id, limit=100_000)),
+        data=lambda: board.battles_csv(user.id),
         file_name="battles.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -264,15 +258,13 @@ def exports() -> None:
 
 st.markdown(f"## {t('leaderboard.title')}")
 st.caption(t("leaderboard.intro"))
-counted = vote_stamp()
-# a vote added or removed, or a battle deleted (its vote stays, its text goes)
-stamp = (counted.count, counted.last_id, votes_without_text())
+stamp = board.board_stamp()  # a vote added or removed, or a battle deleted
 with st.spinner(t("leaderboard.reading"), show_time=True):  # after a restart: ~1 ms a vote
-    annotated = votes(database_url(), stamp)
+    annotated = votes(stamp)
 if annotated:
     options = board_options(annotated)
     with st.spinner(t("leaderboard.fitting"), show_time=True):  # seconds with 100,000 votes
-        fitted = ratings(database_url(), stamp, options)
+        fitted = ratings(stamp, options)
     selection_caption(fitted)
     if fitted.board.ratings:
         ratings_table(fitted.board)
@@ -286,6 +278,5 @@ else:
     st.info(t("leaderboard.no_votes"), icon=":material/how_to_vote:")
 agreement_section(t, catalog, services.agreement, user.id, is_admin=user.is_admin)
 feedback.non_blind_board(t, catalog, user.id)
-measured = measurement_stamp()
-performance_table(performance(database_url(), measured.last_attempt_id, measured.last_message_id))
+performance_table(performance(board.performance_stamp()))
 exports()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.health import status_report
 from ui import state
 from ui.bootstrap import ensure_run_through_app
 from ui.fault_switches import show_fault_switches
@@ -22,7 +21,7 @@ if not user.is_admin:
     st.info(t("health.admins_only"), icon=":material/lock:")
     st.stop()
 
-report = status_report(catalog, services.worker.runtime)
+report = services.health.report(catalog)  # typed rows, labelled in the reader's language
 
 
 def seconds_or_dash(value: float | None) -> str:
@@ -32,7 +31,7 @@ def seconds_or_dash(value: float | None) -> str:
 rows = [
     {
         t("health.col.model"): route.model_label,
-        t("health.col.route"): f"{route.provider_label} · {route.upstream_model}",
+        t("health.col.route"): route.route_label,
         t("health.col.available"): "✓" if route.available else t("model.needs_key"),
         t("health.col.key"): route.key_hint,
         t("health.col.breaker"): t(f"health.breaker.{route.breaker.state}")
@@ -54,7 +53,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 if report.any_paused and st.button(
     t("health.reset_breakers"), icon=":material/restart_alt:", key="reset-breakers"
 ):
-    services.worker.runtime.breakers.reset()
+    services.health.close_breakers()
     st.rerun()
 
 if not report.requests_per_minute.empty:
@@ -63,7 +62,7 @@ if not report.requests_per_minute.empty:
     if not report.latency_per_minute_s.empty:
         st.caption(t("health.latency_caption"))
         medians = {
-            f"{route.provider_label} · {route.upstream_model}": route.latency_p50_s
+            route.route_label: route.latency_p50_s
             for route in report.routes
             if route.latency_p50_s is not None
         }

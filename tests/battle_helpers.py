@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
+from core.arena import Arena
+from core.chat import ChatService
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
 from core.store import votes as vote_store
 from core.store.comparisons import ARENA
+
+
+def arena_for(chat: ChatService, *, rng: random.Random) -> Arena:
+    """The arena as core/services.py builds it, on a test's own chat service."""
+    worker = chat.worker
+    return Arena(chat, breakers=worker.runtime.breakers, is_running=worker.is_running, rng=rng)
 
 
 def judged_battle(

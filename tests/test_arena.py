@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from core.arena import Arena, draw_pair, drawable_models
+from core.arena import draw_pair, drawable_models
 from core.catalog import parse_catalog
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.errors import InputRejected, RecordNotFound, VoteRefused
@@ -13,12 +13,13 @@ from core.ratings import A_BETTER, TIE
 from core.resilience.breaker import BreakerState, BreakerView
 from core.store import votes as vote_store
 from core.store.users import ensure_user
+from tests.battle_helpers import arena_for
 from tests.fake_time import wait_for_progress
 
 
 @pytest.fixture
 def arena(make_chat):
-    return Arena(make_chat(fallback=True), rng=random.Random(7))
+    return arena_for(make_chat(fallback=True), rng=random.Random(7))
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from core.store.users import ensure_user
 from core.websearch.results import WebSources
 from core.worker import Worker
 from tests.attachments import files
+from tests.battle_helpers import arena_for
 from tests.web_fakes import FakeWeb, article
 
 LONG_PAGE = "The harbour bridge reopened on Monday after repairs. " * 900  # ~9,000 tokens
@@ -66,7 +67,7 @@ def make_arena(db, server, web):
     def make(models: dict) -> Arena:
         worker = Worker(catalog_of(server, web, models))
         workers.append(worker)
-        return Arena(ChatService(worker.catalog, worker), rng=random.Random(3))
+        return arena_for(ChatService(worker.catalog, worker), rng=random.Random(3))
 
     yield make
     for worker in workers:

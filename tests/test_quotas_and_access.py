@@ -16,7 +16,6 @@ from types import MappingProxyType
 import pytest
 
 from core import access, quotas, team, usage_report
-from core.arena import Arena
 from core.batch import BatchRunner
 from core.catalog import load_catalog
 from core.chat import ChatService, Choice
@@ -39,6 +38,7 @@ from core.store.groups import Limits
 from core.store.users import ADMIN, ensure_user
 from core.worker import BATCH_LANE, Worker
 from tests.app.conftest import shown
+from tests.battle_helpers import arena_for
 from ui.errors import describe
 
 
@@ -238,7 +238,9 @@ def test_a_model_outside_the_persons_groups_is_refused_by_every_service(two_mode
         assert len(server.requests) == requests
         # What she may use still works; the arena draws only from it (one model: none).
         finish(chat, chat.send(alice.id, None, "allowed", Choice("fast")))
-        assert [m.id for m in Arena(chat, rng=random.Random(1)).contenders(alice.id)] == ["fast"]
+        assert [m.id for m in arena_for(chat, rng=random.Random(1)).contenders(alice.id)] == [
+            "fast"
+        ]
         # The admin may use everything.
         assert access.allowed_models(chat.catalog, admin.id) == {"m", "fast"}
     finally:

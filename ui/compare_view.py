@@ -16,7 +16,6 @@ import streamlit as st
 
 from core.catalog import Catalog
 from core.compare import ComparisonDetail
-from core.errors import AppError
 from core.events import Phase
 from core.i18n import Translator
 from core.metrics import AnswerMetrics, answer_metrics, winners
@@ -239,22 +238,3 @@ def render_summary(
         cheapest.markdown(
             f":material/savings: **{t('compare.cheapest')}**  \n{names(best.cheapest)}"
         )
-
-
-def remember_unsent(key: str, text: str, error: AppError) -> None:
-    """Keep a prompt that could not be sent on screen, with the reason."""
-    st.session_state[key] = {"text": text, "error": (error.kind, error.detail)}
-
-
-def unsent_notice(t: Translator, key: str) -> str | None:
-    """Show a kept prompt and its reason; the text to send again if asked."""
-    unsent = st.session_state.get(key)
-    if not unsent:
-        return None
-    kind, detail = unsent["error"]
-    st.error(describe(t, kind, detail), icon=":material/error:")
-    st.caption(t("chat.unsent"))
-    st.code(unsent["text"], language=None, wrap_lines=True)
-    if st.button(t("chat.send_again"), icon=":material/send:", key=f"{key}-again"):
-        return unsent["text"]
-    return None

@@ -299,23 +299,35 @@ def attach_message(user_id: int, cell_id: int, message_id: int) -> None:
         db.execute(update(Batch).where(Batch.id == cell.batch_id).values(updated_at=time.time()))
 
 
-def delete_batch(user_id: int, batch_id: int) -> None:
-    """Delete a batch and the conversations its cells answered in."""
+def batch_conversation_ids(user_id: int, batch_id: int) -> list[int]:
+    """The conversations a batch's cells and its judge's replies are written in."""
     with session() as db:
         owned_batch(db, user_id, batch_id)
-        conversation_ids = list(
-            db.scalars(
-                select(Message.conversation_id)
-                .join(BatchCell, BatchCell.message_id == Message.id)
-                .where(BatchCell.batch_id == batch_id)
-            )
-        ) + list(  # the judge's replies
-            db.scalars(
-                select(Message.conversation_id)
-                .join(BatchJudgement, BatchJudgement.message_id == Message.id)
-                .where(BatchJudgement.batch_id == batch_id)
-            )
+        return _conversation_ids(db, batch_id)
+
+
+def _conversation_ids(db: Session, batch_id: int) -> list[int]:
+    return list(
+        db.scalars(
+            select(Message.conversation_id)
+            .join(BatchCell, BatchCell.message_id == Message.id)
+            .where(BatchCell.batch_id == batch_id)
         )
+    ) + list(  # the judge's replies
+        db.scalars(
+            select(Message.conversation_id)
+            .join(BatchJudgement, BatchJudgement.message_id == Message.id)
+            .where(BatchJudgement.batch_id == batch_id)
+        )
+    )
+
+
+def delete_batch(user_id: int, batch_id: int) -> None:
+    """Delete a batch and the conversations its cells answered in (rows only:
+    `BatchService.delete` stops its answers first and erases the text for real)."""
+    with session() as db:
+        owned_batch(db, user_id, batch_id)
+        conversation_ids = _conversation_ids(db, batch_id)
         db.execute(delete(Batch).where(Batch.id == batch_id))
         db.execute(
             delete(Conversation).where(

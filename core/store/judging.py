@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.errors import RecordNotFound
 from core.store.batches import CellView, owned_batch
@@ -102,18 +103,29 @@ def judgements(user_id: int, batch_id: int) -> list[JudgementView]:
         ]
 
 
+def _owned_cell(db: Session, user_id: int, cell_id: int) -> BatchCell:
+    """The cell, if its batch is the user's; `RecordNotFound` otherwise (another
+    user's cell is not found, exactly like one that does not exist)."""
+    cell = db.get(BatchCell, cell_id)
+    if cell is None:
+        raise RecordNotFound(f"cell {cell_id}")
+    owned_batch(db, user_id, cell.batch_id)
+    return cell
+
+
+def _judgement_row(db: Session, cell_id: int, swapped: bool) -> BatchJudgement | None:
+    return db.scalar(
+        select(BatchJudgement).where(
+            BatchJudgement.cell_id == cell_id, BatchJudgement.swapped == swapped
+        )
+    )
+
+
 def record_judgement(user_id: int, cell_id: int, swapped: bool, message_id: int) -> None:
     """Point the judgement of a cell (in this order) at the judge's reply."""
     with session() as db:
-        cell = db.get(BatchCell, cell_id)
-        if cell is None:
-            raise RecordNotFound(f"cell {cell_id}")
-        owned_batch(db, user_id, cell.batch_id)
-        row = db.scalar(
-            select(BatchJudgement).where(
-                BatchJudgement.cell_id == cell_id, BatchJudgement.swapped == swapped
-            )
-        )
+        cell = _owned_cell(db, user_id, cell_id)
+        row = _judgement_row(db, cell.id, swapped)
         if row is None:
             db.add(
                 BatchJudgement(
@@ -127,15 +139,8 @@ def record_judgement(user_id: int, cell_id: int, swapped: bool, message_id: int)
 def judgement_of(user_id: int, cell_id: int, swapped: bool) -> JudgementView | None:
     """The judgement of one cell in one order, if the judge was asked."""
     with session() as db:
-        cell = db.get(BatchCell, cell_id)
-        if cell is None:
-            raise RecordNotFound(f"cell {cell_id}")
-        owned_batch(db, user_id, cell.batch_id)
-        row = db.scalar(
-            select(BatchJudgement).where(
-                BatchJudgement.cell_id == cell_id, BatchJudgement.swapped == swapped
-            )
-        )
+        cell = _owned_cell(db, user_id, cell_id)
+        row = _judgement_row(db, cell.id, swapped)
         if row is None:
             return None
         message = db.get(Message, row.message_id) if row.message_id is not None else None
