@@ -53,21 +53,19 @@ def wait_all(chat, compare, user, comparison_id):
         chat.worker.wait(answer.id, timeout=30)
 
 
-def test_three_columns_take_the_time_of_one_not_three(chat, user, server):
+def test_three_columns_stream_together_not_one_after_another(chat, user, server):
     ends: list[float] = []
     server.default = paced(ends)
     compare = CompareService(chat)
-    one_column_s = PIECES * PIECE_DELAY
 
-    started = time.monotonic()
     settings = [ColumnSetting("m", temperature=t) for t in (0.1, 0.5, 0.9)]
     comparison = compare.start(user.id, "Race", settings)
     wait_all(chat, compare, user, comparison.id)
-    three_columns_s = time.monotonic() - started
 
-    # Every request was sent before any answer had finished: they streamed together.
+    # Every request was sent before any answer had finished: they streamed
+    # together, so three columns take the time of one (the wall time itself
+    # is bench/ material: on a loaded machine it says nothing).
     assert len(server.times) == 3 and max(server.times) < min(ends)
-    assert three_columns_s < 2.5 * one_column_s  # one after another it would be 3x
     answers = compare.detail(user.id, comparison.id).latest_answers
     assert [a.status for a in answers] == [COMPLETE] * 3
     assert [a.content.split()[0] for a in answers] == ["t=0.1", "t=0.5", "t=0.9"]
