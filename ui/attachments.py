@@ -24,7 +24,7 @@ from ui.format import escape_markdown
 # What the clip button offers. The type is still decided from the bytes:
 # this list only spares people picking a file the app cannot read.
 FILE_TYPES = [
-    *("txt", "md", "markdown", "csv", "tsv", "json", "pdf", "docx", "xlsx"),
+    *("txt", "md", "markdown", "csv", "tsv", "json", "pdf", "docx", "xlsx", "pptx"),
     *("png", "jpg", "jpeg", "gif", "webp"),
     *("py", "js", "ts", "tsx", "jsx", "java", "kt", "c", "h", "cpp", "hpp", "cs", "go"),
     *("rs", "rb", "php", "swift", "m", "scala", "sql", "sh", "ps1", "r", "lua", "pl"),

@@ -16,7 +16,7 @@ class Attachment:
 
     `name` is the file name as the person's browser sent it: untrusted text,
     shown only through inert rendering. `format` is what the bytes are
-    (pdf, docx, xlsx, text, markdown, csv, json, png, jpeg, gif, webp).
+    (pdf, docx, xlsx, pptx, text, markdown, csv, json, png, jpeg, gif, webp).
     `note` is set when the text is not the file's own (a PDF with no text layer).
     """
 

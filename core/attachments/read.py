@@ -14,7 +14,7 @@ import logging
 import re
 import unicodedata
 
-from core.attachments import documents, images, limits, sniff, text_files
+from core.attachments import documents, images, limits, slides, sniff, text_files
 from core.attachments.model import Attachment, AttachmentRefused
 from core.tokens import count_text
 
@@ -23,9 +23,16 @@ log = logging.getLogger(__name__)
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="attachment")
 _MIME = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument"
          ".wordprocessingml.document", "xlsx": "application/vnd.openxmlformats-officedocument"
-         ".spreadsheetml.sheet", "markdown": "text/markdown", "csv": "text/csv",
+         ".spreadsheetml.sheet", "pptx": "application/vnd.openxmlformats-officedocument"
+         ".presentationml.presentation", "markdown": "text/markdown", "csv": "text/csv",
          "json": "application/json", "text": "text/plain"}  # fmt: skip
 NO_TEXT_LAYER = "no_text_layer"
+# Office files are zips: each is measured by `check_zip` before its reader opens it.
+_OFFICE_READERS = {
+    sniff.DOCX: documents.docx_text,
+    sniff.XLSX: documents.xlsx_text,
+    sniff.PPTX: slides.pptx_text,
+}
 
 
 def safe_name(name: str) -> str:
@@ -66,15 +73,11 @@ def _read(name: str, data: bytes) -> Attachment:
                 f"(This PDF has {pages} page(s) but no text layer: it is a scan or images of "
                 "text, and no text could be read from it.)"
             )
-    elif fmt in (sniff.DOCX, sniff.XLSX):
+    elif fmt in _OFFICE_READERS:
         from core.attachments.zip_guard import check_zip
 
         check_zip(data, name)
-        text = (
-            documents.docx_text(data, name)
-            if fmt == sniff.DOCX
-            else documents.xlsx_text(data, name)
-        )
+        text = _OFFICE_READERS[fmt](data, name)
     elif fmt == sniff.TEXT:
         fmt = text_files.text_format(name)
         text = text_files.present(text_files.decode(data, name), fmt)
