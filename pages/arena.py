@@ -114,7 +114,12 @@ def file_chips(battle: Battle):
         files = found.get(question.id, [])
         if not battle.revealed:
             files = [replace(f, note="") if is_described(f) else f for f in files]
-        files_ui.chips(t, files, lambda model_id: model_label(catalog, model_id))
+        files_ui.chips(
+            t,
+            files,
+            lambda model_id: model_label(catalog, model_id),
+            download=(user.id, question.id),
+        )
 
     return chips
 
@@ -228,7 +233,7 @@ submitted = st.chat_input(
     key="arena-input",
     accept_file="multiple",
     file_type=files_ui.FILE_TYPES,
-    max_upload_size=files_ui.MAX_UPLOAD_MB,
+    max_upload_size=files_ui.upload_limit_mb(),
 )
 if submitted is not None:
     st.session_state.pop("attachment-refusals", None)

@@ -143,7 +143,9 @@ def file_chips(detail: ComparisonDetail) -> Callable[[MessageView], None]:
     """Chips under each question of a comparison (one column's copy names them)."""
     ids = [turn.question.id for turn in detail.turns]
     found = attachment_store.summaries_of(user.id, ids)
-    return lambda question: files_ui.chips(t, found.get(question.id, []))
+    return lambda question: files_ui.chips(
+        t, found.get(question.id, []), download=(user.id, question.id)
+    )
 
 
 def show(comparison: ComparisonView) -> tuple[list, bool]:
@@ -220,7 +222,7 @@ submitted = st.chat_input(
     key="compare-input",
     accept_file="multiple",
     file_type=files_ui.FILE_TYPES,
-    max_upload_size=files_ui.MAX_UPLOAD_MB,
+    max_upload_size=files_ui.upload_limit_mb(),
 )
 if submitted is not None:
     st.session_state.pop("attachment-refusals", None)

@@ -58,7 +58,10 @@ def _import(t: Translator, user_id: int) -> None:
     try:
         document = parse_json(upload.getvalue(), max_bytes=_megabytes(policy.max_import_mb))
         summary = transfer.import_conversations(
-            user_id, document, max_stored_bytes=_megabytes(policy.max_stored_mb)
+            user_id,
+            document,
+            max_stored_bytes=_megabytes(policy.max_stored_mb),
+            max_stored_file_bytes=_megabytes(policy.max_stored_files_mb),
         )
     except ImportRejected as rejected:
         st.error(import_message(t, rejected), icon=":material/error:")

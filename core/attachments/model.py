@@ -29,6 +29,10 @@ class Attachment:
     mime: str = ""
     note: str = ""
     params: dict = field(default_factory=dict, compare=False)
+    # The bytes as uploaded, kept so the file can be downloaded again; None
+    # when read back from the store (`file_id` then names the kept copy).
+    original: bytes | None = field(default=None, compare=False, repr=False)
+    file_id: int | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:

@@ -10,6 +10,7 @@ size bounds how many can, and every reader is bounded by the size limits.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import logging
 import re
 import unicodedata
@@ -43,19 +44,32 @@ def safe_name(name: str) -> str:
     return name.strip()[:120] or "file"
 
 
-def read_attachment(name: str, data: bytes, *, timeout: float | None = None) -> Attachment:
-    """Read one file; raises `AttachmentRefused` with a reason a person can act on."""
+def read_attachment(
+    name: str, data: bytes, *, timeout: float | None = None, max_bytes: int | None = None
+) -> Attachment:
+    """Read one file; raises `AttachmentRefused` with a reason a person can act on.
+
+    `max_bytes`: the largest file accepted (`[policy] max_file_mb`), never more
+    than `limits.MAX_FILE_BYTES`. The result keeps the uploaded bytes as `original`.
+    """
     name = safe_name(name)
-    if len(data) > limits.MAX_FILE_BYTES:
-        raise AttachmentRefused("too_big", name, limit=limits.MAX_FILE_BYTES // (1024 * 1024))
+    cap = min(limits.MAX_FILE_BYTES, max_bytes or limits.MAX_FILE_BYTES)
+    if len(data) > cap:
+        raise AttachmentRefused("too_big", name, limit=_megabytes(cap))
     future = _pool.submit(_read, name, data)
     try:
-        return future.result(timeout=limits.EXTRACT_TIMEOUT_S if timeout is None else timeout)
+        read = future.result(timeout=limits.EXTRACT_TIMEOUT_S if timeout is None else timeout)
+        return dataclasses.replace(read, original=bytes(data))
     except concurrent.futures.TimeoutError as error:
         future.cancel()
         raise AttachmentRefused("too_slow", name, seconds=int(limits.EXTRACT_TIMEOUT_S)) from error
     except MemoryError as error:
         raise AttachmentRefused("unreadable", name) from error
+
+
+def _megabytes(size: int) -> int | float:
+    mb = size / (1024 * 1024)
+    return int(mb) if mb == int(mb) else round(mb, 1)
 
 
 def _read(name: str, data: bytes) -> Attachment:

@@ -114,3 +114,18 @@ def test_compare_gives_the_file_to_every_column(app):
         assert "| tea | 3 |" in stored.text
     assert texts(app).count("I received these attachments") == 2
     assert any("prices.xlsx" in shown(c.value) and "tokens" in c.value for c in app.caption)
+
+
+def test_a_sent_file_can_be_downloaded_again_from_its_chip(app):
+    app.run()
+    pdf = files.pdf("Quarterly revenue rose")
+    app.chat_input[0].upload("report.pdf", pdf, "application/pdf").set_value("Summarise").run()
+    assert not app.exception
+    (button,) = app.get("download_button")
+    assert button.proto.label == "Download"
+    # The bytes are read only when pressed: the page holds a deferred link.
+    assert button.proto.deferred_file_id or button.proto.url
+    from core.store import attachment_files
+
+    question = question_of(local_user())
+    assert attachment_files.original(local_user().id, question.id, 0).data == pdf
