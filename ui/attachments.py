@@ -188,7 +188,14 @@ def chips(
         name = escape_markdown(file.name)
         size = human_size(t, file.size)
         if file.kind == "image" or file.format in ("png", "jpeg", "gif", "webp"):
-            line = t("attachments.chip_image", name=name, size=size)
+            # A described image's tokens are its description's; otherwise the
+            # estimate of what its pixels cost a vision model (image_tokens.py).
+            tokens = t.number(file.tokens)
+            line = (
+                t("attachments.chip_image", name=name, size=size, tokens=tokens)
+                if file.tokens
+                else t("attachments.chip_image_unknown", name=name, size=size)
+            )
         else:
             line = t("attachments.chip", name=name, size=size, tokens=t.number(file.tokens))
         st.caption(f":material/attach_file: {line}")

@@ -16,6 +16,7 @@ import re
 import unicodedata
 
 from core.attachments import documents, images, limits, slides, sniff, text_files
+from core.attachments.image_tokens import image_tokens, sent_size
 from core.attachments.model import Attachment, AttachmentRefused
 from core.tokens import count_text
 
@@ -76,7 +77,9 @@ def _read(name: str, data: bytes) -> Attachment:
     fmt = sniff.sniff(data)
     if fmt in sniff.IMAGES:
         image, mime, width, height = images.read_image(data, name)
-        return Attachment(name, fmt, len(data), image=image, mime=mime,
+        # What the image costs a vision model (an estimate: image_tokens.py).
+        tokens = image_tokens(*sent_size(width, height))
+        return Attachment(name, fmt, len(data), image=image, mime=mime, tokens=tokens,
                           params={"width": width, "height": height})  # fmt: skip
     note = ""
     if fmt == sniff.PDF:
