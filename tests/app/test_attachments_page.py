@@ -129,3 +129,25 @@ def test_a_sent_file_can_be_downloaded_again_from_its_chip(app):
 
     question = question_of(local_user())
     assert attachment_files.original(local_user().id, question.id, 0).data == pdf
+
+
+def test_search_finds_a_files_text_names_the_file_and_opens_its_question(app):
+    app.run()
+    data = files.docx(["Clause 9: the indemnification ends after two years."])
+    app.chat_input[0].upload("contract.docx", data).set_value("Read it").run()
+    app.button(key="new-chat").click().run()
+    app.chat_input[0].set_value("Something else").run()
+    question = next(
+        m
+        for c in conversation_store.list_conversations(local_user().id)
+        for m in message_store.branch(local_user().id, c.id)
+        if m.content == "Read it"
+    )
+    app.sidebar.text_input(key="search-query").set_value("indemnification").run()
+    assert not app.exception
+    hit = app.sidebar.button(key=f"hit-{question.conversation_id}-{question.id}-file")
+    assert "**indemnification**" in hit.label
+    assert "in the attached file contract" in shown(hit.label)
+    hit.click().run()
+    assert app.session_state["focus_message"] == (question.conversation_id, question.id)
+    assert "Something else" not in texts(app)

@@ -1,4 +1,5 @@
-"""Attached files keep their original bytes, stored once per person.
+"""Attached files keep their original bytes, stored once per person; their
+extracted text is in the search index.
 
 `attachment_files` holds each distinct file a person attached (by SHA-256 of
 its bytes, unique per user): the same PDF attached to ten questions is kept
@@ -11,19 +12,32 @@ same transaction as its last attachment (which goes with its message and
 conversation, ON DELETE CASCADE), on every path that deletes conversations,
 and a person's files go with their account (ON DELETE CASCADE).
 
+Search: SQLite gets `attachments_fts`, an FTS5 trigram table over the
+extracted text (external content, kept in step by triggers in the same
+transaction as every write, like `messages_fts`; existing files indexed here);
+PostgreSQL a pg_trgm GIN index on `attachments.text` (built CONCURRENTLY, as in
+revision 0002). Where neither exists (no FTS5 trigrams, no pg_trgm) search
+scans, as it does for messages.
+
 Revision ID: 0018
 Revises: 0014
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy import text
 
 revision = "0018"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
+
+log = logging.getLogger(__name__)
 
 # A row of `attachments` deleted (its message or conversation deleted, directly
 # or by cascade): its original goes once no other attachment refers to it.
@@ -40,6 +54,36 @@ BEGIN
 END $$ LANGUAGE plpgsql"""
 POSTGRES_TRIGGER = """CREATE TRIGGER attachment_files_unused AFTER DELETE ON attachments
 FOR EACH ROW WHEN (OLD.file_id IS NOT NULL) EXECUTE FUNCTION attachment_files_unused()"""
+
+
+FTS_SCHEMA = (
+    """CREATE VIRTUAL TABLE attachments_fts USING fts5(
+        text, content='attachments', content_rowid='id', tokenize='trigram'
+    )""",
+    """CREATE TRIGGER attachments_fts_insert AFTER INSERT ON attachments BEGIN
+        INSERT INTO attachments_fts(rowid, text) VALUES (new.id, new.text);
+    END""",
+    # An external-content index must be told the exact old text to forget it.
+    """CREATE TRIGGER attachments_fts_delete AFTER DELETE ON attachments BEGIN
+        INSERT INTO attachments_fts(attachments_fts, rowid, text)
+        VALUES ('delete', old.id, old.text);
+    END""",
+    """CREATE TRIGGER attachments_fts_update AFTER UPDATE OF text ON attachments BEGIN
+        INSERT INTO attachments_fts(attachments_fts, rowid, text)
+        VALUES ('delete', old.id, old.text);
+        INSERT INTO attachments_fts(rowid, text) VALUES (new.id, new.text);
+    END""",
+    "INSERT INTO attachments_fts(attachments_fts) VALUES ('rebuild')",
+)
+FTS_DROP = (
+    "DROP TRIGGER IF EXISTS attachments_fts_insert",
+    "DROP TRIGGER IF EXISTS attachments_fts_delete",
+    "DROP TRIGGER IF EXISTS attachments_fts_update",
+    "DROP TABLE IF EXISTS attachments_fts",
+)
+# FTS5's secure-delete (SQLite 3.42+): a deleted file's entries leave the index at once.
+FTS_SECURE_DELETE = "INSERT INTO attachments_fts(attachments_fts, rank) VALUES ('secure-delete', 1)"
+TRIGRAM_INDEX = "ix_attachments_text_trgm"
 
 
 def upgrade() -> None:
@@ -68,11 +112,48 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(POSTGRES_FUNCTION)
         op.execute(POSTGRES_TRIGGER)
+        _postgres_search_index()
     else:
         op.execute(SQLITE_TRIGGER)
+        _sqlite_search_index()
+
+
+def _sqlite_search_index() -> None:
+    conn = op.get_bind()
+    # Revision 0002 of the numbered migrations made messages_fts where FTS5
+    # has trigrams; without it, search scans attachments as it scans messages.
+    found = conn.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages_fts'")
+    )
+    if found.first() is None:
+        return
+    for statement in FTS_SCHEMA:
+        conn.exec_driver_sql(statement)
+    if sqlite3.sqlite_version_info >= (3, 42, 0):
+        conn.exec_driver_sql(FTS_SECURE_DELETE)
+
+
+def _postgres_search_index() -> None:
+    conn = op.get_bind()
+    installed = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first()
+    if installed is None:
+        log.warning("PostgreSQL has no pg_trgm: search scans attached files' text")
+        return
+    with op.get_context().autocommit_block():
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {TRIGRAM_INDEX}")  # a failed build's
+        op.execute(
+            f"CREATE INDEX CONCURRENTLY {TRIGRAM_INDEX}"
+            " ON attachments USING gin (text gin_trgm_ops)"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {TRIGRAM_INDEX}")
+    else:
+        for statement in FTS_DROP:
+            op.execute(statement)
     op.execute("DROP TRIGGER IF EXISTS attachment_files_unused ON attachments"
                if op.get_bind().dialect.name == "postgresql"
                else "DROP TRIGGER IF EXISTS attachment_files_unused")  # fmt: skip
