@@ -35,13 +35,13 @@ class Original:
     data: bytes
 
 
-def content_hash(data: bytes) -> str:
+def _content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def keep(db: Session, user_id: int, data: bytes) -> int:
     """The id of the user's copy of `data`, stored now unless already kept."""
-    digest = content_hash(data)
+    digest = _content_hash(data)
     found = _kept(db, user_id, digest)
     if found is not None:
         return found
@@ -81,7 +81,7 @@ def owned_file(db: Session, user_id: int, file_id: int | None) -> int | None:
 def new_bytes(user_id: int, originals: Iterable[bytes]) -> int:
     """What keeping these files would add: the ones the user does not keep yet,
     each distinct file once."""
-    distinct = {content_hash(data): len(data) for data in originals}
+    distinct = {_content_hash(data): len(data) for data in originals}
     if not distinct:
         return 0
     with session() as db:

@@ -93,6 +93,16 @@ def test_people_never_share_a_kept_file(alice):
     assert kept_files() == 1
 
 
+def test_a_file_read_back_and_attached_again_keeps_its_original(alice):
+    # What an edited question does: it keeps the files of the one it replaces.
+    _, first = ask_with(alice, read_attachment("deck.pptx", DECK))
+    kept = attachment_store.of_messages(alice.id, [first.id])[first.id]
+    assert kept[0].original is None and kept[0].file_id is not None
+    _, second = ask_with(alice, *kept, title="edited")
+    assert attachment_files.original(alice.id, second.id, 0).data == DECK
+    assert kept_files() == 1
+
+
 def test_a_file_id_of_someone_elses_is_not_taken_over(alice):
     bob = ensure_user("bob")
     _, alices = ask_with(alice, read_attachment("deck.pptx", DECK))
