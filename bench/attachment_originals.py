@@ -3,6 +3,9 @@
 
     python -m bench.attachment_originals                 # a SQLite file in a temp folder
     DATABASE_URL=postgresql+psycopg://… python -m bench.attachment_originals
+
+On PostgreSQL, give it a scratch database, never the test suite's: it
+migrates the database and leaves a "bench-…" user (its files are deleted).
 """
 
 from __future__ import annotations
