@@ -148,21 +148,13 @@ def download_button(t: Translator, user_id: int, message_id: int, position: int,
         t("attachments.download"),
         data=original,
         file_name=safe_name(file.name),
-        mime=download_mime(file),
+        mime=attachment_files.original_mime(file.format, file.mime),
         icon=":material/download:",
         type="tertiary",
         on_click="ignore",
         key=f"download-{message_id}-{position}",
         help=t("attachments.download_help"),
     )
-
-
-def download_mime(file: Attachment) -> str:
-    # An image's stored MIME type is its re-encoded copy's; let the browser
-    # decide from the bytes rather than mislabel a PNG as a JPEG.
-    if file.kind == "image" or file.format in ("png", "jpeg", "gif", "webp"):
-        return f"image/{file.format}"
-    return file.mime or "application/octet-stream"
 
 
 def human_size(t: Translator, size: int) -> str:

@@ -125,13 +125,15 @@ def original(user_id: int, message_id: int, position: int) -> Original:
         ).first()
     if row is None:
         raise RecordNotFound(f"attachment {message_id}/{position}")
-    return Original(name=safe_name(row.name), mime=_mime(row.mime, row.data), data=row.data)
+    return Original(
+        name=safe_name(row.name), mime=original_mime(sniff(row.data), row.mime), data=row.data
+    )
 
 
-def _mime(stored: str, data: bytes) -> str:
-    """An image's stored type is that of the re-encoded copy sent to models
-    (JPEG); the original's own type comes from its bytes."""
-    kind = sniff(data)
-    if kind in IMAGES:
-        return f"image/{kind}"
+def original_mime(format_: str, stored: str) -> str:
+    """The original's type. An image's stored type is that of the re-encoded
+    copy sent to models (JPEG); its format (sniffed from the original's bytes
+    when it was read) names the original's own."""
+    if format_ in IMAGES:
+        return f"image/{format_}"
     return stored or "application/octet-stream"

@@ -199,3 +199,12 @@ def test_max_file_mb_above_what_the_readers_are_bounded_for_is_refused():
     assert parse_catalog({**base, "policy": {"max_file_mb": 2}}).policy.max_file_mb == 2
     with pytest.raises(CatalogError, match="max_file_mb"):
         parse_catalog({**base, "policy": {"max_file_mb": 50}})
+
+
+def test_an_image_downloads_as_uploaded_not_as_the_copy_sent_to_models(alice):
+    png = files.png(2000, 100)
+    shot = read_attachment("shot.png", png)
+    assert shot.mime == "image/jpeg" and shot.image != png  # downscaled, re-encoded
+    _, question = ask_with(alice, shot)
+    original = attachment_files.original(alice.id, question.id, 0)
+    assert (original.data, original.mime) == (png, "image/png")
