@@ -3,7 +3,8 @@
     python -m bench.attachment_extraction            # every case, each in its own process
     python -m bench.attachment_extraction pdf200     # one case
 
-Cases: a 200-page PDF with a text layer; a spreadsheet just under the 10 MB
+Cases: a 200-page PDF with a text layer; a 200-slide PowerPoint deck (title,
+text box, table and notes on each slide); a spreadsheet just under the 10 MB
 per-file limit; a 20 MB spreadsheet (over the limit: read straight through
 the reader, to show what the limits protect against). Memory is the process's
 peak resident size (ru_maxrss) after the case minus before it, so it includes
@@ -46,6 +47,20 @@ def spreadsheet(target_mb: float) -> bytes:
     return buffer.getvalue()
 
 
+def deck(slides: int) -> bytes:
+    return files.pptx(
+        [
+            {
+                "title": f"Slide {n}: quarterly review",
+                "body": [f"Revenue in region {n % 17} rose {n % 9}%", "Costs were flat"],
+                "table": [["Region", "Sales"], [f"R{n}", str(n * 13)]],
+                "notes": f"Say that slide {n} matters.",
+            }
+            for n in range(slides)
+        ]
+    )
+
+
 def peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -54,9 +69,12 @@ def run(case: str) -> None:
     from core.attachments import AttachmentRefused, read_attachment
     from core.attachments.documents import xlsx_text
 
-    data = {"pdf200": lambda: pdf_pages(200), "xlsx10": lambda: spreadsheet(9.5)}.get(
-        case, lambda: spreadsheet(20)
-    )()
+    makers = {
+        "pdf200": lambda: pdf_pages(200),
+        "pptx200": lambda: deck(200),
+        "xlsx10": lambda: spreadsheet(9.5),
+    }
+    data = makers.get(case, lambda: spreadsheet(20))()
     before, started = peak_kb(), time.perf_counter()
     try:
         if case == "xlsx20":
@@ -73,7 +91,7 @@ def run(case: str) -> None:
 
 
 if __name__ == "__main__":
-    cases = sys.argv[1:] or ["pdf200", "xlsx10", "xlsx20"]
+    cases = sys.argv[1:] or ["pdf200", "pptx200", "xlsx10", "xlsx20"]
     if len(cases) == 1:
         run(cases[0])
     else:

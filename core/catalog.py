@@ -155,6 +155,10 @@ class Policy:
     # see docs/security.md, "Abuse limits".
     max_stored_mb: float = 500.0  # text kept in their conversations
     max_import_mb: float = 20.0  # one import file
+    # Attached files (docs/attachments.md): the largest one file may be, and
+    # the original files a person keeps (deduplicated), in MB.
+    max_file_mb: float = 10.0
+    max_stored_files_mb: float = 200.0
     max_tokens_per_day: int = 2_000_000  # prompt + completion, last 24 hours
     max_cost_usd_per_day: float = 0.0  # at the catalog's list prices, last 24 hours
     max_tokens_per_month: int = 0  # prompt + completion, last 30 days

@@ -27,6 +27,18 @@ def _non_negative(value: Any) -> float:
     return float(value)
 
 
+def _file_size(value: Any) -> float:
+    """`max_file_mb`: a file is read within bounds measured up to 10 MB
+    (core/attachments/limits.py), below Streamlit's upload limit (20 MB)."""
+    size = _non_negative(value)
+    if size > FILE_MB_CEILING:
+        raise _rule(f"must be at most {FILE_MB_CEILING:g} (0 means {FILE_MB_CEILING:g})")
+    return size
+
+
+FILE_MB_CEILING = 10.0
+
+
 def _at_least_one(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _rule("must be a whole number ≥ 1")
@@ -78,6 +90,7 @@ def _routes(value: Any) -> list:
 
 NonNegative = Annotated[float, BeforeValidator(_non_negative)]
 AtLeastOne = Annotated[int, BeforeValidator(_at_least_one)]
+FileSize = Annotated[float, BeforeValidator(_file_size)]
 Text = Annotated[str, BeforeValidator(_text)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Localized = Annotated[str | dict[str, str], BeforeValidator(_localized)]
@@ -149,6 +162,8 @@ class PolicySpec(_Spec):
     messages_per_minute: NonNegative | None = None
     max_stored_mb: NonNegative | None = None
     max_import_mb: NonNegative | None = None
+    max_file_mb: FileSize | None = None
+    max_stored_files_mb: NonNegative | None = None
     max_tokens_per_day: NonNegative | None = None
     max_cost_usd_per_day: NonNegative | None = None
     max_tokens_per_month: NonNegative | None = None

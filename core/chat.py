@@ -116,7 +116,11 @@ class ChatService:
             self.ensure_idle(user_id, conversation_id)
         if not admitted:
             self.admit(
-                user_id, text, adding_bytes=send_bytes(text, files), models=[choice.model_id]
+                user_id,
+                text,
+                adding_bytes=send_bytes(text, files),
+                adding_files=originals(files),
+                models=[choice.model_id],
             )
         files = self._files_for(choice, files)
         if conversation_id is None:
@@ -305,11 +309,13 @@ class ChatService:
         answers: int = 1,
         lane: str = CHAT_LANE,
         adding_bytes: int | None = None,
+        adding_files: Sequence[bytes] = (),
         models: Sequence[str] = (),
     ) -> None:
         """Every per-user limit, checked before anything is stored or sent;
         raises the first one reached (`ModelNotAllowed`, `TooManyMessages`,
-        `InputRejected`, `TooManyAtOnce`, `StorageQuotaReached`, the token and
+        `InputRejected`, `TooManyAtOnce`, `StorageQuotaReached`,
+        `FileStorageQuotaReached` (for `adding_files`, the originals), the token and
         cost quotas of core/quotas.py).
 
         First, whether the person may use each of `models` (core/access.py):
@@ -335,7 +341,7 @@ class ChatService:
                 raise TooManyAtOnce(str(limit))
         if adding_bytes is None:
             adding_bytes = answers * len(text.encode("utf-8", "surrogatepass"))
-        self.caps.check(user_id, adding_bytes=adding_bytes)
+        self.caps.check(user_id, adding_bytes=adding_bytes, adding_files=adding_files)
 
     # ------------------------------------------------------------ internals
 
@@ -546,6 +552,11 @@ def send_bytes(text: str, files: Sequence[Attachment]) -> int:
     return size + sum(
         len(f.text.encode("utf-8", "surrogatepass")) + len(f.image or b"") for f in files
     )
+
+
+def originals(files: Sequence[Attachment]) -> list[bytes]:
+    """The uploaded bytes of these files, to be kept (once per person and content)."""
+    return [f.original for f in files if f.original is not None]
 
 
 def _check_size(text: str) -> None:

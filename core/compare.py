@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from core.attachments import for_model
 from core.attachments.model import Attachment
-from core.chat import ChatService, Choice, send_bytes
+from core.chat import ChatService, Choice, originals, send_bytes
 from core.chat_settings import checked_system_prompt
 from core.errors import InputRejected
 from core.store import attachments as attachment_store
@@ -276,7 +276,14 @@ class CompareService:
         if is_blank(text) and not files:
             raise InputRejected("empty")
         adding = columns * send_bytes(text, files)
-        self.chat.admit(user_id, text, answers=columns, adding_bytes=adding, models=models)
+        self.chat.admit(
+            user_id,
+            text,
+            answers=columns,
+            adding_bytes=adding,
+            adding_files=originals(files),  # kept once, however many columns
+            models=models,
+        )
 
 
 def align_turns(branches: Sequence[list[MessageView]]) -> tuple[ComparisonTurn, ...]:

@@ -504,6 +504,13 @@ class StorageQuotaReached(UserLimitReached):
     kind = "quota_storage"
 
 
+class FileStorageQuotaReached(UserLimitReached):
+    """Keeping the attached files would take the user's original files past
+    `[policy] max_stored_files_mb`; `detail` is the cap."""
+
+    kind = "quota_files"
+
+
 class TokenQuotaReached(UserLimitReached):
     """The user's tokens in the last 24 hours reached `[policy] max_tokens_per_day`."""
 

@@ -12,19 +12,20 @@ from __future__ import annotations
 import functools
 import threading
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from core import quotas
 from core.catalog import Catalog
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import (
     CostQuotaReached,
+    FileStorageQuotaReached,
     MonthlyCostQuotaReached,
     MonthlyTokenQuotaReached,
     StorageQuotaReached,
     TokenQuotaReached,
 )
-from core.store import shared_limits, usage
+from core.store import attachment_files, shared_limits, usage
 from core.store.advisory import is_shared_database
 
 MEGABYTE = 1_000_000
@@ -99,9 +100,12 @@ class UsageCaps:
         # (user id, since) -> [(model id, prompt tokens, completion tokens)].
         self.unstored_spending: Callable[[int, float], list] = lambda _user, _since: []
 
-    def check(self, user_id: int, *, adding_bytes: int = 0) -> None:
+    def check(
+        self, user_id: int, *, adding_bytes: int = 0, adding_files: Sequence[bytes] = ()
+    ) -> None:
         """Raise the first cap reached: stored text (with `adding_bytes` more),
-        then tokens and list-price cost in the last 24 hours and the last 30
+        the original files kept (with `adding_files`, those not kept yet), then
+        tokens and list-price cost in the last 24 hours and the last 30
         days, each limit as set for this person (core/quotas.py)."""
         policy = self.catalog.policy
         if policy.max_stored_mb:
@@ -109,12 +113,22 @@ class UsageCaps:
             stored = usage.stored_bytes(user_id)
             if stored >= cap or stored + adding_bytes > cap:
                 raise StorageQuotaReached(_amount(policy.max_stored_mb))
+        if policy.max_stored_files_mb and adding_files:
+            self._check_files(user_id, adding_files, policy.max_stored_files_mb)
         spent_unstored = functools.partial(self.unstored_spending, user_id)
         for allowance in quotas.allowances(
             self.catalog, user_id, self.clock.wall(), only_limited=True, unstored=spent_unstored
         ):
             if allowance.reached:
                 raise _REACHED[allowance.measure, allowance.window](_shown(allowance))
+
+    @staticmethod
+    def _check_files(user_id: int, adding: Sequence[bytes], cap_mb: float) -> None:
+        # Only new files count: a file kept already is referred to, not stored again,
+        # so a person at the cap can still send text and the files they keep.
+        new = attachment_files.new_bytes(user_id, adding)
+        if new and attachment_files.stored_bytes(user_id) + new > cap_mb * MEGABYTE:
+            raise FileStorageQuotaReached(_amount(cap_mb))
 
 
 _REACHED = {

@@ -33,11 +33,15 @@ class YourData:
 
         `ImportRejected` (saying why) for a file that is too large, not JSON,
         not an export, or would take their stored text past `[policy]
-        max_stored_mb`; nothing is written then.
+        max_stored_mb` or their kept original files past `max_stored_files_mb`;
+        nothing is written then.
         """
         document = parse_json(data, max_bytes=_megabytes(self._policy.max_import_mb))
         return transfer.import_conversations(
-            user_id, document, max_stored_bytes=_megabytes(self._policy.max_stored_mb)
+            user_id,
+            document,
+            max_stored_bytes=_megabytes(self._policy.max_stored_mb),
+            max_stored_file_bytes=_megabytes(self._policy.max_stored_files_mb),
         )
 
     def erase_all(self, user_id: int) -> int:

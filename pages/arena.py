@@ -104,7 +104,12 @@ def file_chips(battle: Battle):
         files = found.get(question.id, [])
         if not battle.revealed:
             files = [replace(f, note="") if is_described(f) else f for f in files]
-        files_ui.chips(t, files, lambda model_id: model_label(catalog, model_id))
+        files_ui.chips(
+            t,
+            files,
+            lambda model_id: model_label(catalog, model_id),
+            download=(user.id, question.id),
+        )
 
     return chips
 

@@ -319,7 +319,7 @@ def question(
 
     def footer() -> None:
         if files:
-            files_ui.chips(t, files, label_of=model_label_of)
+            files_ui.chips(t, files, label_of=model_label_of, download=(user.id, message.id))
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             edit_button(t, message, disabled=busy)
             if versions:
@@ -480,7 +480,7 @@ st.chat_input(
     key="chat-input",
     accept_file="multiple",
     file_type=files_ui.FILE_TYPES,
-    max_upload_size=files_ui.MAX_UPLOAD_MB,
+    max_upload_size=files_ui.upload_limit_mb(),
     on_submit=send,
     args=(conversation, None, picked),
 )

@@ -129,7 +129,9 @@ def send(
 def file_chips(detail: ComparisonDetail) -> Callable[[MessageView], None]:
     """Chips under each question of a comparison (one column's copy names them)."""
     found = compare.files_of(user.id, detail)
-    return lambda question: files_ui.chips(t, found.get(question.id, []))
+    return lambda question: files_ui.chips(
+        t, found.get(question.id, []), download=(user.id, question.id)
+    )
 
 
 def show(comparison: ComparisonView) -> tuple[list, bool]:

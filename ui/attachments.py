@@ -9,37 +9,61 @@ become a link, an image or formatting.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from core.attachments import Attachment, AttachmentRefused, limits, read_attachment
 from core.attachments.for_model import DESCRIBED_BY, describer_for
-from core.attachments.read import NO_TEXT_LAYER
+from core.attachments.read import NO_TEXT_LAYER, safe_name
 from core.catalog import Catalog, Model
+from core.errors import AppError
 from core.i18n import Translator
+from core.store import attachment_files
 from core.tokens import input_budget
+from ui import state
 from ui.format import escape_markdown
 
 # What the clip button offers. The type is still decided from the bytes:
 # this list only spares people picking a file the app cannot read.
 FILE_TYPES = [
-    *("txt", "md", "markdown", "csv", "tsv", "json", "pdf", "docx", "xlsx"),
+    *("txt", "md", "markdown", "csv", "tsv", "json", "pdf", "docx", "xlsx", "pptx"),
     *("png", "jpg", "jpeg", "gif", "webp"),
     *("py", "js", "ts", "tsx", "jsx", "java", "kt", "c", "h", "cpp", "hpp", "cs", "go"),
     *("rs", "rb", "php", "swift", "m", "scala", "sql", "sh", "ps1", "r", "lua", "pl"),
     *("html", "htm", "css", "xml", "yaml", "yml", "toml", "ini", "cfg", "log", "tex", "rst"),
 ]
-MAX_UPLOAD_MB = limits.MAX_FILE_BYTES // (1024 * 1024)
-
-
 MAX_FILES = limits.MAX_FILES
 
 
+def max_upload_mb() -> int | float:
+    """The largest file a person may attach: `[policy] max_file_mb` (0: the
+    readers' ceiling), passed to `st.chat_input(max_upload_size=…)` and shown."""
+    return megabytes(max_file_bytes())
+
+
+def upload_limit_mb() -> int:
+    """For `st.chat_input(max_upload_size=…)`, whole MB: the browser's limit,
+    at or above the app's own so the app's refusal (with a sentence) is met."""
+    return math.ceil(max_file_bytes() / (1024 * 1024))
+
+
+def max_file_bytes() -> int:
+    policy_mb = state.catalog().policy.max_file_mb
+    ceiling = limits.MAX_FILE_BYTES
+    return min(ceiling, int(policy_mb * 1024 * 1024)) if policy_mb else ceiling
+
+
+def megabytes(size: int) -> int | float:
+    mb = size / (1024 * 1024)
+    return int(mb) if mb == int(mb) else round(mb, 1)
+
+
 def limit_caption(t: Translator) -> None:
-    st.caption(
-        f":material/attach_file: {t('attachments.limit', files=MAX_FILES, mb=MAX_UPLOAD_MB)}"
-    )
+    mb = max_upload_mb()
+    shown = t.number(mb, 0 if isinstance(mb, int) else 1)
+    st.caption(f":material/attach_file: {t('attachments.limit', files=MAX_FILES, mb=shown)}")
 
 
 def context_caption(t: Translator, tokens: int, model: Model) -> None:
@@ -80,7 +104,7 @@ def read_uploads(t: Translator, uploads: Sequence) -> tuple[list[Attachment], li
         uploads = uploads[: limits.MAX_FILES]
     for upload in uploads:
         try:
-            read.append(read_attachment(upload.name, upload.getvalue()))
+            read.append(read_attachment(upload.name, upload.getvalue(), max_bytes=max_file_bytes()))
         except AttachmentRefused as refused:
             refusals.append(refusal_text(t, refused))
     return read, refusals
@@ -110,6 +134,29 @@ def show_refusals(t: Translator, refusals: Sequence[str]) -> None:
         st.warning(f"**{t('attachments.refused_title')}**\n\n{body}", icon=":material/block:")
 
 
+def download_button(t: Translator, user_id: int, message_id: int, position: int, file) -> None:
+    """The original file, read from the database only when the button is
+    pressed (deferred data): a page rerun never loads file bytes."""
+
+    def original() -> bytes:
+        try:
+            return attachment_files.original(user_id, message_id, position).data
+        except AppError:  # deleted meanwhile (another tab), or the database is away
+            return b""
+
+    st.download_button(
+        t("attachments.download"),
+        data=original,
+        file_name=safe_name(file.name),
+        mime=attachment_files.original_mime(file.format, file.mime),
+        icon=":material/download:",
+        type="tertiary",
+        on_click="ignore",
+        key=f"download-{message_id}-{position}",
+        help=t("attachments.download_help"),
+    )
+
+
 def human_size(t: Translator, size: int) -> str:
     if size >= 1024 * 1024:
         return f"{t.number(size / (1024 * 1024), 1)} MB"
@@ -118,13 +165,29 @@ def human_size(t: Translator, size: int) -> str:
     return f"{t.number(size)} B"
 
 
-def chips(t: Translator, files: Sequence[Attachment], label_of: Callable[[str], str] = str) -> None:
-    """One line per file: name, size, and the tokens it takes (or "image")."""
-    for file in files:
+def chips(
+    t: Translator,
+    files: Sequence[Attachment],
+    label_of: Callable[[str], str] = str,
+    *,
+    download: tuple[int, int] | None = None,
+) -> None:
+    """One line per file: name, size, and the tokens it takes (or "image").
+
+    `download`: (user id, message id) of a stored question; each file whose
+    original is kept gets a "Download" button."""
+    for position, file in enumerate(files):
         name = escape_markdown(file.name)
         size = human_size(t, file.size)
         if file.kind == "image" or file.format in ("png", "jpeg", "gif", "webp"):
-            line = t("attachments.chip_image", name=name, size=size)
+            # A described image's tokens are its description's; otherwise the
+            # estimate of what its pixels cost a vision model (image_tokens.py).
+            tokens = t.number(file.tokens)
+            line = (
+                t("attachments.chip_image", name=name, size=size, tokens=tokens)
+                if file.tokens
+                else t("attachments.chip_image_unknown", name=name, size=size)
+            )
         else:
             line = t("attachments.chip", name=name, size=size, tokens=t.number(file.tokens))
         st.caption(f":material/attach_file: {line}")
@@ -133,3 +196,5 @@ def chips(t: Translator, files: Sequence[Attachment], label_of: Callable[[str], 
         elif file.note.startswith(DESCRIBED_BY):
             model = escape_markdown(label_of(file.note.removeprefix(DESCRIBED_BY)))
             st.caption(f":material/visibility: {t('attachments.described', model=model)}")
+        if download and file.file_id is not None:
+            download_button(t, *download, position, file)

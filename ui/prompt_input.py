@@ -46,7 +46,7 @@ def prompt_input(
         key=f"{prefix}-input",
         accept_file="multiple",
         file_type=files_ui.FILE_TYPES,
-        max_upload_size=files_ui.MAX_UPLOAD_MB,
+        max_upload_size=files_ui.upload_limit_mb(),
     )
     if submitted is not None:
         st.session_state.pop(REFUSALS, None)

@@ -48,6 +48,11 @@ def search_results(t: Translator, user_id: int, query: str, chat_page: st.Page) 
             label = snippet_label(hit)
             if hit.in_reasoning:
                 label = f"{label} ({t('history.search.in_reasoning')})"
+            if hit.in_file is not None:
+                key = f"{key}-file"  # the same question may match in its text too
+                # "in the attached file X": the name is untrusted, escaped like the snippet.
+                note = t("history.search.in_file", name=escape_markdown(hit.in_file))
+                label = f"{label} ({note})"
             if st.button(label, key=key, type="tertiary", width="stretch"):
                 _open(t, user_id, hit, chat_page)
 

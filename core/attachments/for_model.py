@@ -116,8 +116,21 @@ def text_for_history(question: str, files: Sequence[Attachment]) -> str:
     """A stored question with its files, as any model reads it on any turn.
     Images without a description (sent to a vision model) are named; their
     pixels go only with the question they were attached to (`with_images`)."""
-    shown = [f if f.text else replace(f, text=f"(image {f.name}, {f.size} bytes)") for f in files]
+    shown = [f if f.text else replace(f, text=image_name_line(f)) for f in files]
     return question_with_files(question, shown)
+
+
+def image_name_line(file: Attachment) -> str:
+    return f"(image {file.name}, {file.size} bytes)"
+
+
+def tokens_in_turn(file: Attachment, *, asked_now: bool) -> int:
+    """What a file costs in a request: its text's tokens; an image not described,
+    its pixels' estimate in the question being asked (`with_images` sends them)
+    and its name line in every later turn (it is not sent again)."""
+    if file.text or asked_now:
+        return file.tokens
+    return count_text(image_name_line(file))
 
 
 def with_images(messages: list[dict], files: Sequence[Attachment]) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10  # per message
-# docx/xlsx are zip archives: what they inflate to is checked before reading.
+# docx/xlsx/pptx are zip archives: what they inflate to is checked before reading.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_ENTRIES = 5_000
 MAX_COMPRESSION_RATIO = 100  # a zip bomb inflates thousands of times
@@ -23,6 +23,7 @@ IMAGE_SIDE = 1568
 # Extracted text kept per file: about 250k tokens, more than any context window.
 MAX_TEXT_CHARS = 1_000_000
 MAX_PDF_PAGES = 2_000
+MAX_SLIDES = 2_000
 # Rows read per sheet; the text says when a sheet was cut.
 MAX_SHEET_ROWS = 5_000
 EXTRACT_TIMEOUT_S = 20.0

@@ -16,7 +16,7 @@ class Attachment:
 
     `name` is the file name as the person's browser sent it: untrusted text,
     shown only through inert rendering. `format` is what the bytes are
-    (pdf, docx, xlsx, text, markdown, csv, json, png, jpeg, gif, webp).
+    (pdf, docx, xlsx, pptx, text, markdown, csv, json, png, jpeg, gif, webp).
     `note` is set when the text is not the file's own (a PDF with no text layer).
     """
 
@@ -29,6 +29,10 @@ class Attachment:
     mime: str = ""
     note: str = ""
     params: dict = field(default_factory=dict, compare=False)
+    # The bytes as uploaded, kept so the file can be downloaded again; None
+    # when read back from the store (`file_id` then names the kept copy).
+    original: bytes | None = field(default=None, compare=False, repr=False)
+    file_id: int | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:

@@ -10,11 +10,13 @@ size bounds how many can, and every reader is bounded by the size limits.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import logging
 import re
 import unicodedata
 
-from core.attachments import documents, images, limits, sniff, text_files
+from core.attachments import documents, images, limits, slides, sniff, text_files
+from core.attachments.image_tokens import image_tokens, sent_size
 from core.attachments.model import Attachment, AttachmentRefused
 from core.tokens import count_text
 
@@ -23,9 +25,16 @@ log = logging.getLogger(__name__)
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="attachment")
 _MIME = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument"
          ".wordprocessingml.document", "xlsx": "application/vnd.openxmlformats-officedocument"
-         ".spreadsheetml.sheet", "markdown": "text/markdown", "csv": "text/csv",
+         ".spreadsheetml.sheet", "pptx": "application/vnd.openxmlformats-officedocument"
+         ".presentationml.presentation", "markdown": "text/markdown", "csv": "text/csv",
          "json": "application/json", "text": "text/plain"}  # fmt: skip
 NO_TEXT_LAYER = "no_text_layer"
+# Office files are zips: each is measured by `check_zip` before its reader opens it.
+_OFFICE_READERS = {
+    sniff.DOCX: documents.docx_text,
+    sniff.XLSX: documents.xlsx_text,
+    sniff.PPTX: slides.pptx_text,
+}
 
 
 def safe_name(name: str) -> str:
@@ -36,14 +45,22 @@ def safe_name(name: str) -> str:
     return name.strip()[:120] or "file"
 
 
-def read_attachment(name: str, data: bytes, *, timeout: float | None = None) -> Attachment:
-    """Read one file; raises `AttachmentRefused` with a reason a person can act on."""
+def read_attachment(
+    name: str, data: bytes, *, timeout: float | None = None, max_bytes: int | None = None
+) -> Attachment:
+    """Read one file; raises `AttachmentRefused` with a reason a person can act on.
+
+    `max_bytes`: the largest file accepted (`[policy] max_file_mb`), never more
+    than `limits.MAX_FILE_BYTES`. The result keeps the uploaded bytes as `original`.
+    """
     name = safe_name(name)
-    if len(data) > limits.MAX_FILE_BYTES:
-        raise AttachmentRefused("too_big", name, limit=limits.MAX_FILE_BYTES // (1024 * 1024))
+    cap = min(limits.MAX_FILE_BYTES, max_bytes or limits.MAX_FILE_BYTES)
+    if len(data) > cap:
+        raise AttachmentRefused("too_big", name, limit=_megabytes(cap))
     future = _pool.submit(_read, name, data)
     try:
-        return future.result(timeout=limits.EXTRACT_TIMEOUT_S if timeout is None else timeout)
+        read = future.result(timeout=limits.EXTRACT_TIMEOUT_S if timeout is None else timeout)
+        return dataclasses.replace(read, original=bytes(data))
     except concurrent.futures.TimeoutError as error:
         future.cancel()
         raise AttachmentRefused("too_slow", name, seconds=int(limits.EXTRACT_TIMEOUT_S)) from error
@@ -51,11 +68,18 @@ def read_attachment(name: str, data: bytes, *, timeout: float | None = None) -> 
         raise AttachmentRefused("unreadable", name) from error
 
 
+def _megabytes(size: int) -> int | float:
+    mb = size / (1024 * 1024)
+    return int(mb) if mb == int(mb) else round(mb, 1)
+
+
 def _read(name: str, data: bytes) -> Attachment:
     fmt = sniff.sniff(data)
     if fmt in sniff.IMAGES:
         image, mime, width, height = images.read_image(data, name)
-        return Attachment(name, fmt, len(data), image=image, mime=mime,
+        # What the image costs a vision model (an estimate: image_tokens.py).
+        tokens = image_tokens(*sent_size(width, height))
+        return Attachment(name, fmt, len(data), image=image, mime=mime, tokens=tokens,
                           params={"width": width, "height": height})  # fmt: skip
     note = ""
     if fmt == sniff.PDF:
@@ -66,15 +90,11 @@ def _read(name: str, data: bytes) -> Attachment:
                 f"(This PDF has {pages} page(s) but no text layer: it is a scan or images of "
                 "text, and no text could be read from it.)"
             )
-    elif fmt in (sniff.DOCX, sniff.XLSX):
+    elif fmt in _OFFICE_READERS:
         from core.attachments.zip_guard import check_zip
 
         check_zip(data, name)
-        text = (
-            documents.docx_text(data, name)
-            if fmt == sniff.DOCX
-            else documents.xlsx_text(data, name)
-        )
+        text = _OFFICE_READERS[fmt](data, name)
     elif fmt == sniff.TEXT:
         fmt = text_files.text_format(name)
         text = text_files.present(text_files.decode(data, name), fmt)

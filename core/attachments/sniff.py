@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import zipfile
 
-PDF, DOCX, XLSX, PNG, JPEG, GIF, WEBP, TEXT, ZIP, BINARY = (
+PDF, DOCX, XLSX, PPTX, PNG, JPEG, GIF, WEBP, TEXT, ZIP, BINARY = (
     "pdf",
     "docx",
     "xlsx",
+    "pptx",
     "png",
     "jpeg",
     "gif",
@@ -46,7 +47,7 @@ def sniff(data: bytes) -> str:
 
 
 def _office_kind(data: bytes) -> str:
-    """docx and xlsx are zips told apart by the parts they hold."""
+    """docx, xlsx and pptx are zips told apart by the parts they hold."""
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, ValueError, OSError):
@@ -55,4 +56,6 @@ def _office_kind(data: bytes) -> str:
         return DOCX
     if "xl/workbook.xml" in names:
         return XLSX
+    if "ppt/presentation.xml" in names:
+        return PPTX
     return ZIP

@@ -1,4 +1,4 @@
-"""A zip (docx, xlsx) is measured before it is opened for reading: a zip bomb
+"""A zip (docx, xlsx, pptx) is measured before it is opened for reading: a zip bomb
 of a few kB inflates to gigabytes, and the readers would inflate it all."""
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Attached files, kept with the question they were sent with.
 
 Rows belong to a message (ON DELETE CASCADE), so deleting a conversation
-deletes its files with it. Reads take the user's id and join through the
-conversation, so no one reads another person's files.
+deletes its files with it; their original bytes are kept once per person
+(core/store/attachment_files.py) and go with the last row referring to
+them. Reads take the user's id and join through the conversation, so no one
+reads another person's files.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 
 from core.attachments.model import Attachment
 from core.errors import RecordNotFound
+from core.store import attachment_files
 from core.store.db import session
 from core.store.models import AttachmentRow, Conversation, Message
 from core.text import clean_text
@@ -34,6 +37,10 @@ def attach(user_id: int, message_id: int, files: Sequence[Attachment]) -> None:
         if owner != user_id:
             raise RecordNotFound(f"message {message_id}")
         for position, file in enumerate(files):
+            if file.original is not None:
+                file_id = attachment_files.keep(db, user_id, file.original)
+            else:  # a file read back from the store (an edited question keeps its files)
+                file_id = attachment_files.owned_file(db, user_id, file.file_id)
             db.add(
                 AttachmentRow(
                     message_id=message_id,
@@ -47,6 +54,7 @@ def attach(user_id: int, message_id: int, files: Sequence[Attachment]) -> None:
                     note=file.note[:32],
                     image=file.image,
                     created_at=now,
+                    file_id=file_id,
                 )
             )
 
@@ -80,6 +88,7 @@ def _attachment_of(row: AttachmentRow) -> Attachment:
         image=row.image,
         mime=row.mime,
         note=row.note,
+        file_id=row.file_id,
     )
 
 
@@ -98,6 +107,7 @@ def summaries_of(user_id: int, message_ids: Iterable[int]) -> dict[int, list[Att
         AttachmentRow.tokens,
         AttachmentRow.mime,
         AttachmentRow.note,
+        AttachmentRow.file_id,
     )
     with session() as db:
         rows = db.execute(
@@ -107,8 +117,16 @@ def summaries_of(user_id: int, message_ids: Iterable[int]) -> dict[int, list[Att
             .where(AttachmentRow.message_id.in_(ids), Conversation.user_id == user_id)
             .order_by(AttachmentRow.message_id, AttachmentRow.position)
         )
-        for message_id, name, fmt, size, tokens, mime, note in rows:
+        for message_id, name, fmt, size, tokens, mime, note, file_id in rows:
             found[message_id].append(
-                Attachment(name=name, format=fmt, size=size, tokens=tokens, mime=mime, note=note)
+                Attachment(
+                    name=name,
+                    format=fmt,
+                    size=size,
+                    tokens=tokens,
+                    mime=mime,
+                    note=note,
+                    file_id=file_id,
+                )
             )
     return dict(found)

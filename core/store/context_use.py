@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 
 from core.store.conversations import owned
 from core.store.db import session
@@ -18,6 +18,9 @@ from core.store.models import AttachmentRow, Message
 from core.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_text
 
 WRAPPER_TOKENS = 20  # the file template's lines around each file
+# An image a vision model saw is named in later turns, not sent again
+# (core/attachments/for_model.py, `image_name_line`): about this many tokens.
+IMAGE_NAME_TOKENS = 15
 
 # Counting a 20,000-character system prompt takes about 30 ms, and the page
 # asks on every rerun of a conversation; prompts change rarely.
@@ -48,8 +51,12 @@ def branch_tokens(user_id: int, conversation_id: int) -> int:
             .select_from(Message)
             .join(walk, Message.id == walk.c.id)
         ).one()
+        # Every stored question is an earlier turn for the next one: its images
+        # count as their name line; described images and documents as their text.
+        named_image = and_(AttachmentRow.image.is_not(None), AttachmentRow.text == "")
+        own = case((named_image, literal(IMAGE_NAME_TOKENS)), else_=AttachmentRow.tokens)
         files = db.scalar(
-            select(func.coalesce(func.sum(AttachmentRow.tokens + literal(WRAPPER_TOKENS)), 0))
+            select(func.coalesce(func.sum(own + literal(WRAPPER_TOKENS)), 0))
             .select_from(AttachmentRow)
             .join(walk, AttachmentRow.message_id == walk.c.id)
         )

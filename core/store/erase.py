@@ -2,7 +2,9 @@
 
 - Rows: a conversation's messages go with it (ON DELETE CASCADE), and the
   FTS triggers remove their index entries in the same transaction, so no
-  search can find deleted text, not even for a moment.
+  search can find deleted text, not even for a moment. Attached files go
+  with their messages, and a trigger deletes an original file with the last
+  attachment that refers to it (Alembic revision 0018).
 - Bytes: every SQLite connection runs with `secure_delete` (core/store/db.py):
   SQLite overwrites a deleted record with zeros instead of leaving it in
   the file's free space.

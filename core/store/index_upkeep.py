@@ -28,7 +28,7 @@ from core.store.db import engine
 
 log = logging.getLogger(__name__)
 
-FTS_TABLES = ("messages_fts", "conversations_fts", "messages_grams")
+FTS_TABLES = ("messages_fts", "conversations_fts", "messages_grams", "attachments_fts")
 STEP_PAGES = 32  # index pages merged per step (about a millisecond)
 INTERVAL_S = 1.0
 BUDGET_S = 0.25  # merging per wake-up, at most

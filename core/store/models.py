@@ -167,11 +167,31 @@ class PersonaRow(Base):
     updated_at: Mapped[float] = mapped_column(Float)
 
 
+class AttachmentFile(Base):
+    """The original bytes of an attached file, kept once per person and content
+    hash (Alembic revision 0018); deleted with its last attachment by a trigger."""
+
+    __tablename__ = "attachment_files"
+    __table_args__ = (
+        UniqueConstraint("user_id", "sha256", name="uq_attachment_files_user_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 class AttachmentRow(Base):
     """A file attached to a question (Alembic revision 0007); see core/attachments."""
 
     __tablename__ = "attachments"
-    __table_args__ = (Index("ix_attachments_message", "message_id", "position"),)
+    __table_args__ = (
+        Index("ix_attachments_message", "message_id", "position"),
+        Index("ix_attachments_file", "file_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
@@ -185,6 +205,9 @@ class AttachmentRow(Base):
     note: Mapped[str] = mapped_column(String(32))
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[float] = mapped_column(Float)
+    file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachment_files.id", ondelete="SET NULL", name="fk_attachments_file_id")
+    )
 
 
 class Attempt(Base):

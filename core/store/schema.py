@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # search tables (their shadow tables share the prefix; messages_grams is
 # revision 0011's) and PostgreSQL's trigram indexes, made by migrations with
 # raw SQL (core/store/search.py).
-_NOT_IN_MODELS = ("messages_fts", "conversations_fts", "messages_grams")
+_NOT_IN_MODELS = ("messages_fts", "conversations_fts", "messages_grams", "attachments_fts")
 _TRIGRAM_INDEX_SUFFIX = "_trgm"
 
 

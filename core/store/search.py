@@ -21,6 +21,12 @@ quoted as a literal string inside the match expression, and the expression
 is a bound parameter; so AND, OR, NOT, NEAR, *, ^, column filters and
 unbalanced quotes are searched for as the text they are.
 
+Attached files are searched by their extracted text, through an index of
+their own (Alembic revision 0018: FTS5 `attachments_fts` on SQLite, a pg_trgm
+index on PostgreSQL; terms shorter than three characters filter with LIKE,
+and alone scan the user's files). A hit in a file opens the conversation at
+the question the file was attached to and names the file (`in_file`).
+
 Results are the user's own, always: every query joins the conversation and
 filters on its owner.
 """
@@ -47,7 +53,7 @@ from sqlalchemy.orm import Session
 
 from core.store import grams
 from core.store.db import session
-from core.store.models import Conversation, Message
+from core.store.models import AttachmentRow, Conversation, Message
 from core.store.views import UNFINISHED
 from core.text import without_markup
 
@@ -66,6 +72,7 @@ SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 _messages_fts = table("messages_fts", column("rowid"))
 _titles_fts = table("conversations_fts", column("rowid"))
 _messages_grams = table("messages_grams", column("rowid"))
+_attachments_fts = table("attachments_fts", column("rowid"))
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class SearchHit:
     in_reasoning: bool
     snippet: Snippet
     at: float  # when the message was written (or the conversation last active)
+    in_file: str | None = None  # the attached file whose text matched (untrusted name)
 
 
 def parse_query(text: str) -> list[str]:
@@ -135,7 +143,9 @@ def search(
             indexed = has_search_index(db)
             titles = _title_hits(db, user_id, terms, indexed)
             messages = _message_hits(db, user_id, terms, indexed, include_reasoning, limit * 3)
-    return titles + _spread(messages)[: max(0, limit - len(titles))]
+        files = _file_hits(db, user_id, terms, limit)
+    found = _spread(_interleaved(messages, files))
+    return titles + found[: max(0, limit - len(titles))]
 
 
 def has_search_index(db: Session) -> bool:
@@ -394,6 +404,76 @@ def _message_hit(
         snippet,
         message.created_at,
     )
+
+
+def _file_hits(db: Session, user_id: int, terms: list[str], limit: int) -> list[SearchHit]:
+    """Questions whose attached files' text holds every term: the best-ranked
+    files first on SQLite's index, the newest first otherwise."""
+    dialect = db.bind.dialect.name
+    indexed = dialect == "sqlite" and _has_files_index(db)
+    long_terms = [t for t in terms if len(t) >= TRIGRAM] if indexed else []
+    short_terms = [t for t in terms if t not in long_terms]
+    query = (
+        select(AttachmentRow, Message, Conversation)
+        .join(Message, Message.id == AttachmentRow.message_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.user_id == user_id, Conversation.kind == "chat")
+        # On PostgreSQL the ILIKEs of terms of 3+ characters use the trigram index.
+        .where(*_every_term_in([AttachmentRow.text], short_terms, dialect))
+    )
+    if long_terms:
+        rank = func.bm25(literal_column("attachments_fts"))
+        query = (
+            query.join(_attachments_fts, _attachments_fts.c.rowid == AttachmentRow.id)
+            .where(literal_column("attachments_fts").op("MATCH")(match_expression(long_terms)))
+            .order_by(rank, AttachmentRow.id.desc())
+        )
+    else:
+        query = query.order_by(AttachmentRow.id.desc())
+    return [
+        _file_hit(file, message, conversation, terms)
+        for file, message, conversation in db.execute(query.limit(limit))
+    ]
+
+
+def _has_files_index(db: Session) -> bool:
+    found = db.execute(
+        sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments_fts'")
+    )
+    return found.first() is not None
+
+
+def _file_hit(
+    file: AttachmentRow, message: Message, conversation: Conversation, terms: list[str]
+) -> SearchHit:
+    return SearchHit(
+        conversation.id,
+        conversation.public_id,
+        conversation.title,
+        conversation.archived,
+        message.id,
+        message.role,
+        False,
+        make_snippet(file.text, terms),
+        message.created_at,
+        in_file=file.name,
+    )
+
+
+def _interleaved(messages: list[SearchHit], files: list[SearchHit]) -> list[SearchHit]:
+    """Message and file hits taken in turn, each list in its own rank order,
+    so a search that matches many messages still shows the files it found.
+    One file hit per question (the best): a question is one place to open."""
+    best: dict[int | None, SearchHit] = {}
+    for hit in files:
+        best.setdefault(hit.message_id, hit)
+    files = list(best.values())
+    merged: list[SearchHit] = []
+    for pair in zip(messages, files, strict=False):
+        merged.extend(pair)
+    longer = messages if len(messages) > len(files) else files
+    merged.extend(longer[min(len(messages), len(files)) :])
+    return merged
 
 
 def _spread(hits: list[SearchHit]) -> list[SearchHit]:

@@ -50,11 +50,12 @@ from sqlalchemy.orm import Session
 
 from core.chat_settings import checked_system_prompt, checked_temperature
 from core.errors import ImportRejected, RecordNotFound, SettingsRejected
-from core.store import usage
+from core.store import attachment_files, usage
 from core.store.attachment_documents import (
     add_rows,
     attachments_by_message,
     checked_attachments,
+    originals_of,
     stored_bytes,
 )
 from core.store.db import session
@@ -180,7 +181,11 @@ _importing_lock = threading.Lock()
 
 
 def import_conversations(
-    user_id: int, document: object, *, max_stored_bytes: int | None = None
+    user_id: int,
+    document: object,
+    *,
+    max_stored_bytes: int | None = None,
+    max_stored_file_bytes: int | None = None,
 ) -> ImportSummary:
     """Add what `document` holds that the user does not have yet.
 
@@ -190,12 +195,13 @@ def import_conversations(
     other people keep writing meanwhile; if the disk fills half-way, what
     was written stays and importing the file again completes it. With
     `max_stored_bytes`, a file that would take the user's stored text past
-    it is refused. One import per user at a time.
+    it is refused, and with `max_stored_file_bytes` one whose original files
+    would take the files the user keeps past it. One import per user at a time.
     """
     conversations = read_document(document)
     with _one_import_per_user(user_id):
-        if max_stored_bytes is not None:
-            _check_room(user_id, conversations, max_stored_bytes)
+        if max_stored_bytes is not None or max_stored_file_bytes is not None:
+            _check_room(user_id, conversations, max_stored_bytes, max_stored_file_bytes)
         totals = [0, 0, 0, 0]
         for conversation in conversations:
             for index, count in enumerate(_import_conversation(user_id, conversation)):
@@ -216,8 +222,14 @@ def _one_import_per_user(user_id: int) -> Iterator[None]:
             _importing.discard(user_id)
 
 
-def _check_room(user_id: int, conversations: list[dict], max_stored_bytes: int) -> None:
-    """Refuse a file whose new text would not fit in the user's storage cap.
+def _check_room(
+    user_id: int,
+    conversations: list[dict],
+    max_stored_bytes: int | None,
+    max_stored_file_bytes: int | None = None,
+) -> None:
+    """Refuse a file whose new text, or new original files, would not fit in
+    the user's storage caps.
 
     Messages already stored under the same id in the user's own conversations
     count as present (importing a file twice needs no room)."""
@@ -233,17 +245,33 @@ def _check_room(user_id: int, conversations: list[dict], max_stored_bytes: int) 
                     .where(Message.public_id.in_(ids[start : start + 500]))
                 )
             )
+    new = [m for c in conversations for m in c["messages"] if m["id"] not in present]
+    if max_stored_file_bytes is not None:
+        _check_file_room(user_id, new, max_stored_file_bytes)
+    if max_stored_bytes is None:
+        return
     adding = sum(
         len(m["content"].encode()) + len(m["reasoning"].encode()) + stored_bytes(m["attachments"])
-        for c in conversations
-        for m in c["messages"]
-        if m["id"] not in present
+        for m in new
     )
     if adding and usage.stored_bytes(user_id) + adding > max_stored_bytes:
         raise ImportRejected(
             f"{adding} bytes would pass the cap of {max_stored_bytes}",
             reason="over_quota",
             limit=round(max_stored_bytes / 1_000_000, 1),
+        )
+
+
+def _check_file_room(user_id: int, messages: list[dict], cap: int) -> None:
+    # Files the user keeps already are referred to, not stored again.
+    adding = attachment_files.new_bytes(
+        user_id, [data for m in messages for data in originals_of(m["attachments"])]
+    )
+    if adding and attachment_files.stored_bytes(user_id) + adding > cap:
+        raise ImportRejected(
+            f"{adding} bytes of files would pass the cap of {cap}",
+            reason="over_file_quota",
+            limit=round(cap / 1_000_000, 1),
         )
 
 
@@ -511,7 +539,7 @@ def _write_messages(
         )
         db.add(stored)
         db.flush()
-        add_rows(db, stored.id, message["attachments"])
+        add_rows(db, user_id, stored.id, message["attachments"])
         if message["web_sources"] is not None:
             db.add(MessageWebSources(message_id=stored.id, sources=message["web_sources"]))
         written[message_id] = (stored.id, stored.depth)

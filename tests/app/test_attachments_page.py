@@ -114,3 +114,40 @@ def test_compare_gives_the_file_to_every_column(app):
         assert "| tea | 3 |" in stored.text
     assert texts(app).count("I received these attachments") == 2
     assert any("prices.xlsx" in shown(c.value) and "tokens" in c.value for c in app.caption)
+
+
+def test_a_sent_file_can_be_downloaded_again_from_its_chip(app):
+    app.run()
+    pdf = files.pdf("Quarterly revenue rose")
+    app.chat_input[0].upload("report.pdf", pdf, "application/pdf").set_value("Summarise").run()
+    assert not app.exception
+    (button,) = app.get("download_button")
+    assert button.proto.label == "Download"
+    # The bytes are read only when pressed: the page holds a deferred link.
+    assert button.proto.deferred_file_id or button.proto.url
+    from core.store import attachment_files
+
+    question = question_of(local_user())
+    assert attachment_files.original(local_user().id, question.id, 0).data == pdf
+
+
+def test_search_finds_a_files_text_names_the_file_and_opens_its_question(app):
+    app.run()
+    data = files.docx(["Clause 9: the indemnification ends after two years."])
+    app.chat_input[0].upload("contract.docx", data).set_value("Read it").run()
+    app.button(key="new-chat").click().run()
+    app.chat_input[0].set_value("Something else").run()
+    question = next(
+        m
+        for c in conversation_store.list_conversations(local_user().id)
+        for m in message_store.branch(local_user().id, c.id)
+        if m.content == "Read it"
+    )
+    app.sidebar.text_input(key="search-query").set_value("indemnification").run()
+    assert not app.exception
+    hit = app.sidebar.button(key=f"hit-{question.conversation_id}-{question.id}-file")
+    assert "**indemnification**" in hit.label
+    assert "in the attached file contract" in shown(hit.label)
+    hit.click().run()
+    assert app.session_state["focus_message"] == (question.conversation_id, question.id)
+    assert "Something else" not in texts(app)

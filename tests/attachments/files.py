@@ -98,3 +98,44 @@ def huge_png_header(width: int = 60_000, height: int = 60_000) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def pptx(slides: list[dict]) -> bytes:
+    """A presentation made by python-pptx; each slide a dict with an optional
+    `title`, `body` (lines of a text box), `table` (rows) and `notes`."""
+    import pptx as python_pptx
+    from pptx.util import Inches
+
+    deck = python_pptx.Presentation()
+    for spec in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[5])  # "Title Only"
+        if "title" in spec:
+            slide.shapes.title.text = spec["title"]
+        if "body" in spec:
+            box = slide.shapes.add_textbox(Inches(1), Inches(2), Inches(6), Inches(1))
+            box.text_frame.text = "\n".join(spec["body"])
+        if "table" in spec:
+            rows = spec["table"]
+            shape = slide.shapes.add_table(
+                len(rows), len(rows[0]), Inches(1), Inches(4), Inches(6), Inches(1)
+            )
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    shape.table.cell(r, c).text = value
+        if "notes" in spec:
+            slide.notes_slide.notes_text_frame.text = spec["notes"]
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def zip_bomb_pptx(inflated_mb: int = 200) -> bytes:
+    """A pptx-shaped zip whose presentation part inflates to `inflated_mb` MB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("ppt/presentation.xml", "w", force_zip64=True) as part:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(inflated_mb):
+                part.write(chunk)
+    return buffer.getvalue()

@@ -136,3 +136,58 @@ def test_a_long_sheet_is_cut_and_says_so(monkeypatch):
     assert "| 2 | row 2 |" in text and "row 3" not in text
     assert "(rows after the first 3 were left out)" in text
     assert "## Next" in text and "| kept |" in text
+
+
+def test_pptx_slides_in_order_with_titles_tables_and_notes():
+    data = files.pptx(
+        [
+            {"title": "Quarterly review", "body": ["Revenue up 12%", "Costs flat"]},
+            {"title": "Regions", "table": [["Region", "Sales"], ["North", "120"]]},
+            {"body": ["A slide with no title"], "notes": "Mention the 季度 target"},
+        ]
+    )
+    found = read_attachment("review.pptx", data)
+    assert found.format == "pptx" and found.tokens > 0
+    assert found.mime.endswith("presentationml.presentation")
+    text = found.text
+    assert text.index("--- slide 1: Quarterly review ---") < text.index("Revenue up 12%")
+    assert text.index("Costs flat") < text.index("--- slide 2: Regions ---")
+    assert "| Region | Sales |\n| --- | --- |\n| North | 120 |" in text
+    assert "--- slide 3 ---\n\nA slide with no title\n\nNotes: Mention the 季度 target" in text
+    # The title is the heading, not repeated as body text.
+    assert text.count("Quarterly review") == 1
+
+
+def test_pptx_named_otherwise_is_still_a_presentation():
+    data = files.pptx([{"title": "Roadmap"}])
+    assert read_attachment("notes.txt", data).format == "pptx"
+
+
+def test_zip_bomb_pptx_is_refused_before_inflating():
+    bomb = files.zip_bomb_pptx(200)
+    started = time.monotonic()
+    with pytest.raises(AttachmentRefused) as refused:
+        read_attachment("deck.pptx", bomb)
+    assert refused.value.reason == "archive_bomb"
+    assert time.monotonic() - started < 2
+
+
+def test_damaged_pptx_is_refused_as_unreadable():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("ppt/presentation.xml", "<not-a-presentation")
+    with pytest.raises(AttachmentRefused) as refused:
+        read_attachment("broken.pptx", buffer.getvalue())
+    assert refused.value.reason == "unreadable"
+
+
+def test_too_many_slides_are_refused(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_SLIDES", 2)
+    data = files.pptx([{"title": f"S{n}"} for n in range(3)])
+    with pytest.raises(AttachmentRefused) as refused:
+        read_attachment("long.pptx", data)
+    assert refused.value.reason == "too_many_slides"

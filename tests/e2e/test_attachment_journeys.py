@@ -1,4 +1,7 @@
-"""Attaching a PDF and an image in Chromium: chips, tokens, and the answer."""
+"""Attaching a PDF and an image in Chromium: chips, tokens, and the answer;
+downloading the original file again."""
+
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -29,3 +32,24 @@ def test_attach_a_pdf_and_an_image_and_see_chips_tokens_and_the_answer(page, app
     expect(answer).to_contain_text("report.pdf")
     wait_idle(page)
     expect(page.get_by_text("This conversation takes about")).to_be_visible()
+
+
+def test_download_the_original_file_again_from_its_chip(page, app_server):
+    open_app(page, app_server.url)
+    deck = files.pptx([{"title": "Roadmap", "body": ["Ship in May"], "notes": "Be brief"}])
+    clip = page.locator('[data-testid="stChatInput"] input[type="file"]')
+    clip.set_input_files(
+        [{"name": "road/map.pptx", "mimeType": "application/octet-stream", "buffer": deck}]
+    )
+    page.wait_for_timeout(1500)
+    send(page, "Summarise the deck")
+    question = messages(page).first
+    expect(question).to_contain_text("map.pptx", timeout=20_000)
+    wait_idle(page)
+    button = question.get_by_role("button", name="Download")
+    with page.expect_download(timeout=20_000) as download:
+        button.click()
+    saved = download.value
+    assert saved.suggested_filename == "map.pptx"  # the folder in the name is gone
+    # Byte for byte: the file as attached, not its extracted text.
+    assert Path(saved.path()).read_bytes() == deck
