@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 from core.attachments.model import Attachment
 from core.chat import ChatService
+from core.store import attachment_files, erase, transfer
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
-from core.store import erase, transfer
 from core.store import messages as message_store
 from core.store.context_use import branch_tokens
 from core.store.search import SearchHit, search
@@ -110,6 +110,11 @@ class History:
     def reveal(self, user_id: int, message_id: int) -> MessageView:
         """Make a found message part of the branch shown (switching only if needed)."""
         return message_store.reveal(user_id, message_id)
+
+    def original_file(self, user_id: int, message_id: int, position: int) -> bytes:
+        """The kept original of a file of the person's message (a download);
+        `RecordNotFound` once it is gone."""
+        return attachment_files.original(user_id, message_id, position).data
 
     def files_of(self, user_id: int, message_ids: Sequence[int]) -> dict[int, list[Attachment]]:
         """The files attached to these questions: names and sizes, not their text."""

@@ -17,10 +17,10 @@ import streamlit as st
 from core.attachments import Attachment, AttachmentRefused, limits, read_attachment
 from core.attachments.for_model import DESCRIBED_BY, describer_for
 from core.attachments.read import NO_TEXT_LAYER, safe_name
+from core.attachments.sniff import original_mime
 from core.catalog import Catalog, Model
 from core.errors import AppError
 from core.i18n import Translator
-from core.store import attachment_files
 from core.tokens import input_budget
 from ui import state
 from ui.format import escape_markdown
@@ -140,7 +140,7 @@ def download_button(t: Translator, user_id: int, message_id: int, position: int,
 
     def original() -> bytes:
         try:
-            return attachment_files.original(user_id, message_id, position).data
+            return state.svc().history.original_file(user_id, message_id, position)
         except AppError:  # deleted meanwhile (another tab), or the database is away
             return b""
 
@@ -148,7 +148,7 @@ def download_button(t: Translator, user_id: int, message_id: int, position: int,
         t("attachments.download"),
         data=original,
         file_name=safe_name(file.name),
-        mime=attachment_files.original_mime(file.format, file.mime),
+        mime=original_mime(file.format, file.mime),
         icon=":material/download:",
         type="tertiary",
         on_click="ignore",

@@ -59,3 +59,12 @@ def _office_kind(data: bytes) -> str:
     if "ppt/presentation.xml" in names:
         return PPTX
     return ZIP
+
+
+def original_mime(format_: str, stored: str) -> str:
+    """The original's type. An image's stored type is that of the re-encoded
+    copy sent to models (JPEG); its format (sniffed from the original's bytes
+    when it was read) names the original's own."""
+    if format_ in IMAGES:
+        return f"image/{format_}"
+    return stored or "application/octet-stream"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.attachments.read import safe_name
-from core.attachments.sniff import IMAGES, sniff
+from core.attachments.sniff import original_mime, sniff
 from core.errors import RecordNotFound
 from core.store.db import session
 from core.store.models import AttachmentFile, AttachmentRow, Conversation, Message
@@ -128,12 +128,3 @@ def original(user_id: int, message_id: int, position: int) -> Original:
     return Original(
         name=safe_name(row.name), mime=original_mime(sniff(row.data), row.mime), data=row.data
     )
-
-
-def original_mime(format_: str, stored: str) -> str:
-    """The original's type. An image's stored type is that of the re-encoded
-    copy sent to models (JPEG); its format (sniffed from the original's bytes
-    when it was read) names the original's own."""
-    if format_ in IMAGES:
-        return f"image/{format_}"
-    return stored or "application/octet-stream"
