@@ -113,7 +113,7 @@ class Worker:
             catalog,
             clock=clock,
             record_route_attempt=self._record_route_attempt if persist else None,
-            **(shared_scheduling(catalog, clock) if persist else {}),
+            **(shared_scheduling(catalog, clock, self._writer) if persist else {}),
         )
         self._jobs: dict[int, _Running] = {}
         self._shared_limits = persist and is_shared_database()
@@ -133,7 +133,7 @@ class Worker:
         The limit counts the user's running jobs in the job's lane only.
         """
         limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
-        with self.turns.turn(job.user_id), self._lock:
+        with self.turns.turn(job.user_id, job.lane), self._lock:
             self._prune()
             running = self._jobs.get(job.message_id)
             if running is not None and not running.progress.done:
@@ -167,7 +167,7 @@ class Worker:
         other tab or process can take them. A slot not filled by a submit is given
         back at the end (a send refused for another reason)."""
         limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
-        with self.turns.turn(user_id):
+        with self.turns.turn(user_id, lane):
             with self._lock:
                 self._prune()
                 if self._active_for(user_id, lane) + count > limit:
@@ -419,16 +419,17 @@ class Worker:
             log.warning("could not record attempt: %s", exc)
 
 
-def shared_scheduling(catalog: Catalog, clock: Clock) -> dict:
+def shared_scheduling(catalog: Catalog, clock: Clock, writer: concurrent.futures.Executor) -> dict:
     """Slots, line and breakers shared through the database when it is PostgreSQL
     (several processes may serve the app); {} on SQLite, whose single process
-    keeps them in memory (the Runtime's defaults)."""
+    keeps them in memory (the Runtime's defaults). The shared gates do their
+    database work on `writer`, the store's writer thread."""
     if not is_shared_database():
         return {}
     keeper = advisory.keeper()
     policy = catalog.policy
     return {
-        "admission": SharedAdmission(catalog, keeper),
+        "admission": SharedAdmission(catalog, keeper, writer),
         "breakers": SharedBreakerBoard(
             catalog, keeper, policy.breaker_failures, policy.breaker_cooldown_s, clock.wall
         ),

@@ -10,7 +10,7 @@ context variable says whose they are) use its slots without counting again.
 
 On PostgreSQL several processes count the same person's answers, so the
 count-and-reserve step and the sends that fill the reservation take the
-person's *turn*: a transaction-level advisory lock on the user. Another
+person's *turn*: a transaction-level advisory lock on the user and lane. Another
 process counting that person's answers meanwhile waits a moment for the
 turn, and then sees the stored answers it has to count. A dead process's
 turn ends with its connection. On SQLite one process holds every count, and
@@ -76,7 +76,9 @@ class Turns:
         self.on_wait: Callable[[], None] | None = None
 
     @contextmanager
-    def turn(self, user_id: int) -> Iterator[None]:
+    def turn(self, user_id: int, lane: str) -> Iterator[None]:
+        """The person's turn in one lane (lanes count apart: a batch's starts never
+        wait for a comparison's sends)."""
         if not self.shared or is_holding():
             yield  # the holder of a reservation already has the turn
             return
@@ -85,7 +87,7 @@ class Turns:
 
         with session() as db:
             schema = db.scalar(text("SELECT current_schema()"))
-            key = {"ns": key31(f"{schema}:answers"), "user": user_id}
+            key = {"ns": key31(f"{schema}:answers:{lane}"), "user": user_id}
             db.execute(text(f"SET LOCAL lock_timeout = '{TURN_TIMEOUT}'"))
             if not db.scalar(text("SELECT pg_try_advisory_xact_lock(:ns, :user)"), key):
                 if self.on_wait is not None:
