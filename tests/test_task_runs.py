@@ -16,7 +16,8 @@ from core.chat import Choice
 from core.demo.replies import Stall, StreamReply, text_stream
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, STOPPED
-from core.task_runs import Run, TaskRuns
+from core.task_runs import RECHECK_S, Run, TaskRuns
+from tests.databases import on_sqlite
 from tests.fake_time import FakeClock
 
 WAIT_S = 30  # a bound for a broken test, never a pace
@@ -135,3 +136,51 @@ def test_stopping_a_run_stops_its_answers_and_starts_nothing_more(owner, held):
     assert snapshot.outcome == STOPPED
     assert "two" not in owner.started
     assert not owner.runs.is_running("k")
+
+
+class RoomHeldElsewhere(OneAtATime):
+    """An owner whose room is taken by something the run does not follow (another
+    batch of the person, or another process) until the test frees it."""
+
+    def __init__(self, chat, user_id: int) -> None:
+        super().__init__(chat, user_id)
+        self.free = False
+        self.refused = threading.Event()  # the run looked and found no room
+
+    def has_room(self, run: Run) -> bool:
+        self.looked += 1
+        if not self.free:
+            self.refused.set()
+        return self.free
+
+
+def test_a_run_without_room_looks_again_when_any_answer_of_the_process_ends(make_chat, clock, held):
+    owner = RoomHeldElsewhere(make_chat(clock=clock), ensure_user("alice").id)
+    try:
+        other = owner.chat.send(owner.user_id, None, "other", Choice("m")).assistant_message_id
+        owner.runs.enqueue("k", owner.user_id, ["one"])
+        assert owner.refused.wait(WAIT_S)
+        owner.free = True  # the room is free, but nothing the run follows has ended
+        held.release("other")  # an answer of this process ends: every waiting run looks
+        owner.wait_started("one")
+        assert owner.chat.worker.wait(other, WAIT_S).outcome == COMPLETE
+        held.release("one")
+        owner.runs.wait("k", WAIT_S)
+    finally:
+        owner.runs.shutdown()
+
+
+@pytest.mark.skipif(on_sqlite(), reason="one process on SQLite: every slot's end is seen")
+def test_on_postgresql_a_run_without_room_looks_again_on_the_clock(make_chat, clock, held):
+    owner = RoomHeldElsewhere(make_chat(clock=clock), ensure_user("alice").id)
+    try:
+        owner.runs.enqueue("k", owner.user_id, ["one"])
+        assert owner.refused.wait(WAIT_S)
+        clock.wait_for_sleepers(1)  # the run waits for RECHECK_S on the worker's clock
+        owner.free = True  # freed by another process: no answer here ends
+        clock.advance(RECHECK_S)
+        owner.wait_started("one")
+        held.release("one")
+        owner.runs.wait("k", WAIT_S)
+    finally:
+        owner.runs.shutdown()
