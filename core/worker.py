@@ -219,7 +219,8 @@ class Worker:
             return self._active_for(user_id, lane)
 
     def wait(self, message_id: int, timeout: float = 30.0) -> Snapshot:
-        """Block until a generation ends (tests, batch runs)."""
+        """Block until a generation ends and is saved (tests; switching the model of
+        a waiting answer, which stops it first)."""
         progress = self._progress(message_id)
         if progress is None:
             raise KeyError(message_id)
