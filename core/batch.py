@@ -1,10 +1,11 @@
 """Batch comparisons: every prompt of a set on every chosen model, a few at a time.
 
 The runner is process-wide, like the worker: a batch keeps running when its
-page is left or reloaded. Each running batch has a small thread that starts
-cells while it has free slots (the batch's own concurrency, and at most
-`lane_limit` batch answers per user) and hands each one to the shared worker
-in the batch lane, so a batch waits in the same provider queues as everyone
+page is left or reloaded. Each running batch is a task on the worker's loop
+(core/task_runs.py) that starts cells while it has free slots (the batch's
+own concurrency, and at most `lane_limit` batch answers per user), sleeps
+until one of them ends, and hands each one to the shared worker in the batch
+lane, so a batch waits in the same provider queues as everyone
 else but never takes the slots a person's chat and comparisons need.
 
 Everything a page shows comes from the database: a cell is pending until

@@ -134,30 +134,33 @@ class CompareService:
         column_files = self._files_per_column(models, files)
         conversation_ids = []
         shared = SharedSearch() if web_search else None  # one search, every column alike
-        try:
-            for setting, own_files in zip(settings, column_files, strict=True):
-                choice = Choice(
-                    setting.model_id,
-                    setting.thinking,
-                    setting.temperature,
-                    allow_fallback=allow_fallback,
-                    web_search=web_search,
-                    shared_search=shared,
-                )
-                sent = self.chat.send(
-                    user_id,
-                    None,
-                    text,
-                    choice,
-                    kind=self.kind,
-                    admitted=True,
-                    files=own_files,
-                    system_prompt=setting.system_prompt,
-                )
-                conversation_ids.append(sent.conversation_id)
-        finally:
-            if shared is not None:
-                shared.seal()
+        # All columns or none: their slots are reserved in one step, so another tab
+        # cannot take one between the first column's send and the last's.
+        with self.chat.worker.reserve(user_id, len(settings)):
+            try:
+                for setting, own_files in zip(settings, column_files, strict=True):
+                    choice = Choice(
+                        setting.model_id,
+                        setting.thinking,
+                        setting.temperature,
+                        allow_fallback=allow_fallback,
+                        web_search=web_search,
+                        shared_search=shared,
+                    )
+                    sent = self.chat.send(
+                        user_id,
+                        None,
+                        text,
+                        choice,
+                        kind=self.kind,
+                        admitted=True,
+                        files=own_files,
+                        system_prompt=setting.system_prompt,
+                    )
+                    conversation_ids.append(sent.conversation_id)
+            finally:
+                if shared is not None:
+                    shared.seal()
         title = auto_title(text or ", ".join(f.name for f in files))
         return comparison_store.create_comparison(user_id, self.kind, conversation_ids, title=title)
 
@@ -183,21 +186,26 @@ class CompareService:
         column_files = self._files_per_column(models, files)
         choices = [self._column_choice(user_id, c, allow_fallback) for c in columns]
         shared = SharedSearch() if any(choice.web_search for choice in choices) else None
-        try:
-            for conversation, choice, own_files in zip(columns, choices, column_files, strict=True):
-                choice = replace(choice, shared_search=shared)
-                self.chat.send(
-                    user_id,
-                    conversation.id,
-                    text,
-                    choice,
-                    kind=self.kind,
-                    admitted=True,
-                    files=own_files,
-                )
-        finally:
-            if shared is not None:
-                shared.seal()
+        # All columns or none: their slots are reserved in one step, so another tab
+        # cannot take one between the first column's send and the last's.
+        with self.chat.worker.reserve(user_id, len(columns)):
+            try:
+                for conversation, choice, own_files in zip(
+                    columns, choices, column_files, strict=True
+                ):
+                    choice = replace(choice, shared_search=shared)
+                    self.chat.send(
+                        user_id,
+                        conversation.id,
+                        text,
+                        choice,
+                        kind=self.kind,
+                        admitted=True,
+                        files=own_files,
+                    )
+            finally:
+                if shared is not None:
+                    shared.seal()
         comparison_store.touch_comparison(user_id, comparison_id)
 
     def retry(

@@ -16,7 +16,8 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from core.catalog import Catalog
@@ -25,6 +26,7 @@ from core.errors import AppError, StorageError, StreamInterrupted, TooManyAtOnce
 from core.events import Usage
 from core.generation import AttemptRecord, Generation, GenerationRequest, Runtime
 from core.progress import GenerationProgress, Snapshot
+from core.resilience.reservation import Reservation, Turns, held, holding
 from core.resilience.shared_admission import SharedAdmission
 from core.resilience.shared_breaker import SharedBreakerBoard
 from core.secrets import redact
@@ -111,12 +113,17 @@ class Worker:
             catalog,
             clock=clock,
             record_route_attempt=self._record_route_attempt if persist else None,
-            **(shared_scheduling(catalog, clock) if persist else {}),
+            **(shared_scheduling(catalog, clock, self._writer) if persist else {}),
         )
         self._jobs: dict[int, _Running] = {}
         self._shared_limits = persist and is_shared_database()
         self._lock = threading.Lock()
         self._tickets = itertools.count(1)
+        self.turns = Turns(shared=self._shared_limits)
+        self._reserved: list[Reservation] = []  # slots held for sends not made yet
+        # Resolved (on the loop) when any generation ends: what a batch run
+        # waiting for a free slot awaits instead of looking again and again.
+        self._next_end: asyncio.Future | None = None
 
     # ------------------------------------------------------------ page side
 
@@ -126,12 +133,15 @@ class Worker:
         The limit counts the user's running jobs in the job's lane only.
         """
         limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
-        with self._lock:
+        with self.turns.turn(job.user_id, job.lane), self._lock:
             self._prune()
             running = self._jobs.get(job.message_id)
             if running is not None and not running.progress.done:
                 return running.progress  # already running: attach, never start twice
-            if self._active_for(job.user_id, job.lane) >= limit:
+            reservation = held(job.user_id, job.lane)
+            if reservation is not None:
+                reservation.left -= 1  # its slot was counted when it was reserved
+            elif self._active_for(job.user_id, job.lane) >= limit:
                 raise TooManyAtOnce(str(limit))
             request = replace(job.request, ticket=next(self._tickets), message_id=job.message_id)
             job = replace(job, request=request)
@@ -147,6 +157,29 @@ class Worker:
             running.future = asyncio.run_coroutine_threadsafe(self._run(job, running), self._loop)
             self._jobs[job.message_id] = running
             return progress
+
+    @contextmanager
+    def reserve(
+        self, user_id: int, count: int, *, lane: str = CHAT_LANE, user_limit: int | None = None
+    ) -> Iterator[None]:
+        """Hold `count` of the user's slots in `lane` for the sends made inside, all
+        or none: `TooManyAtOnce` at once if they are not all free, and while held no
+        other tab or process can take them. A slot not filled by a submit is given
+        back at the end (a send refused for another reason)."""
+        limit = user_limit if user_limit is not None else self.catalog.policy.per_user_generations
+        with self.turns.turn(user_id, lane):
+            with self._lock:
+                self._prune()
+                if self._active_for(user_id, lane) + count > limit:
+                    raise TooManyAtOnce(str(limit))
+                reservation = Reservation(user_id, lane, count)
+                self._reserved.append(reservation)
+            try:
+                with holding(reservation):
+                    yield
+            finally:
+                with self._lock:
+                    self._reserved.remove(reservation)
 
     def _progress(self, message_id: int) -> GenerationProgress | None:
         """Any user's generation: for the worker's own use (pages use progress_of)."""
@@ -186,7 +219,8 @@ class Worker:
             return self._active_for(user_id, lane)
 
     def wait(self, message_id: int, timeout: float = 30.0) -> Snapshot:
-        """Block until a generation ends (tests, batch runs)."""
+        """Block until a generation ends and is saved (tests; switching the model of
+        a waiting answer, which stops it first)."""
         progress = self._progress(message_id)
         if progress is None:
             raise KeyError(message_id)
@@ -222,7 +256,7 @@ class Worker:
             1
             for r in self._jobs.values()
             if r.user_id == user_id and r.lane == lane and not r.progress.done
-        )
+        ) + sum(r.left for r in self._reserved if r.user_id == user_id and r.lane == lane)
         if not self._shared_limits:
             return here
         return here + shared_limits.running_elsewhere(user_id, batch=lane == BATCH_LANE)
@@ -232,6 +266,43 @@ class Worker:
         for message_id, running in list(self._jobs.items()):
             if running.finished_at is not None and now - running.finished_at > KEEP_FINISHED_S:
                 del self._jobs[message_id]
+
+    # ------------------------------------------------------------ scheduling
+
+    def spawn(self, work: Coroutine) -> concurrent.futures.Future:
+        """Run a coroutine on the worker's loop (a batch run): from any thread."""
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        """Run a callback on the loop (waking a task there): from any thread."""
+        self._loop.call_soon_threadsafe(callback)
+
+    async def off_loop(self, work: Callable, *args):
+        """Blocking work (database reads and writes) for a task on the loop, done by
+        the store's writer thread so the loop keeps streaming meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._writer, work, *args)
+
+    def next_end(self) -> asyncio.Future:
+        """On the loop: a future resolved when any generation next ends (a slot frees)."""
+        if self._next_end is None or self._next_end.done():
+            self._next_end = self._loop.create_future()
+        return self._next_end
+
+    async def settled(self, message_ids: Iterable[int], timeout: float) -> None:
+        """On the loop: return when these generations have ended and been saved, or
+        after `timeout` seconds."""
+        with self._lock:
+            futures = [
+                asyncio.wrap_future(running.future)
+                for message_id in message_ids
+                if (running := self._jobs.get(message_id)) is not None
+            ]
+        if futures:
+            await asyncio.wait(futures, timeout=timeout)
+
+    def _announce_end(self) -> None:
+        if self._next_end is not None and not self._next_end.done():
+            self._next_end.set_result(None)
 
     # ------------------------------------------------------------ loop side
 
@@ -271,6 +342,7 @@ class Worker:
         progress.end(outcome, error)
         with self._lock:
             running.finished_at = self.clock.monotonic()
+        self._announce_end()
 
     async def _estimate_usage(self, job: Job, snapshot: Snapshot) -> Usage:
         def estimate() -> Usage:
@@ -348,16 +420,17 @@ class Worker:
             log.warning("could not record attempt: %s", exc)
 
 
-def shared_scheduling(catalog: Catalog, clock: Clock) -> dict:
+def shared_scheduling(catalog: Catalog, clock: Clock, writer: concurrent.futures.Executor) -> dict:
     """Slots, line and breakers shared through the database when it is PostgreSQL
     (several processes may serve the app); {} on SQLite, whose single process
-    keeps them in memory (the Runtime's defaults)."""
+    keeps them in memory (the Runtime's defaults). The shared gates do their
+    database work on `writer`, the store's writer thread."""
     if not is_shared_database():
         return {}
     keeper = advisory.keeper()
     policy = catalog.policy
     return {
-        "admission": SharedAdmission(catalog, keeper),
+        "admission": SharedAdmission(catalog, keeper, writer),
         "breakers": SharedBreakerBoard(
             catalog, keeper, policy.breaker_failures, policy.breaker_cooldown_s, clock.wall
         ),

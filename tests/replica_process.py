@@ -10,7 +10,11 @@ does its part and prints one JSON line of what it saw:
   the queue positions each answer was shown and how it ended;
 - `"hold"`: send each question and report once all are streaming;
 - `"batch"`: run the pending cells of batch `batch_id` and report how many
-  cells this process started.
+  cells this process started;
+- `"compare"`: compare `columns` columns and report whether it was refused;
+  with `"hold": true` it prints `held` after the first column's send and goes
+  on when a line arrives on stdin; it prints `waiting` if it has to wait for
+  another process's turn to count the person's answers.
 
 With `"linger": true` it then stays (holding whatever it holds) until killed.
 """
@@ -25,6 +29,8 @@ import time
 
 from core.batch import BatchRunner
 from core.chat import ChatService, Choice
+from core.compare import ColumnSetting, CompareService
+from core.errors import TooManyAtOnce
 from core.store import messages as message_store
 from core.store import open_store
 from core.store.processes import Heartbeat
@@ -117,6 +123,30 @@ def run_batch(chat: ChatService, user_id: int, batch_id: int) -> dict:
     return {"started": len(started)}
 
 
+class HeldAfterFirstSend(ChatService):
+    """Sends that stop after the first until the parent says so (the race window)."""
+
+    held = False
+
+    def send(self, *args, **kwargs):
+        sent = super().send(*args, **kwargs)
+        if not self.held:
+            self.held = True
+            print("held", flush=True)
+            sys.stdin.readline()
+        return sent
+
+
+def compare(chat: ChatService, user_id: int, columns: int) -> dict:
+    chat.worker.turns.on_wait = lambda: print("waiting", flush=True)
+    settings = [ColumnSetting("m", temperature=i / 10) for i in range(columns)]
+    try:
+        CompareService(chat).start(user_id, "Which is larger?", settings, allow_fallback=False)
+    except TooManyAtOnce:
+        return {"refused": True}
+    return {"refused": False}
+
+
 def main() -> None:
     settings = json.loads(sys.argv[1])
     open_store()
@@ -127,7 +157,8 @@ def main() -> None:
         policy=settings.get("policy", {"messages_per_minute": 100}),
     )
     worker = Worker(catalog)
-    chat = ChatService(catalog, worker)
+    held = settings.get("mode") == "compare" and settings.get("hold")
+    chat = (HeldAfterFirstSend if held else ChatService)(catalog, worker)
     user = ensure_user(settings.get("user", "alice"))
     print("ready", flush=True)
     sys.stdin.readline()  # "go": every process starts together
@@ -135,6 +166,8 @@ def main() -> None:
         report = ask(chat, user.id, settings["questions"])
     elif settings["mode"] == "hold":
         report = hold(chat, user.id, settings["questions"])
+    elif settings["mode"] == "compare":
+        report = compare(chat, user.id, settings["columns"])
     else:
         report = run_batch(chat, user.id, settings["batch_id"])
     print(json.dumps(report), flush=True)

@@ -23,7 +23,7 @@ from core.store import messages as message_store
 from core.store import processes
 from core.store.batches import NewColumn, NewPrompt
 from core.store.users import ensure_user
-from core.store.views import COMPLETE, ERROR, INTERRUPTED, QUEUED
+from core.store.views import COMPLETE, ERROR, INTERRUPTED, QUEUED, STOPPED
 from core.worker import BATCH_LANE
 
 PROMPTS = [NewPrompt("p1", "One"), NewPrompt("p2", "Two", "Be terse."), NewPrompt("p3", "Three")]
@@ -165,3 +165,30 @@ def test_a_batch_belongs_to_its_owner(runner, user):
     assert batch_store.list_batches(mallory.id) == []
     batch_store.delete_batch(user.id, batch.id)
     assert batch_store.list_batches(user.id) == []
+
+
+def test_a_stopped_batch_keeps_its_stopped_answers_then_runs_the_rest_and_reruns_them(
+    runner, user, server
+):
+    arrived = threading.Semaphore(0)
+
+    def held_open(request):  # streams until it is stopped
+        arrived.release()
+        return StreamReply([Data(ChunkFactory("r1").chunk({"content": "w "})), Stall(30)])
+
+    server.default = held_open
+    batch = runner.create(user.id, "stopped", PROMPTS, COLUMNS, concurrency=2)
+    for _ in range(2):
+        assert arrived.acquire(timeout=10), "the batch did not start two answers"
+    runner.stop(user.id, batch.id)
+    runner.wait(batch.id)  # the run ends once its stopped answers are saved
+    assert not runner.is_running(batch.id)
+    assert sorted(states(user, batch)) == [PENDING] * 4 + [STOPPED] * 2
+
+    server.default = echo
+    assert runner.start(user.id, batch.id) == 4  # "run the rest": the pending cells
+    runner.wait(batch.id)
+    assert sorted(states(user, batch)) == [COMPLETE] * 4 + [STOPPED] * 2
+    assert runner.rerun_failed(user.id, batch.id) == 2
+    runner.wait(batch.id)
+    assert states(user, batch) == [COMPLETE] * 6

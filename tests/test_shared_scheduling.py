@@ -22,7 +22,9 @@ from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.errors import TooManyAtOnce, TooManyMessages
 from core.resilience.breaker import BreakerState
 from core.store import batches as batch_store
+from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
+from core.store.comparisons import COMPARE
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
 from tests.child_process import failure, start
@@ -235,3 +237,28 @@ def test_messages_per_minute_count_the_sends_of_every_process(db, server, make_c
     chat.send(alice.id, None, "three", Choice("m"))
     with pytest.raises(TooManyMessages):
         chat.send(alice.id, None, "four", Choice("m"))
+
+
+def test_two_processes_comparing_for_one_person_take_turns_all_columns_or_none(db, server):
+    from tests.test_worker import held_open
+
+    server.default = held_open("held ")
+    ensure_user("alice")
+    policy = {"messages_per_minute": 100, "per_user_generations": 3}
+    settings = {"port": server.server.port, "policy": policy, "linger": True}
+    first_tab = {**settings, "mode": "compare", "columns": 2, "hold": True}
+    second_tab = {**settings, "mode": "compare", "columns": 2}
+    with replicas(db, first_tab, second_tab) as (first, second):
+        first.go()
+        assert first.process.stdout.readline().strip() == "held"  # one column sent
+        second.go()
+        # Without turns the second process counts 1 + 2 <= 3 and sends both columns,
+        # and the first one's second column makes 4: it must wait instead.
+        assert second.process.stdout.readline().strip() == "waiting"
+        first.go()  # the first tab sends its second column and ends its turn
+        assert first.report() == {"refused": False}
+        assert second.report() == {"refused": True}
+    alice = ensure_user("alice")
+    (comparison,) = comparison_store.list_comparisons(alice.id, COMPARE)  # the refused: nothing
+    assert len(comparison.conversation_ids) == 2
+    assert len(conversation_store.list_conversations(alice.id, kind=COMPARE)) == 2

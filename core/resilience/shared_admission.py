@@ -22,15 +22,21 @@ Looking at the line and taking a slot (which leaves the line) happen under
 one transaction-level lock per gate, so nobody ever sees a waiter that has
 already taken its slot still standing ahead of them (that showed "#2" for a
 moment to someone about to start).
+
+The database work of a gate runs on the store's writer thread (the worker
+passes it in), which is also the only thread that touches the list of slots
+this process holds: taking and giving back are ordered there, so no lock is
+needed, and a slot the process already holds is never "taken" a second time
+(advisory locks are re-entrant within a session).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import math
-import threading
 import time
 from collections import deque
 
@@ -63,23 +69,19 @@ _ONE_LOOKER = text("SELECT pg_advisory_xact_lock(:namespace, 0)")
 class SharedGate:
     """One gate's slots and line, in the database."""
 
-    def __init__(self, key: str, capacity: int, keeper: Keeper) -> None:
+    def __init__(
+        self, key: str, capacity: int, keeper: Keeper, writer: concurrent.futures.Executor
+    ) -> None:
         self.key = key
         self.capacity = capacity
         self._keeper = keeper
+        self._writer = writer  # one thread: the only one touching `_held`
         self._namespace = keeper.namespace(f"slots:{key}")
         self._live = keeper.namespace(LIVENESS)
         self._line = keeper.namespace(f"line:{key}")
-        self._held: list[int] = []  # slot numbers this process holds
-        self._holds: deque[float] = deque(maxlen=20)  # this process's measurements
-        self._lock = threading.Lock()
-        self._taking = threading.Lock()
-
-    @property
-    def avg_hold_s(self) -> float:
-        with self._lock:
-            holds = list(self._holds)
-        return sum(holds) / len(holds) if holds else DEFAULT_HOLD_S
+        self._held: list[int] = []  # slot numbers this process holds (writer thread only)
+        self._holds: deque[float] = deque(maxlen=20)  # this process's measurements (loop)
+        self.avg_hold_s = DEFAULT_HOLD_S  # replaced whole: read from any thread
 
     def eta_for(self, position: int) -> float:
         return math.ceil(position / self.capacity) * self.avg_hold_s
@@ -107,7 +109,7 @@ class SharedGate:
         unsubscribe = self._keeper.subscribe(
             self._channel, lambda: loop.call_soon_threadsafe(woken.set)
         )
-        waiter_id = await asyncio.to_thread(self._join)
+        waiter_id = await self._blocking(self._join)
         announced = None
         try:
             while True:
@@ -122,29 +124,31 @@ class SharedGate:
                     await asyncio.wait_for(woken.wait(), RECHECK_S)
         finally:
             unsubscribe()
-            await asyncio.shield(asyncio.to_thread(self._leave, waiter_id))
+            await asyncio.shield(self._blocking(self._leave, waiter_id))
 
     async def _look_or_take(self, waiter_id: int) -> int | None:
         """Take a slot if it is this waiter's turn (None), else its place in line;
         a cancellation while trying never leaks a slot."""
-        attempt = asyncio.ensure_future(asyncio.to_thread(self._turn, waiter_id))
+        attempt = asyncio.ensure_future(self._blocking(self._turn, waiter_id))
         try:
             position, slot = await asyncio.shield(attempt)
         except asyncio.CancelledError:
             _, slot = await attempt
             if slot is not None:
-                self._unlock(slot)
+                self._writer.submit(self._unlock, slot)
             raise
         return None if slot is not None else position
 
     def release(self, held_s: float | None) -> None:
-        """Free one of this process's slots of the gate and wake the line."""
-        with self._lock:
-            if held_s is not None:
-                self._holds.append(held_s)
-            slot = self._held.pop() if self._held else None
-        if slot is not None:
-            self._unlock(slot)
+        """Free one of this process's slots of the gate and wake the line (on the
+        loop; the database work is queued on the writer)."""
+        if held_s is not None:
+            self._holds.append(held_s)
+            self.avg_hold_s = sum(self._holds) / len(self._holds)
+        self._writer.submit(self._give_back_one)
+
+    async def _blocking(self, work, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._writer, work, *args)
 
     # ------------------------------------------------------------ database
 
@@ -190,24 +194,24 @@ class SharedGate:
             waiting = len(list(db.scalars(_LIVE_WAITERS, {"gate": self.key, "live": self._live})))
         return held, waiting
 
-    def _try_slots(self) -> int | None:
+    def _try_slots(self) -> int | None:  # on the writer
         # Advisory locks are re-entrant within a session: a slot this process
-        # already holds would be "taken" again, so it is skipped, and the
-        # check and the take happen under one lock.
-        with self._taking:
-            for slot in range(self.capacity):
-                if slot in self._held:
-                    continue
-                if self._keeper.try_lock(self._namespace, slot):
-                    with self._lock:
-                        self._held.append(slot)
-                    return slot
+        # already holds would be "taken" again, so it is skipped.
+        for slot in range(self.capacity):
+            if slot in self._held:
+                continue
+            if self._keeper.try_lock(self._namespace, slot):
+                self._held.append(slot)
+                return slot
         return None
 
-    def _unlock(self, slot: int) -> None:
-        with self._lock:
-            if slot in self._held:
-                self._held.remove(slot)
+    def _give_back_one(self) -> None:  # on the writer
+        if self._held:
+            self._unlock(self._held[-1])
+
+    def _unlock(self, slot: int) -> None:  # on the writer
+        if slot in self._held:
+            self._held.remove(slot)
         try:
             self._keeper.unlock(self._namespace, slot)
             self._keeper.notify(self._channel)
@@ -218,28 +222,32 @@ class SharedGate:
 class SharedAdmission:
     """`Admission` for PostgreSQL: every gate shared by all processes."""
 
-    def __init__(self, catalog: Catalog, keeper: Keeper) -> None:
+    def __init__(
+        self, catalog: Catalog, keeper: Keeper, writer: concurrent.futures.Executor
+    ) -> None:
         self._catalog = catalog
         self._keeper = keeper
-        self._gates: dict[str, SharedGate] = {}
-        self._lock = threading.Lock()
+        self._writer = writer
+        self._gates: dict[str, SharedGate] = {}  # replaced on change: readers see one whole
 
     def gate_for(self, route: Route) -> SharedGate | None:
         limit = limit_of(self._catalog, route)
         if limit is None:
             return None
         key, capacity = limit
-        with self._lock:
-            gate = self._gates.get(key)
-            if gate is None:
-                gate = self._gates[key] = SharedGate(key, capacity, self._keeper)
-            return gate
+        gate = self._gates.get(key)
+        if gate is None:
+            gate = SharedGate(key, capacity, self._keeper, self._writer)
+            # Two threads making the first gate at once (the Status page, the loop)
+            # keep one: setdefault on a copy, then the copy replaces the dict.
+            gates = dict(self._gates)
+            gate = gates.setdefault(key, gate)
+            self._gates = gates
+        return gate
 
     def view_for(self, route: Route) -> GateView | None:
         gate = self.gate_for(route)
         return gate.view() if gate is not None else None
 
     def views(self) -> list[GateView]:
-        with self._lock:
-            gates = list(self._gates.values())
-        return [gate.view() for gate in gates]
+        return [gate.view() for gate in self._gates.values()]
