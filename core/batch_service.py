@@ -29,7 +29,7 @@ from core.store.judging import CriteriaView, JudgeView
 
 log = logging.getLogger(__name__)
 
-STOP_WAIT_S = 10.0  # how long Stop waits for the run's thread to end
+STOP_WAIT_S = 10.0  # how long deleting waits for the batch's run to end
 
 
 @dataclass(frozen=True)
@@ -156,14 +156,10 @@ class BatchService:
         return self.runner.waiting_cells(batch_id)
 
     def stop(self, user_id: int, batch_id: int) -> None:
-        """Start no more cells, stop those being answered (kept as stopped; they
-        can be rerun), and give the run a moment to end so the page redraws
-        its buttons on a settled batch."""
+        """Start no more cells and stop those being answered (kept as stopped;
+        they can be rerun). Returns at once: the page shows the stopped cells on
+        its next refresh, never blocked waiting for the run."""
         self.runner.stop(user_id, batch_id)  # checks the owner first
-        try:
-            self.runner.wait(batch_id, timeout=STOP_WAIT_S)
-        except TimeoutError:  # it ends on its own; the page keeps refreshing meanwhile
-            log.warning("batch %s still stopping after %.0f s", batch_id, STOP_WAIT_S)
 
     # ------------------------------------------------------------ deleting
 
@@ -172,6 +168,10 @@ class BatchService:
         stopped and its answers (cells and the judge's replies) stopped, then the
         batch, its prompts, criteria and answers erased for real."""
         self.stop(user_id, batch_id)  # nothing new starts; checks the owner
+        try:  # its run ends before the rows go, so no cell starts on a deleted batch
+            self.runner.wait(batch_id, timeout=STOP_WAIT_S)
+        except TimeoutError:
+            log.warning("batch %s still stopping after %.0f s", batch_id, STOP_WAIT_S)
         for conversation_id in batch_store.batch_conversation_ids(user_id, batch_id):
             self.chat.stop_all(user_id, conversation_id)
         batch_store.delete_batch(user_id, batch_id)
