@@ -38,9 +38,9 @@ def main() -> None:
     os.environ["DEMO_SPEED"] = str(options.speed)
 
     from core.batch import MAX_CONCURRENCY, JudgeSetting
-    from core.compare import ColumnSetting
     from core.judging.report import build_report
     from core.metrics import cost_usd
+    from core.model_settings import ModelSettings
     from core.services import reset_services, services
     from core.store import batches as batch_store
     from core.store import judging as judging_store
@@ -65,7 +65,7 @@ def main() -> None:
         user.id,
         "bench",
         prompts,
-        [ColumnSetting(m) for m in options.models.split(",")],
+        [ModelSettings(m) for m in options.models.split(",")],
         concurrency=MAX_CONCURRENCY,
         judge=JudgeSetting(JUDGE),
     )

@@ -24,9 +24,10 @@ from core.attachments import for_model
 from core.attachments.model import IMAGE, Attachment
 from core.catalog import Catalog, Model
 from core.chat import ChatService
-from core.compare import ColumnSetting, CompareService, ComparisonDetail
+from core.compare import CompareService, ComparisonDetail
 from core.csv_export import to_csv
 from core.errors import InputRejected, VoteRefused
+from core.model_settings import ModelSettings
 from core.ratings import OUTCOMES
 from core.resilience.breaker import BreakerBoard, BreakerState, BreakerView
 from core.store import comparisons as comparison_store
@@ -156,7 +157,7 @@ class Arena:
             # A side that could not read the image would be refused by name.
             contenders = [m for m in contenders if can_take_images(self.chat.catalog, m)]
         model_a, model_b = draw_pair(contenders, self.rng)
-        settings = [ColumnSetting(model_a.id), ColumnSetting(model_b.id)]
+        settings = [ModelSettings(model_a.id), ModelSettings(model_b.id)]
         return self.compare.start(
             user_id, text, settings, allow_fallback=False, files=files, web_search=web_search
         )

@@ -27,28 +27,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.catalog import Catalog
 from core.chat import ChatService, Choice
 from core.chat_settings import checked_system_prompt
-from core.compare import MAX_COLUMNS, ColumnSetting
+from core.compare import MAX_COLUMNS
 from core.csv_export import dicts_to_csv
 from core.errors import AppError, InputRejected
 from core.judging import prompts as judge_prompts
 from core.judging.report import JUDGE_FAILED, BatchReport, RowResult
 from core.judging.verdicts import MODES, PAIRWISE, POINTWISE
 from core.metrics import answer_metrics
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import judging as judging_store
-from core.store.batches import (
-    BatchColumnView,
-    BatchPromptView,
-    BatchView,
-    CellView,
-    NewColumn,
-    NewPrompt,
-)
+from core.store.batches import BatchColumnView, BatchPromptView, BatchView, CellView, NewPrompt
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, UNFINISHED, MessageView
 from core.task_runs import Run, TaskRuns
 from core.worker import BATCH_LANE
@@ -181,9 +175,9 @@ def prompt_variants(text: str) -> list[str | None]:
 
 def variant_columns(
     models: Sequence[str], temperature: float | None, variants: Sequence[str | None]
-) -> list[ColumnSetting]:
+) -> list[ModelSettings]:
     """Every model with every prompt variant: a column each, model by model."""
-    return [ColumnSetting(m, None, temperature, v) for m in models for v in variants]
+    return [ModelSettings(m, None, temperature, v) for m in models for v in variants]
 
 
 def system_prompt_of(prompt: BatchPromptView, column: BatchColumnView) -> str | None:
@@ -251,7 +245,7 @@ class BatchRunner:
         user_id: int,
         name: str,
         prompts: Sequence[NewPrompt],
-        settings: Sequence[ColumnSetting],
+        settings: Sequence[ModelSettings],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         judge: JudgeSetting | None = None,
@@ -280,8 +274,7 @@ class BatchRunner:
             models=[s.model_id for s in settings],
         )
         columns = [
-            NewColumn(s.model_id, s.thinking, s.temperature, variant)
-            for s, variant in zip(settings, variants, strict=True)
+            replace(s, system_prompt=variant) for s, variant in zip(settings, variants, strict=True)
         ]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
         batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)

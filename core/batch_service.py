@@ -18,9 +18,9 @@ from core.batch import BatchRunner, JudgeSetting, result_rows
 from core.batch import results_csv as rows_csv
 from core.catalog import Catalog
 from core.chat import ChatService
-from core.compare import ColumnSetting
 from core.judging import export as judging_export
 from core.judging.report import BatchReport, build_report
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import erase
 from core.store import judging as judging_store
@@ -129,7 +129,7 @@ class BatchService:
         user_id: int,
         name: str,
         prompts: Sequence[NewPrompt],
-        settings: Sequence[ColumnSetting],
+        settings: Sequence[ModelSettings],
         *,
         concurrency: int,
         judge: JudgeSetting | None = None,

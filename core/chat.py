@@ -35,6 +35,7 @@ from core.errors import (
 )
 from core.generation import GenerationRequest
 from core.limits import UsageCaps, rate_limiter_for
+from core.model_settings import ModelSettings
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
 from core.store import erase
@@ -70,6 +71,12 @@ class Choice:
     web_search: bool = False  # ground the answer in web pages (core/websearch)
     # One search shared with the other answers to this question (the arena's sides).
     shared_search: SharedSearch | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, settings: ModelSettings, **request) -> Choice:
+        """The request for a column's or a side's settings (its system prompt
+        goes with the conversation it creates)."""
+        return cls(settings.model_id, settings.thinking, settings.temperature, **request)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from core.attachments.model import Attachment
 from core.chat import ChatService, Choice, originals, send_bytes
 from core.chat_settings import checked_system_prompt
 from core.errors import InputRejected
+from core.model_settings import ModelSettings
 from core.store import attachments as attachment_store
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
@@ -33,16 +34,6 @@ from core.websearch.shared import SharedSearch
 
 MIN_COLUMNS = 2
 MAX_COLUMNS = 4
-
-
-@dataclass(frozen=True)
-class ColumnSetting:
-    """The model settings of one column."""
-
-    model_id: str
-    thinking: bool | None = None
-    temperature: float | None = None
-    system_prompt: str | None = None  # a prompt variant: A/B prompts on one model
 
 
 @dataclass(frozen=True)
@@ -115,7 +106,7 @@ class CompareService:
         self,
         user_id: int,
         text: str,
-        settings: Sequence[ColumnSetting],
+        settings: Sequence[ModelSettings],
         *,
         allow_fallback: bool = True,
         files: Sequence[Attachment] = (),
@@ -139,10 +130,8 @@ class CompareService:
         with self.chat.worker.reserve(user_id, len(settings)):
             try:
                 for setting, own_files in zip(settings, column_files, strict=True):
-                    choice = Choice(
-                        setting.model_id,
-                        setting.thinking,
-                        setting.temperature,
+                    choice = Choice.of(
+                        setting,
                         allow_fallback=allow_fallback,
                         web_search=web_search,
                         shared_search=shared,

@@ -15,8 +15,9 @@ from core.batch import (
     variant_columns,
 )
 from core.batch_service import BatchContents
-from core.compare import MAX_COLUMNS, ColumnSetting
+from core.compare import MAX_COLUMNS
 from core.errors import AppError, PromptSetInvalid
+from core.model_settings import ModelSettings
 from core.prompt_sets import MAX_FILE_BYTES, MAX_PROMPTS, PromptSet, parse_prompt_set
 from core.store.batches import BatchView
 from ui import batch_judging, state
@@ -93,7 +94,7 @@ def read_upload() -> tuple[str, PromptSet] | None:
     return upload.name, prompt_set
 
 
-def choose_models() -> tuple[list[ColumnSetting], int]:
+def choose_models() -> tuple[list[ModelSettings], int]:
     usable = [m.id for m in catalog.models.values() if catalog.is_available(m)]
     models = st.multiselect(
         t("batch.models"),

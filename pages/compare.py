@@ -7,13 +7,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.catalog import Model
-from core.compare import (
-    MAX_COLUMNS,
-    MIN_COLUMNS,
-    ColumnSetting,
-    ComparisonDetail,
-)
+from core.compare import MAX_COLUMNS, MIN_COLUMNS, ComparisonDetail
 from core.errors import AppError
+from core.model_settings import ModelSettings
 from core.store.comparisons import ComparisonView
 from core.store.views import MessageView
 from ui import attachments as files_ui
@@ -59,7 +55,7 @@ def default_models() -> list[Model]:
     return [usable[i % len(usable)] for i in range(MAX_COLUMNS)]
 
 
-def column_setup() -> tuple[list[ColumnSetting], bool]:
+def column_setup() -> tuple[list[ModelSettings], bool]:
     """The columns of a new comparison; and whether every chosen model can answer."""
     count = st.segmented_control(
         t("compare.columns"),
@@ -99,7 +95,7 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
                 )
                 ready = False
         settings.append(
-            ColumnSetting(
+            ModelSettings(
                 picked.model.id, picked.thinking, temperature, system_prompt.strip() or None
             )
         )
@@ -107,7 +103,7 @@ def column_setup() -> tuple[list[ColumnSetting], bool]:
 
 
 def send(
-    comparison: ComparisonView | None, text: str, settings: list[ColumnSetting], files: list
+    comparison: ComparisonView | None, text: str, settings: list[ModelSettings], files: list
 ) -> None:
     """Ask every column; the files read from the input go to each of them.
     `AppError` when refused (ui/prompt_input.py keeps the prompt and files)."""
@@ -179,7 +175,7 @@ comparison = opened.current(
     t("compare.not_found"),
 )
 header(comparison)
-settings: list[ColumnSetting] = []
+settings: list[ModelSettings] = []
 ready = True
 live = []
 busy = False  # a column is being written, here or on another replica

@@ -29,8 +29,9 @@ import time
 
 from core.batch import BatchRunner
 from core.chat import ChatService, Choice
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.errors import TooManyAtOnce
+from core.model_settings import ModelSettings
 from core.store import messages as message_store
 from core.store import open_store
 from core.store.processes import Heartbeat
@@ -139,7 +140,7 @@ class HeldAfterFirstSend(ChatService):
 
 def compare(chat: ChatService, user_id: int, columns: int) -> dict:
     chat.worker.turns.on_wait = lambda: print("waiting", flush=True)
-    settings = [ColumnSetting("m", temperature=i / 10) for i in range(columns)]
+    settings = [ModelSettings("m", temperature=i / 10) for i in range(columns)]
     try:
         CompareService(chat).start(user_id, "Which is larger?", settings, allow_fallback=False)
     except TooManyAtOnce:

@@ -5,9 +5,10 @@ is stored, and once the answer ends the next question goes through."""
 import pytest
 
 from core.chat import Choice
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.demo.replies import StreamReply, text_stream
 from core.errors import AnswerInProgress
+from core.model_settings import ModelSettings
 from core.store import messages as message_store
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, STOPPED
@@ -62,7 +63,7 @@ def test_a_comparison_follow_up_waits_for_every_column(make_chat, server):
     writer, elsewhere = make_chat(), make_chat()
     server.default = slow(words=3, delay=0)
     compare = CompareService(writer)
-    comparison = compare.start(user.id, "First", [ColumnSetting("m"), ColumnSetting("m")])
+    comparison = compare.start(user.id, "First", [ModelSettings("m"), ModelSettings("m")])
     for answer in compare.detail(user.id, comparison.id).latest_answers:
         writer.worker.wait(answer.id, timeout=10)
     # Only the second column is answering again (a Retry on the writing replica).

@@ -8,7 +8,6 @@ import pytest
 
 from core.batch import PENDING, BatchRunner, batch_progress, cell_state
 from core.chat import Choice
-from core.compare import ColumnSetting
 from core.demo.replies import (
     ChunkFactory,
     Data,
@@ -18,16 +17,17 @@ from core.demo.replies import (
     error_body,
     text_stream,
 )
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import messages as message_store
 from core.store import processes
-from core.store.batches import NewColumn, NewPrompt
+from core.store.batches import NewPrompt
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, QUEUED, STOPPED
 from core.worker import BATCH_LANE
 
 PROMPTS = [NewPrompt("p1", "One"), NewPrompt("p2", "Two", "Be terse."), NewPrompt("p3", "Three")]
-COLUMNS = [ColumnSetting("m"), ColumnSetting("m", temperature=0.7)]
+COLUMNS = [ModelSettings("m"), ModelSettings("m", temperature=0.7)]
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_a_batch_leaves_the_chat_its_own_slots(runner, user, server):
 def test_after_a_restart_finished_cells_stay_and_the_rest_can_run(runner, user, server):
     server.default = echo
     batch = batch_store.create_batch(
-        user.id, "old", PROMPTS, [NewColumn("m")], concurrency=2
+        user.id, "old", PROMPTS, [ModelSettings("m")], concurrency=2
     )  # stored by a process that then died mid-run:
     first = batch_store.batch_cells(user.id, batch.id)[0]
     draft = runner.chat.draft(user.id, "One", Choice("m"), kind="batch", system_prompt=None)
@@ -155,7 +155,7 @@ def test_after_a_restart_finished_cells_stay_and_the_rest_can_run(runner, user, 
 
 
 def test_a_batch_belongs_to_its_owner(runner, user):
-    batch = batch_store.create_batch(user.id, "mine", PROMPTS, [NewColumn("m")], concurrency=1)
+    batch = batch_store.create_batch(user.id, "mine", PROMPTS, [ModelSettings("m")], concurrency=1)
     mallory = ensure_user("mallory")
     from core.errors import RecordNotFound
 

@@ -14,10 +14,10 @@ from core.batch import (
     variant_columns,
 )
 from core.chat_settings import MAX_SYSTEM_PROMPT_CHARS
-from core.compare import ColumnSetting
 from core.demo.replies import StreamReply, text_stream
 from core.errors import SettingsRejected
 from core.judging.report import column_label
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store.batches import NewPrompt
 from core.store.db import session
@@ -65,7 +65,7 @@ def test_variants_typed_on_the_form_become_one_column_per_model_and_variant():
 
 def test_a_column_variant_replaces_the_rows_system_prompt(runner, user, server):
     server.default = echo_system
-    columns = [ColumnSetting("m"), ColumnSetting("m", system_prompt=f"  {FRENCH}\n")]
+    columns = [ModelSettings("m"), ModelSettings("m", system_prompt=f"  {FRENCH}\n")]
     batch = runner.create(user.id, "ab.csv", PROMPTS, columns)
     runner.wait(batch.id)
     cells = batch_store.batch_cells(user.id, batch.id)
@@ -96,9 +96,9 @@ def test_a_variant_longer_than_chat_allows_is_refused_before_anything_is_stored(
     server.default = echo_system
     too_long = "x" * (MAX_SYSTEM_PROMPT_CHARS + 1)
     with pytest.raises(SettingsRejected):
-        runner.create(user.id, "ab.csv", PROMPTS, [ColumnSetting("m", system_prompt=too_long)])
+        runner.create(user.id, "ab.csv", PROMPTS, [ModelSettings("m", system_prompt=too_long)])
     assert batch_store.list_batches(user.id) == [] and server.requests == []
     fits = "x" * MAX_SYSTEM_PROMPT_CHARS
-    batch = runner.create(user.id, "ab.csv", PROMPTS, [ColumnSetting("m", system_prompt=fits)])
+    batch = runner.create(user.id, "ab.csv", PROMPTS, [ModelSettings("m", system_prompt=fits)])
     runner.wait(batch.id)
     assert batch_store.batch_columns(user.id, batch.id)[0].system_prompt == fits

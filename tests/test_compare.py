@@ -5,9 +5,10 @@ import time
 import pytest
 
 from core.chat import Choice
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.demo.replies import StreamReply, text_stream
 from core.errors import InputRejected, RecordNotFound, SettingsRejected, UserLimitReached
+from core.model_settings import ModelSettings
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
 from core.store.comparisons import COMPARE
@@ -58,7 +59,7 @@ def test_three_columns_stream_together_not_one_after_another(chat, user, server)
     server.default = paced(ends)
     compare = CompareService(chat)
 
-    settings = [ColumnSetting("m", temperature=t) for t in (0.1, 0.5, 0.9)]
+    settings = [ModelSettings("m", temperature=t) for t in (0.1, 0.5, 0.9)]
     comparison = compare.start(user.id, "Race", settings)
     wait_all(chat, compare, user, comparison.id)
 
@@ -75,7 +76,7 @@ def test_follow_up_continues_each_columns_own_conversation(chat, user, server):
     server.default = paced([])
     compare = CompareService(chat)
     comparison = compare.start(
-        user.id, "First", [ColumnSetting("m", temperature=0.2), ColumnSetting("m", temperature=0.8)]
+        user.id, "First", [ModelSettings("m", temperature=0.2), ModelSettings("m", temperature=0.8)]
     )
     wait_all(chat, compare, user, comparison.id)
     compare.follow_up(user.id, comparison.id, "Second")
@@ -96,7 +97,7 @@ def test_not_enough_free_slots_refuses_the_whole_comparison(chat, user, server):
     busy = [chat.send(user.id, None, f"chat {i}", Choice("m")) for i in range(3)]
     compare = CompareService(chat)
     with pytest.raises(UserLimitReached):
-        compare.start(user.id, "Compare", [ColumnSetting("m"), ColumnSetting("m", temperature=0.3)])
+        compare.start(user.id, "Compare", [ModelSettings("m"), ModelSettings("m", temperature=0.3)])
     assert comparison_store.list_comparisons(user.id, COMPARE) == []
     assert len(conversation_store.list_conversations(user.id)) == 3  # only the chats
     for sent in busy:
@@ -106,16 +107,16 @@ def test_not_enough_free_slots_refuses_the_whole_comparison(chat, user, server):
 def test_column_count_and_blank_prompts_are_checked_first(chat, user):
     compare = CompareService(chat)
     with pytest.raises(InputRejected):
-        compare.start(user.id, "Hi", [ColumnSetting("m")])
+        compare.start(user.id, "Hi", [ModelSettings("m")])
     with pytest.raises(InputRejected):
-        compare.start(user.id, "  ", [ColumnSetting("m"), ColumnSetting("m")])
+        compare.start(user.id, "  ", [ModelSettings("m"), ModelSettings("m")])
     assert comparison_store.list_comparisons(user.id, COMPARE) == []
 
 
 def test_a_comparison_belongs_to_its_owner(chat, user, server):
     compare = CompareService(chat)
     comparison = compare.start(
-        user.id, "Mine", [ColumnSetting("m"), ColumnSetting("m", temperature=0.5)]
+        user.id, "Mine", [ModelSettings("m"), ModelSettings("m", temperature=0.5)]
     )
     wait_all(chat, compare, user, comparison.id)
     mallory = ensure_user("mallory")
@@ -132,7 +133,7 @@ def test_a_comparison_belongs_to_its_owner(chat, user, server):
 
 def test_prompt_variants_send_each_column_its_own_system_prompt(chat, user, server):
     service = CompareService(chat)
-    variants = [ColumnSetting("m", system_prompt="Be terse."), ColumnSetting("m")]
+    variants = [ModelSettings("m", system_prompt="Be terse."), ModelSettings("m")]
     comparison = service.start(user.id, "Hi", variants)
     for answer in service.detail(user.id, comparison.id).latest_answers:
         chat.worker.wait(answer.id, timeout=30)
@@ -145,4 +146,4 @@ def test_prompt_variants_send_each_column_its_own_system_prompt(chat, user, serv
     )
     assert systems == ["", "", "Be terse.", "Be terse."]  # the follow-up keeps it
     with pytest.raises(SettingsRejected):  # the same rule as a persona's prompt
-        service.start(user.id, "Hi", [ColumnSetting("m", system_prompt="x" * 20_001)] * 2)
+        service.start(user.id, "Hi", [ModelSettings("m", system_prompt="x" * 20_001)] * 2)

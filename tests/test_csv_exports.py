@@ -16,10 +16,10 @@ from core.arena import battles_csv
 from core.batch import BatchRunner, result_rows, results_csv
 from core.catalog import parse_catalog
 from core.chat import ChatService
-from core.compare import ColumnSetting
 from core.csv_export import FORMULA_STARTS, safe_cell, to_csv
 from core.demo.replies import StreamReply, text_stream
 from core.leaderboard import votes_csv
+from core.model_settings import ModelSettings
 from core.ratings import A_BETTER
 from core.store import batches as batch_store
 from core.store.batches import NewPrompt
@@ -62,7 +62,7 @@ def test_batch_results_csv_neutralises_prompts_and_answers(make_chat, user, serv
     runner = BatchRunner(make_chat())
     try:
         prompts = [NewPrompt(f"+p{i}", text) for i, text in enumerate(HOSTILE)]
-        batch = runner.create(user.id, "set.csv", prompts, [ColumnSetting("m")])
+        batch = runner.create(user.id, "set.csv", prompts, [ModelSettings("m")])
         runner.wait(batch.id)
     finally:
         runner.shutdown()

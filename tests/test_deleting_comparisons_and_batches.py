@@ -12,9 +12,10 @@ from sqlalchemy import text as sql
 from core.batch import BatchRunner
 from core.batch_service import BatchService
 from core.chat import Choice
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.demo.replies import ChunkFactory, Data, Stall, StreamReply, text_stream
 from core.errors import InputRejected, RecordNotFound
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import comparisons as comparison_store
 from core.store import erase
@@ -81,7 +82,7 @@ def test_deleting_a_comparison_stops_its_running_answers_and_erases_them(chat, a
     server.default = held_open(arrived)
     compare = CompareService(chat)
     comparison = compare.start(
-        alice.id, f"Tell me about {SECRET}", [ColumnSetting("m"), ColumnSetting("m")]
+        alice.id, f"Tell me about {SECRET}", [ModelSettings("m"), ModelSettings("m")]
     )
     wait_for(arrived, 2)
     answers = [a.id for a in compare.detail(alice.id, comparison.id).latest_answers]
@@ -109,7 +110,7 @@ def test_deleting_a_comparison_stops_its_running_answers_and_erases_them(chat, a
 def test_another_users_comparison_cannot_be_deleted(chat, alice, bob, server):
     server.default = lambda request: StreamReply(text_stream("r1", answer=["an answer"]))
     compare = CompareService(chat)
-    comparison = compare.start(alice.id, SECRET, [ColumnSetting("m"), ColumnSetting("m")])
+    comparison = compare.start(alice.id, SECRET, [ModelSettings("m"), ModelSettings("m")])
     for answer in compare.detail(alice.id, comparison.id).latest_answers:
         chat.worker.wait(answer.id, timeout=10)
 
@@ -153,7 +154,7 @@ PROMPTS = [NewPrompt("p1", f"First about {SECRET}"), NewPrompt("p2", "Second")]
 def test_deleting_a_running_batch_stops_its_answers_and_erases_them(batches, chat, alice, server):
     arrived = threading.Semaphore(0)
     server.default = held_open(arrived)
-    batch = batches.create(alice.id, "set.csv", PROMPTS, [ColumnSetting("m")], concurrency=2)
+    batch = batches.create(alice.id, "set.csv", PROMPTS, [ModelSettings("m")], concurrency=2)
     wait_for(arrived, 2)  # both cells are being answered
     running = [c.message.id for c in batches.contents(alice.id, batch.id).cells]
     assert batches.is_running(batch.id)
@@ -174,7 +175,7 @@ def test_deleting_a_running_batch_stops_its_answers_and_erases_them(batches, cha
 
 def test_another_users_batch_cannot_be_deleted_or_read(batches, alice, bob, server):
     server.default = lambda request: StreamReply(text_stream("r1", answer=["done"]))
-    batch = batches.create(alice.id, "set.csv", PROMPTS, [ColumnSetting("m")], concurrency=2)
+    batch = batches.create(alice.id, "set.csv", PROMPTS, [ModelSettings("m")], concurrency=2)
     batches.runner.wait(batch.id)
 
     for refused in (batches.delete, batches.contents, batches.stop, batches.get):

@@ -7,18 +7,18 @@ import pytest
 
 from core.batch import BatchRunner, JudgeSetting
 from core.chat import Choice
-from core.compare import ColumnSetting
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.judging import prompts as judge_prompts
 from core.judging import verdicts as v
 from core.judging.report import FAILED, build_report
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import judging as judging_store
 from core.store import processes
 from core.store.batches import NewPrompt
 from core.store.users import ensure_user
 
-COLUMNS = [ColumnSetting("m"), ColumnSetting("m", temperature=0.7)]
+COLUMNS = [ModelSettings("m"), ModelSettings("m", temperature=0.7)]
 ASSERT_PARIS = json.dumps({"contains": ["paris"]})
 
 

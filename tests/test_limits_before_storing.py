@@ -15,7 +15,7 @@ import pytest
 from core.batch import BatchRunner
 from core.catalog import parse_catalog
 from core.chat import ChatService, Choice
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.demo.replies import Stall, StreamReply, text_stream
 from core.errors import (
     CostQuotaReached,
@@ -28,6 +28,7 @@ from core.errors import (
 )
 from core.i18n import LOCALES, Translator
 from core.limits import RateLimiter
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
@@ -42,7 +43,7 @@ from tests.battle_helpers import arena_for
 from tests.fake_time import FakeClock, wait_for_progress
 from ui.errors import describe
 
-TWO = [ColumnSetting("m"), ColumnSetting("m", temperature=0.5)]
+TWO = [ModelSettings("m"), ModelSettings("m", temperature=0.5)]
 
 
 @pytest.fixture
@@ -232,7 +233,7 @@ def test_a_comparison_takes_all_its_sends_or_none(make_chat, user, server):
     sent = chat.send(user.id, None, "one", Choice("m"))
     finish(chat, sent.assistant_message_id)
     with pytest.raises(TooManyMessages):  # 2 left, 4 columns
-        CompareService(chat).start(user.id, "four", [ColumnSetting("m")] * 4)
+        CompareService(chat).start(user.id, "four", [ModelSettings("m")] * 4)
     CompareService(chat).start(user.id, "two", TWO)  # the refused one counted nothing
 
 
@@ -309,7 +310,7 @@ def test_a_batch_stops_sending_when_the_daily_tokens_are_used(make_chat, user, s
     runner = BatchRunner(chat)
     try:
         prompts = [NewPrompt(str(i), f"prompt {i}") for i in range(3)]
-        batch = runner.create(user.id, "set.csv", prompts, [ColumnSetting("m")], concurrency=1)
+        batch = runner.create(user.id, "set.csv", prompts, [ModelSettings("m")], concurrency=1)
         runner.wait(batch.id)
     finally:
         runner.shutdown()

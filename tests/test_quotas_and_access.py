@@ -19,7 +19,7 @@ from core import access, quotas, team, usage_report
 from core.batch import BatchRunner
 from core.catalog import load_catalog
 from core.chat import ChatService, Choice
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.demo.replies import ErrorReply, error_body
 from core.errors import (
     AdminOnly,
@@ -29,6 +29,7 @@ from core.errors import (
     TokenQuotaReached,
 )
 from core.i18n import LOCALES, Translator
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import conversations as conversation_store
 from core.store import erase
@@ -227,8 +228,8 @@ def test_a_model_outside_the_persons_groups_is_refused_by_every_service(two_mode
         lambda: chat.regenerate(alice.id, ok.assistant_message_id, Choice("m")),
         lambda: chat.retry(alice.id, ok.assistant_message_id),  # its model was m
         lambda: chat.edit(alice.id, ok.user_message_id, "edited", Choice("m")),
-        lambda: compare.start(alice.id, "both", [ColumnSetting("m"), ColumnSetting("fast")]),
-        lambda: runner.create(alice.id, "set.csv", [NewPrompt("1", "p")], [ColumnSetting("m")]),
+        lambda: compare.start(alice.id, "both", [ModelSettings("m"), ModelSettings("fast")]),
+        lambda: runner.create(alice.id, "set.csv", [NewPrompt("1", "p")], [ModelSettings("m")]),
     ]
     try:
         for attempt in refused:
@@ -250,7 +251,7 @@ def test_a_model_outside_the_persons_groups_is_refused_by_every_service(two_mode
 def test_a_comparison_follow_up_to_a_model_taken_away_is_refused(two_models, people, server):
     admin, alice, _ = people
     compare = CompareService(two_models)
-    made = compare.start(alice.id, "both", [ColumnSetting("m"), ColumnSetting("fast")])
+    made = compare.start(alice.id, "both", [ModelSettings("m"), ModelSettings("fast")])
     for conversation_id in made.conversation_ids:
         two_models.worker.wait(message_store.branch(alice.id, conversation_id)[-1].id, timeout=30)
     only_fast_for_alice(two_models.catalog, admin, alice)

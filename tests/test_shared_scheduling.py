@@ -191,7 +191,7 @@ def test_two_processes_running_one_batch_answer_each_cell_once(db, server):
     alice = ensure_user("alice")
     prompts = [batch_store.NewPrompt(f"p{i}", f"question {i}") for i in range(8)]
     batch = batch_store.create_batch(
-        alice.id, "twice", prompts, [batch_store.NewColumn("m")], concurrency=2
+        alice.id, "twice", prompts, [batch_store.ModelSettings("m")], concurrency=2
     )
     settings = {"port": server.server.port, "mode": "batch", "batch_id": batch.id}
     with replicas(db, settings, settings) as (one, two):

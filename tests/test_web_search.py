@@ -403,11 +403,12 @@ def test_sources_and_the_switch_are_their_owners_only_and_go_with_the_conversati
 def test_every_compare_column_searches_alike_and_follow_ups_keep_it(
     make_service, user, server, web
 ):
-    from core.compare import ColumnSetting, CompareService
+    from core.compare import CompareService
+    from core.model_settings import ModelSettings
 
     two_pages(web)
     compare = CompareService(make_service())
-    columns = [ColumnSetting("m", temperature=0.2), ColumnSetting("m", temperature=0.8)]
+    columns = [ModelSettings("m", temperature=0.2), ModelSettings("m", temperature=0.8)]
     comparison = compare.start(user.id, "Bridge news?", columns, web_search=True)
     for answer in compare.detail(user.id, comparison.id).latest_answers:
         compare.chat.worker.wait(answer.id)

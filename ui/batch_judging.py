@@ -12,11 +12,11 @@ import streamlit as st
 
 from core.batch import JudgeSetting
 from core.catalog import Catalog
-from core.compare import ColumnSetting
 from core.i18n import Translator
 from core.judging.report import LABEL_PROMPT_CHARS, BatchReport
 from core.judging.stats import Estimate
 from core.judging.verdicts import PAIRWISE, POINTWISE
+from core.model_settings import ModelSettings
 from core.store.batches import BatchColumnView
 from ui.format import model_label, model_name
 from ui.model_picker import model_option_label
@@ -25,7 +25,7 @@ NO_JUDGE = ""
 
 
 def judge_picker(
-    t: Translator, catalog: Catalog, settings: list[ColumnSetting]
+    t: Translator, catalog: Catalog, settings: list[ModelSettings]
 ) -> JudgeSetting | None:
     """The judge's model, its mode and (pairwise) the baseline column; None: no judge."""
     judge = st.selectbox(

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import RecordNotFound
+from core.model_settings import ModelSettings
 from core.store.conversations import TITLE_LIMIT, new_public_id
 from core.store.db import session
 from core.store.models import (
@@ -44,14 +45,6 @@ class NewPrompt:
     @property
     def has_criteria(self) -> bool:
         return any((self.expected, self.rubric, self.assertions))
-
-
-@dataclass(frozen=True)
-class NewColumn:
-    model_id: str
-    thinking: bool | None = None
-    temperature: float | None = None
-    system_prompt: str | None = None  # a prompt variant (core/batch.py: system_prompt_of)
 
 
 @dataclass(frozen=True)
@@ -103,7 +96,7 @@ def create_batch(
     user_id: int,
     name: str,
     prompts: Sequence[NewPrompt],
-    columns: Sequence[NewColumn],
+    columns: Sequence[ModelSettings],
     *,
     concurrency: int,
 ) -> BatchView:

@@ -42,7 +42,7 @@ def test_the_batch_page_follows_cells_another_process_answers(app, server):
     user = local_user()
     prompts = [batch_store.NewPrompt(f"q{i}", f"Question {i}") for i in range(3)]
     batch = batch_store.create_batch(
-        user.id, "set.csv", prompts, [batch_store.NewColumn("m")], concurrency=1
+        user.id, "set.csv", prompts, [batch_store.ModelSettings("m")], concurrency=1
     )
     settings = {
         "port": server.server.port,

@@ -141,7 +141,7 @@ def test_a_batch_run_by_another_replica_is_followed_and_not_run_twice(app):
     user = local_user()
     prompts = [batch_store.NewPrompt(f"q{i}", f"Question {i}") for i in range(2)]
     batch = batch_store.create_batch(
-        user.id, "set.csv", prompts, [batch_store.NewColumn("demo-swift")], concurrency=1
+        user.id, "set.csv", prompts, [batch_store.ModelSettings("demo-swift")], concurrency=1
     )
     first_cell = batch_store.batch_cells(user.id, batch.id)[0]
     _conversation, answer = conversation_being_answered("Half an answer", kind="batch")

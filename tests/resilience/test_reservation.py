@@ -16,16 +16,17 @@ import threading
 import pytest
 
 from core.chat import ChatService
-from core.compare import ColumnSetting, CompareService
+from core.compare import CompareService
 from core.demo.replies import Stall, StreamReply, text_stream
 from core.errors import TooManyAtOnce
+from core.model_settings import ModelSettings
 from core.store import comparisons as comparison_store
 from core.store import conversations as conversation_store
 from core.store.comparisons import COMPARE
 from core.store.users import ensure_user
 from core.store.views import COMPLETE
 
-COLUMNS = [ColumnSetting("m"), ColumnSetting("m", temperature=0.5)]
+COLUMNS = [ModelSettings("m"), ModelSettings("m", temperature=0.5)]
 FIRST_TAB = "first-tab"
 WAIT_S = 30  # a bound for a broken test, never a pace
 

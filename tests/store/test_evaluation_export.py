@@ -7,13 +7,14 @@ import pytest
 from sqlalchemy import func, select
 
 from core.export import parse_json, to_json
+from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import conversations as conversation_store
 from core.store import erase
 from core.store import feedback as feedback_store
 from core.store import judging as judging_store
 from core.store import messages as message_store
-from core.store.batches import NewColumn, NewPrompt
+from core.store.batches import NewPrompt
 from core.store.db import session
 from core.store.judging import JudgeView
 from core.store.models import (
@@ -64,7 +65,10 @@ def judged_batch(user):
             ),
             NewPrompt("de", "Capital of Germany?", system_prompt="One word."),
         ],
-        [NewColumn("demo-thinker", thinking=True), NewColumn("demo-swift", temperature=0.7)],
+        [
+            ModelSettings("demo-thinker", thinking=True),
+            ModelSettings("demo-swift", temperature=0.7),
+        ],
         concurrency=2,
     )
     columns = batch_store.batch_columns(user.id, batch.id)
