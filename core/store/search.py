@@ -14,8 +14,8 @@ On PostgreSQL, pg_trgm GIN indexes (Alembic revision 0002) serve ILIKE
 matches are ranked by a bm25-like score computed from the terms' occurrences
 (the same weights as on SQLite). Terms of one or two characters alone are
 looked up in GIN indexes of each text's characters and pairs (revision 0019,
-`duet_grams()`), newest first through windows of message ids, and the ILIKE
-decides, as the LIKE does on SQLite.
+`duet_grams()`) for all but the newest messages, and the ILIKE decides, as
+the LIKE does on SQLite.
 Without an index (SQLite built without FTS5, PostgreSQL without pg_trgm)
 every term is a LIKE, newest first.
 
@@ -67,11 +67,12 @@ CONTENT_WEIGHT, REASONING_WEIGHT = 1.0, 0.4
 BM25_K1, BM25_B, USUAL_CHARS = 1.2, 0.75, 400
 TRIGRAM_INDEX = "ix_messages_content_trgm"  # made by Alembic revision 0002
 GRAMS_INDEX = "ix_messages_content_grams"  # made by Alembic revision 0019
-# PostgreSQL's short-term lookup reads the newest ids first: a GIN index gives
-# every match at once, unordered (400,000 for "AI" in a million messages), so
-# the newest GRAMS_WINDOW ids are searched first, then GRAMS_GROWTH times as
-# many, until enough are found or the whole table has been searched.
-GRAMS_WINDOW, GRAMS_GROWTH = 2**14, 8
+# PostgreSQL's short-term lookup: a GIN index gives every match at once,
+# unordered (200,000 for "AI" in a million messages), and the planner, which
+# underestimates that, reads them all. So the newest GRAMS_WINDOW messages are
+# read first, newest first, checked by ILIKE alone (a common term ends there);
+# only the older ones are asked of the index.
+GRAMS_WINDOW = 2**12
 SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 
 _messages_fts = table("messages_fts", column("rowid"))
@@ -381,7 +382,7 @@ def _trigram_message_hits(
         query = select(newest.c.id).order_by(newest.c.score.desc(), newest.c.id.desc())
     elif has_grams_index(db):
         in_index = [or_(*(_has_grams(f, term) for f, _ in fields)) for term in terms]
-        ids = _newest_in_windows(db, query.where(*in_index).order_by(Message.id.desc()), limit)
+        ids = _newest_then_indexed(db, query.order_by(Message.id.desc()), in_index, limit)
         return _hits_in_order(db, ids, terms, include_reasoning)
     else:
         query = query.order_by(Message.id.desc())
@@ -389,15 +390,20 @@ def _trigram_message_hits(
     return _hits_in_order(db, ids, terms, include_reasoning)
 
 
-def _newest_in_windows(db: Session, query: Select, limit: int) -> list[int]:
-    """The first `limit` ids of `query` (newest first), searching the newest ids first."""
+def _newest_then_indexed(
+    db: Session, query: Select, in_index: list[ColumnElement[bool]], limit: int
+) -> list[int]:
+    """The first `limit` ids of `query` (newest first): the newest GRAMS_WINDOW
+    messages scanned, the older ones looked up in the index (see GRAMS_WINDOW)."""
     top = db.scalar(select(func.max(Message.id))) or 0
-    span = GRAMS_WINDOW
-    while True:
-        ids = list(db.scalars(query.where(Message.id > top - span).limit(limit)))
-        if len(ids) >= limit or span >= top:
-            return ids
-        span *= GRAMS_GROWTH
+    if top <= GRAMS_WINDOW:
+        return list(db.scalars(query.where(*in_index).limit(limit)))
+    edge = top - GRAMS_WINDOW
+    ids = list(db.scalars(query.where(Message.id > edge).limit(limit)))
+    if len(ids) >= limit:
+        return ids
+    older = query.where(Message.id <= edge, *in_index).limit(limit - len(ids))
+    return ids + list(db.scalars(older))
 
 
 def _bm25_like(fields: list[tuple[ColumnElement, float]], terms: list[str]) -> ColumnElement:

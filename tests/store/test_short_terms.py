@@ -205,15 +205,14 @@ def test_postgres_looks_short_terms_up_in_its_index(alice):
     assert not any("duet_grams" in line for line in filters), plan
 
 
-@pytest.mark.skipif(on_sqlite(), reason="PostgreSQL searches the newest ids first, in windows")
+@pytest.mark.skipif(on_sqlite(), reason="PostgreSQL scans the newest, looks older ones up")
 def test_postgres_windows_find_old_matches_in_order(alice, monkeypatch):
-    """A match older than the first window is still found, and the order is the scan's."""
+    """A match older than the scanned window is still found, and the order is the scan's."""
     chat(alice, [("user", "旧的量子"), ("assistant", "AI 1")])
     for n in range(12):
         chat(alice, [("user", f"filler {n}")])
     chat(alice, [("user", "新的量子 AI")])
-    monkeypatch.setattr(search_module, "GRAMS_WINDOW", 2)
-    monkeypatch.setattr(search_module, "GRAMS_GROWTH", 3)
+    monkeypatch.setattr(search_module, "GRAMS_WINDOW", 3)  # 2 messages scanned, the rest looked up
     queries = ["量子", "AI", "ai 量", "旧", "zq"]
     windowed = {query: contents(alice, query) for query in queries}
     assert windowed["量子"] == ["新的量子 AI", "旧的量子"]
