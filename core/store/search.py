@@ -141,6 +141,11 @@ def search(
         return []
     with session() as db:
         if has_trigram_index(db):
+            if _only_short(terms) and has_grams_index(db):
+                # psycopg prepares a statement run five times, and PostgreSQL may
+                # then plan it once for any term: blind to the term, it cannot read
+                # the index of pairs (4 s instead of 25 ms for "ou"). Plan each time.
+                db.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
             titles = _trigram_title_hits(db, user_id, terms)
             messages = _trigram_message_hits(db, user_id, terms, include_reasoning, limit * 3)
         else:
