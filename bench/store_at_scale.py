@@ -87,25 +87,32 @@ def reads(path: Path) -> list[dict]:
     return rows
 
 
-def writes(path: Path, rounds: int, pause_s: float) -> list[dict]:
-    """8 threads, each answering `rounds` questions in its own conversation,
-    with a random pause of `pause_s` on average after each write (0: none)."""
+def writes(path: Path, rounds: int, pause_s: float, writers: int = WRITERS) -> list[dict]:
+    """`writers` threads, each answering `rounds` questions in its own conversation,
+    with a random pause of `pause_s` on average after each write (0: none).
+
+    Besides wall time, each call's own CPU time in its thread (`cpu_p99_ms`):
+    a call far slower than its CPU waited, for a core, the interpreter lock or
+    the line of writers."""
     from core.store import conversations, messages
     from core.store.users import ensure_user
 
     user_id = ensure_user("user1").id
     timings: dict[str, list[float]] = {"append": [], "save_progress": [], "finish": []}
+    cpu: dict[str, list[float]] = {kind: [] for kind in timings}
     lock = threading.Lock()
-    start = threading.Barrier(WRITERS)
+    start = threading.Barrier(writers)
 
     rng = random.Random(5)
 
     def timed_call(kind: str, fn, *args, **kwargs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         result = fn(*args, **kwargs)
         elapsed = (time.perf_counter() - started) * 1000
+        own = (time.thread_time() - started_cpu) * 1000
         with lock:
             timings[kind].append(elapsed)
+            cpu[kind].append(own)
             pause = rng.uniform(0, 2 * pause_s)
         time.sleep(pause)
         return result
@@ -132,15 +139,16 @@ def writes(path: Path, rounds: int, pause_s: float) -> list[dict]:
             timed_call("finish", messages.finish, answer.id, content=text, status="complete")
             parent = answer.id
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     pace = f"each ~{1 / pause_s:.0f} writes/s" if pause_s else "back to back"
+    who = f"{writers} writers" if writers > 1 else "1 writer"
     return [
-        {"what": f"{kind}, {WRITERS} writers, {pace}", "who": f"{len(times):,} calls",
-         **ms_stats(times)}
+        {"what": f"{kind}, {who}, {pace}", "who": f"{len(times):,} calls",
+         **ms_stats(times), "cpu_p99_ms": ms_stats(cpu[kind])["p99_ms"]}
         for kind, times in timings.items()
     ]  # fmt: skip
 

@@ -43,16 +43,17 @@ log = logging.getLogger(__name__)
 # Kept by the database itself, not described by the models: SQLite's FTS5
 # search tables (their shadow tables share the prefix; messages_grams is
 # revision 0011's) and PostgreSQL's trigram indexes, made by migrations with
-# raw SQL (core/store/search.py).
+# raw SQL (core/store/search.py), and its expression indexes of characters and
+# pairs (revision 0019).
 _NOT_IN_MODELS = ("messages_fts", "conversations_fts", "messages_grams", "attachments_fts")
-_TRIGRAM_INDEX_SUFFIX = "_trgm"
+_SEARCH_INDEX_SUFFIXES = ("_trgm", "_grams")
 
 
 def include_object(obj, name, type_, _reflected, _compare_to) -> bool:
     """Whether Alembic's comparison with the models should look at this object."""
     if type_ == "table" and name and name.startswith(_NOT_IN_MODELS):
         return False
-    return not (type_ == "index" and name and name.endswith(_TRIGRAM_INDEX_SUFFIX))
+    return not (type_ == "index" and name and name.endswith(_SEARCH_INDEX_SUFFIXES))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

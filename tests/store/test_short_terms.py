@@ -170,6 +170,56 @@ def test_a_short_term_is_looked_up_not_scanned(alice):
     assert "SCAN messages " not in plan + " " and "TEMP B-TREE" not in plan
 
 
+@pytest.mark.skipif(on_sqlite(), reason="PostgreSQL's index of characters and pairs")
+def test_postgres_looks_short_terms_up_in_its_index(alice):
+    conversation = chat(alice, [("user", "the one about AI")])
+    with engine().begin() as conn:  # enough rows that reading them all is dear
+        conn.execute(
+            text(
+                "INSERT INTO messages (public_id, conversation_id, depth, role, content,"
+                " reasoning, status, usage_estimated, context_dropped, attempts,"
+                " created_at, updated_at)"
+                " SELECT md5(n::text), :chat, 1, 'user', 'message ' || n, '', 'complete',"
+                " false, 0, 0, 0, 0 FROM generate_series(1, 5000) AS n"
+            ),
+            {"chat": conversation.id},
+        )
+        conn.exec_driver_sql("ANALYZE messages")
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        if "duet_grams(messages.content)" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(engine(), "before_cursor_execute", keep)
+    try:
+        assert contents(alice, "AI") == ["the one about AI"]
+    finally:
+        event.remove(engine(), "before_cursor_execute", keep)
+    statement, parameters = sent[0]
+    with engine().connect() as conn:
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_messages_content_grams" in plan, plan
+    # The index answers; duet_grams() is never computed row by row as a filter.
+    filters = [line for line in plan.splitlines() if line.strip().startswith("Filter:")]
+    assert not any("duet_grams" in line for line in filters), plan
+
+
+@pytest.mark.skipif(on_sqlite(), reason="PostgreSQL scans the newest, looks older ones up")
+def test_postgres_windows_find_old_matches_in_order(alice, monkeypatch):
+    """A match older than the scanned window is still found, and the order is the scan's."""
+    chat(alice, [("user", "旧的量子"), ("assistant", "AI 1")])
+    for n in range(12):
+        chat(alice, [("user", f"filler {n}")])
+    chat(alice, [("user", "新的量子 AI")])
+    monkeypatch.setattr(search_module, "GRAMS_WINDOW", 3)  # 2 messages scanned, the rest looked up
+    queries = ["量子", "AI", "ai 量", "旧", "zq"]
+    windowed = {query: contents(alice, query) for query in queries}
+    assert windowed["量子"] == ["新的量子 AI", "旧的量子"]
+    monkeypatch.setattr(search_module, "has_grams_index", lambda db: False)
+    assert windowed == {query: contents(alice, query) for query in queries}
+
+
 def test_index_words():
     assert word("AI") == word("ai") == "61x69"
     assert word("量") == "91cf"
