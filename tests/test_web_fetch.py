@@ -175,7 +175,8 @@ def tls_web(tmp_path, name: str):
     import datetime as dt
     import ssl
 
-    pytest.importorskip("cryptography")  # installed with the app's auth libraries
+    # cryptography comes with Authlib (requirements.txt): a missing one is a
+    # broken install, which should fail here rather than skip quietly.
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
