@@ -431,27 +431,40 @@ class BatchRunner:
         return message_id
 
     def _start_judgement(self, run: Run, cell_id: int, swapped: bool) -> int | None:
-        """Ask the judge about one complete cell (pairwise: in one order)."""
+        """Ask the judge about one complete cell (pairwise: in one order), under
+        the cell's claim, so two processes judging one batch ask once."""
         judge = judging_store.judge_of(run.user_id, run.key)
         if judge is None:
             return None
         choice = Choice(judge.model_id, None, JUDGE_TEMPERATURE, allow_fallback=False)
-        existing = judging_store.judgement_of(run.user_id, cell_id, swapped)
-        message_id = existing.message.id if existing and existing.message else None
-        if message_id is None:
-            text = self._judge_question(run.user_id, run.key, cell_id, judge, swapped)
-            if text is None:
-                return None
-            sent = self.chat.draft(
-                run.user_id, text, choice, kind="batch", system_prompt=judge_prompts.SYSTEM
-            )
-            message_id = sent.assistant_message_id
-            judging_store.record_judgement(run.user_id, cell_id, swapped, message_id)
-        elif self.worker.is_running(message_id):
-            return None
-        self.chat.generate(
-            run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
-        )
+        refused: AppError | None = None
+        with batch_store.claimed_cell(run.user_id, cell_id) as claim:
+            if claim is None:
+                return None  # another process holds the cell now
+            existing = claim.judge_reply(swapped)
+            message_id = existing.id if existing is not None else None
+            if message_id is not None and (
+                self.worker.is_running(message_id) or existing.status not in JUDGE_FAILED
+            ):
+                return None  # being asked, or answered, already
+            fresh = message_id is None
+            if fresh:
+                text = self._judge_question(run.user_id, run.key, cell_id, judge, swapped)
+                if text is None:
+                    return None
+                message_id = self.chat.draft(
+                    run.user_id, text, choice, kind="batch", system_prompt=judge_prompts.SYSTEM
+                ).assistant_message_id
+            try:
+                self.chat.generate(
+                    run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
+                )
+            except AppError as exc:  # the reply exists: record it all the same
+                refused = exc
+            if fresh:  # the claim's only write, and its last (see _start_cell)
+                claim.attach_judge_reply(swapped, message_id)
+        if refused is not None:
+            raise refused
         return message_id
 
     def _judge_question(

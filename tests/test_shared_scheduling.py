@@ -20,6 +20,7 @@ import pytest
 from core.chat import Choice
 from core.demo.replies import ErrorReply, StreamReply, error_body, text_stream
 from core.errors import TooManyAtOnce, TooManyMessages
+from core.model_settings import ModelSettings
 from core.resilience.breaker import BreakerState
 from core.store import batches as batch_store
 from core.store import comparisons as comparison_store
@@ -205,6 +206,40 @@ def test_two_processes_running_one_batch_answer_each_cell_once(db, server):
     assert all(r["started"] > 0 for r in reports)  # both really ran it
     cells = batch_store.batch_cells(alice.id, batch.id)
     assert [cell.message.status for cell in cells] == [COMPLETE] * 8
+
+
+def test_two_processes_judging_one_batch_ask_the_judge_once_per_cell(db, server):
+    from core.judging import prompts as judge_prompts
+    from core.judging.verdicts import POINTWISE
+    from core.store import judging as judging_store
+
+    streams = StreamsAtOnce(pieces=3, delay=0.1)
+
+    def respond(request):
+        if request.body["messages"][0]["content"] == judge_prompts.SYSTEM:
+            return StreamReply(text_stream("r1", answer=["Score: 8"], delay=0.1))
+        return streams(request)
+
+    server.default = respond
+    alice = ensure_user("alice")
+    prompts = [batch_store.NewPrompt(f"p{i}", f"question {i}") for i in range(6)]
+    batch = batch_store.create_batch(
+        alice.id, "judged twice", prompts, [ModelSettings("m")], concurrency=2
+    )
+    judging_store.set_judge(alice.id, batch.id, judging_store.JudgeView("m", POINTWISE, None))
+    settings = {"port": server.server.port, "mode": "batch", "batch_id": batch.id}
+    with replicas(db, settings, settings) as (one, two):
+        one.go()
+        two.go()
+        [one.report(), two.report()]
+
+    judged = [
+        r for r in server.requests if r.body["messages"][0]["content"] == judge_prompts.SYSTEM
+    ]
+    asked = sorted(str(r.messages[-1]["content"]) for r in judged)
+    assert len(asked) == 6 and len(set(asked)) == 6  # each cell judged, and paid for, once
+    replies = judging_store.judgements(alice.id, batch.id)
+    assert sorted(j.message.status for j in replies) == [COMPLETE] * 6
 
 
 def test_answers_at_once_count_the_users_answers_on_every_process(db, server, make_chat):

@@ -249,6 +249,41 @@ class CellClaim:
         """Record the answer the cell's run writes into (inside the claim: no one else
         sees the cell without it)."""
         self._cell.message_id = message_id
+        self._touch()
+
+    def judge_reply(self, swapped: bool) -> MessageView | None:
+        """The judge's reply about this cell in one order, if the judge was asked
+        (read under the claim: a holder before us has committed its reply)."""
+        row = self._judgement(swapped)
+        message = self._db.get(Message, row.message_id) if row and row.message_id else None
+        return view_of(message, MessageView) if message is not None else None
+
+    def attach_judge_reply(self, swapped: bool, message_id: int) -> None:
+        """Record the judge's reply the run writes into, inside the claim, so a
+        second process judging the batch finds it instead of asking (and paying)
+        again."""
+        row = self._judgement(swapped)
+        if row is None:
+            self._db.add(
+                BatchJudgement(
+                    batch_id=self._cell.batch_id,
+                    cell_id=self._cell.id,
+                    swapped=swapped,
+                    message_id=message_id,
+                )
+            )
+        else:
+            row.message_id = message_id
+        self._touch()
+
+    def _judgement(self, swapped: bool) -> BatchJudgement | None:
+        return self._db.scalar(
+            select(BatchJudgement).where(
+                BatchJudgement.cell_id == self._cell.id, BatchJudgement.swapped == swapped
+            )
+        )
+
+    def _touch(self) -> None:
         self._db.execute(
             update(Batch).where(Batch.id == self._cell.batch_id).values(updated_at=time.time())
         )
@@ -256,7 +291,8 @@ class CellClaim:
 
 @contextmanager
 def claimed_cell(user_id: int, cell_id: int) -> Iterator[CellClaim | None]:
-    """Hold a cell while its answer is started, so that it is started once.
+    """Hold a cell while its answer (or a judge's reply about it) is started,
+    so that it is started once.
 
     Two processes may run one batch (its page open on two replicas, "run the
     rest" pressed on each). The cell's row is locked `FOR UPDATE SKIP LOCKED`

@@ -136,19 +136,6 @@ def record_judgement(user_id: int, cell_id: int, swapped: bool, message_id: int)
             row.message_id = message_id
 
 
-def judgement_of(user_id: int, cell_id: int, swapped: bool) -> JudgementView | None:
-    """The judgement of one cell in one order, if the judge was asked."""
-    with session() as db:
-        cell = _owned_cell(db, user_id, cell_id)
-        row = _judgement_row(db, cell.id, swapped)
-        if row is None:
-            return None
-        message = db.get(Message, row.message_id) if row.message_id is not None else None
-        return JudgementView(
-            row.id, row.cell_id, row.swapped, view_of(message, MessageView) if message else None
-        )
-
-
 def prompt_criteria(user_id: int, prompt_id: int) -> CriteriaView | None:
     with session() as db:
         prompt = db.get(BatchPrompt, prompt_id)
