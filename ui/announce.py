@@ -14,10 +14,12 @@ closed shadow root, so that its copies of the answer's text are not found
 again by text searches on the page (a person's "find", and browser tests).
 Each announcement is the block's plain text (its Markdown, made safe by
 core.markdown.prepare_markdown, parsed with markdown-it and stripped of
-markup), base64-encoded for the same reason, in a hidden element (`display:
-none`) with a stable key: message id and what is said (block 7, the end, the
-retry of attempt 2). Settled blocks travel in batches (BATCH_CHARS), one
-encoded block per word of the element, whose key names the first block.
+markup), base64-encoded for the same reason, in a hidden text element (`display:
+none`) whose first word is a stable key: message id and what is said (block
+7, the end, the retry of attempt 2). One element, not a keyed container
+around it: each element is a message to the browser and a React pass there
+(docs/performance.md). Settled blocks travel in batches (BATCH_CHARS), one
+encoded block per word after the key, which names the first block.
 The script decodes them and puts them in the region with `textContent`,
 which cannot become markup, the first time the key appears; a rerun that
 renders the same answer again announces nothing twice (blocks are heard by
@@ -65,7 +67,10 @@ _SCRIPT = """<script>
   document.body.appendChild(host);
   window.__duetLiveRegion = region;  // for browser tests, which cannot see inside
   const heard = new Set();
-  const pattern = /(?:^|\\s)st-key-(a11y-say-[\\w-]+)/;
+  // An announcement is one text element in an announcer's container: its
+  // first word is its key, the others the encoded text.
+  const SOURCES = '[class*="st-key-a11y-announcer-"] [data-testid="stText"]';
+  const pattern = /^a11y-say-[\\w-]+$/;
   const decode = (encoded) => {
     try {
       const bytes = Uint8Array.from(atob(encoded.trim()), (c) => c.charCodeAt(0));
@@ -89,10 +94,10 @@ _SCRIPT = """<script>
     while (region.childElementCount > 200) region.firstElementChild.remove();
   };
   const scan = () => {
-    for (const source of document.querySelectorAll('[class*="st-key-a11y-say-"]')) {
-      const key = (source.className.match(pattern) || [])[1];
-      if (!key) continue;
+    for (const source of document.querySelectorAll(SOURCES)) {
       const tokens = (source.textContent || "").split(/\\s+/).filter(Boolean);
+      const key = tokens.shift();
+      if (!key || !pattern.test(key)) continue;
       const blocks = key.match(batch);
       if (!blocks) {
         if (tokens.length) say(key, tokens[0]);
@@ -163,7 +168,7 @@ def announce_on_next_run(text: str) -> None:
 def _say(holder, key: str, markdown: str) -> None:
     text = plain_text(markdown)
     if text:
-        holder.container(key=key).text(_encoded(text))
+        holder.text(f"{key} {_encoded(text)}")
 
 
 def _encoded(text: str) -> str:
@@ -172,7 +177,7 @@ def _encoded(text: str) -> str:
 
 
 # Settled blocks are said in batches, one hidden element for several: each
-# element is two messages to the browser and a re-render of Streamlit's page
+# element is a message to the browser and a re-render of Streamlit's page
 # (about 10 ms of its main thread, bench/stream_browser), and a block a render
 # was most of what the page cost while an answer streamed. A batch goes once it
 # holds this many characters, or this long after its first block settled; a
@@ -240,7 +245,7 @@ class Announcer:
         if any(batch):
             key = f"{_KEY}-{self._id}-block-{self._batch_from}"
             self._keys.add(key)
-            self._holder.container(key=key).text(" ".join(_encoded(text) for text in batch))
+            self._holder.text(" ".join([key, *(_encoded(text) for text in batch)]))
 
     def _end(self, snapshot: Snapshot, status_text: str) -> None:
         if snapshot.outcome == ERROR and status_text:
