@@ -402,7 +402,6 @@ class BatchRunner:
         choice = Choice(column.model_id, column.thinking, column.temperature, allow_fallback=False)
         # Claimed, so that a second process running this batch never starts
         # (and pays for) the same cell: its state is read again under the claim.
-        refused: AppError | None = None
         with batch_store.claimed_cell(run.user_id, cell_id) as claim:
             if claim is None or not self._still_to_run(run, cell_id, claim.message):
                 return None
@@ -416,12 +415,7 @@ class BatchRunner:
                     kind="batch",
                     system_prompt=system_prompt_of(prompt, column),
                 ).assistant_message_id
-            try:
-                self.chat.generate(
-                    run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
-                )
-            except AppError as exc:  # the answer exists: attach it all the same
-                refused = exc
+            refused = self._generate(run, message_id, choice)  # attached all the same
             if fresh:
                 # The claim's only write, and its last: SQLite lets one connection
                 # write at a time, and draft and generate wrote through others.
@@ -437,7 +431,6 @@ class BatchRunner:
         if judge is None:
             return None
         choice = Choice(judge.model_id, None, JUDGE_TEMPERATURE, allow_fallback=False)
-        refused: AppError | None = None
         with batch_store.claimed_cell(run.user_id, cell_id) as claim:
             if claim is None:
                 return None  # another process holds the cell now
@@ -455,17 +448,24 @@ class BatchRunner:
                 message_id = self.chat.draft(
                     run.user_id, text, choice, kind="batch", system_prompt=judge_prompts.SYSTEM
                 ).assistant_message_id
-            try:
-                self.chat.generate(
-                    run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
-                )
-            except AppError as exc:  # the reply exists: record it all the same
-                refused = exc
+            refused = self._generate(run, message_id, choice)  # recorded all the same
             if fresh:  # the claim's only write, and its last (see _start_cell)
                 claim.attach_judge_reply(swapped, message_id)
         if refused is not None:
             raise refused
         return message_id
+
+    def _generate(self, run: Run, message_id: int, choice: Choice) -> AppError | None:
+        """Start writing a drafted answer in the batch lane; a refusal (a limit,
+        a closed model) is returned rather than raised, because the message
+        exists and must be recorded on its cell before the error is told."""
+        try:
+            self.chat.generate(
+                run.user_id, message_id, choice, lane=BATCH_LANE, user_limit=self.lane_limit
+            )
+        except AppError as exc:
+            return exc
+        return None
 
     def _judge_question(
         self, user_id: int, batch_id: int, cell_id: int, judge, swapped: bool
