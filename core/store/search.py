@@ -240,6 +240,19 @@ def _owned_chats(query: Select, user_id: int) -> Select:
     return query.where(Conversation.user_id == user_id, Conversation.kind == "chat")
 
 
+def _ranked_by_fts(query, fts, row_id: ColumnElement, long_terms: list[str], *, newest):
+    """`query` narrowed to the rows SQLite's FTS5 table `fts` matches for the
+    long terms, best bm25 first, then `newest`; with no long term (short terms
+    only, or PostgreSQL), newest first."""
+    if not long_terms:
+        return query.order_by(newest)
+    return (
+        query.join(fts, fts.c.rowid == row_id)
+        .where(literal_column(fts.name).op("MATCH")(match_expression(long_terms)))
+        .order_by(func.bm25(literal_column(fts.name)), newest)
+    )
+
+
 def _title_hits(db: Session, user_id: int, terms: list[str], indexed: bool) -> list[SearchHit]:
     dialect = db.bind.dialect.name
     long_terms = [t for t in terms if len(t) >= TRIGRAM] if indexed else []
@@ -247,15 +260,9 @@ def _title_hits(db: Session, user_id: int, terms: list[str], indexed: bool) -> l
     query = _owned_chats(select(Conversation), user_id).where(
         *_every_term_in([Conversation.title], short_terms, dialect)
     )
-    if long_terms:
-        rank = func.bm25(literal_column("conversations_fts"))
-        query = (
-            query.join(_titles_fts, _titles_fts.c.rowid == Conversation.id)
-            .where(literal_column("conversations_fts").op("MATCH")(match_expression(long_terms)))
-            .order_by(rank, Conversation.updated_at.desc())
-        )
-    else:
-        query = query.order_by(Conversation.updated_at.desc())
+    query = _ranked_by_fts(
+        query, _titles_fts, Conversation.id, long_terms, newest=Conversation.updated_at.desc()
+    )
     return [_title_hit(c, terms) for c in db.scalars(query.limit(TITLE_HITS))]
 
 
@@ -479,15 +486,9 @@ def _file_hits(db: Session, user_id: int, terms: list[str], limit: int) -> list[
         # On PostgreSQL the ILIKEs of terms of 3+ characters use the trigram index.
         .where(*_every_term_in([AttachmentRow.text], short_terms, dialect))
     )
-    if long_terms:
-        rank = func.bm25(literal_column("attachments_fts"))
-        query = (
-            query.join(_attachments_fts, _attachments_fts.c.rowid == AttachmentRow.id)
-            .where(literal_column("attachments_fts").op("MATCH")(match_expression(long_terms)))
-            .order_by(rank, AttachmentRow.id.desc())
-        )
-    else:
-        query = query.order_by(AttachmentRow.id.desc())
+    query = _ranked_by_fts(
+        query, _attachments_fts, AttachmentRow.id, long_terms, newest=AttachmentRow.id.desc()
+    )
     return [
         _file_hit(file, message, conversation, terms)
         for file, message, conversation in db.execute(query.limit(limit))
