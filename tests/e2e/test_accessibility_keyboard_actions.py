@@ -15,6 +15,7 @@ from tests.e2e.helpers import go, last_answer, messages, open_app, wait_idle
 from tests.e2e.keyboard import (
     assert_ring_visible,
     focus_settles_on,
+    focused,
     input_has_focus,
     is_button,
     is_input,
@@ -34,10 +35,10 @@ def test_edit_a_sent_question_from_the_keyboard(page, app_server):
     wait_idle(page)
     box = page.locator('[class*="st-key-edit-text-"] textarea')
     expect(box).to_have_value("Name two lakes")
-    # The box is named for what it holds, and the keys reach it next.
-    expect(page.get_by_role("textbox", name="Your question")).to_have_count(1)
-    there = tab_to(page, lambda s: s["key"].startswith("st-key-edit-text-"))
+    # Focus goes into the box (not to the chat input below), which is named.
+    there = focus_settles_on(page, lambda s: s["key"].startswith("st-key-edit-text-"))
     assert_ring_visible(there)
+    expect(page.get_by_role("textbox", name="Your question")).to_be_focused()
     page.keyboard.press("End")
     page.keyboard.type(" in Africa")
     send = tab_to(page, lambda s: s["key"].startswith("st-key-edit-send-"))
@@ -63,9 +64,10 @@ def test_cancel_an_edit_from_the_keyboard(page, app_server):
     wait_idle(page)
     expect(page.locator('[class*="st-key-edit-text-"]')).to_have_count(0)
     expect(messages(page).nth(-2)).to_contain_text("Name two deserts")
-    # Focus does not fall to the page's top: it is somewhere a keyboard user can go on from.
-    now = focus_settles_on(page, lambda s: s["tag"] != "BODY")
-    assert_ring_visible(now)
+    # Focus goes back to the question's "Edit", where the user was.
+    back = focus_settles_on(page, is_button("Edit"))
+    assert back["key"].startswith("st-key-edit-"), back
+    assert_ring_visible(back)
 
 
 def stop_a_long_answer(page, question: str) -> None:
@@ -98,6 +100,25 @@ def test_continue_then_retry_a_stopped_answer_from_the_keyboard(page, app_server
     wait_idle(page, timeout=90_000)
     expect(last_answer(page)).not_to_contain_text("Stopped. The text so far is kept.")
     expect(last_answer(page)).to_contain_text("This is the offline demo model")
+    input_has_focus(page)
+
+
+def test_regenerate_lets_go_of_the_button_while_the_answer_is_written(page, app_server):
+    open_app(page, app_server.url)
+    keyboard_send(page, LONG_QUESTION)
+    tab_to(page, is_button("Regenerate"), backwards=True)
+    page.keyboard.press("Enter")
+    stop = page.get_by_role("button", name="Stop")
+    expect(stop).to_be_visible(timeout=30_000)
+    # While the new answer is written the old button is still drawn; a second
+    # Enter on it would ask again, so focus must have left it.
+    now = focused(page)
+    assert not now["key"].startswith("st-key-regenerate-"), f"focus stayed on it: {now}"
+    # Tab from there reaches Stop.
+    tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("Stop"))
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(last_answer(page)).to_contain_text("2 / 2")
     input_has_focus(page)
 
 
