@@ -167,3 +167,32 @@ def test_ask_on_the_compare_page_from_the_keyboard(page, app_server):
     # Ready for the next question, as on the chat page.
     now = focus_settles_on(page, lambda s: s["tag"] != "BODY", timeout_s=15)
     assert is_input(now), f"focus should be back in the input, not on {now}"
+
+
+def test_run_and_delete_a_batch_from_the_keyboard(page, app_server, tmp_path):
+    prompts = tmp_path / "by-keys.csv"
+    prompts.write_text("prompt\nName a bird\nName a fish\n")
+    go(page, app_server.url, "batch")
+    # The uploader's button opens the system's file dialog from the keyboard.
+    browse = tab_to(page, lambda s: s["key"] == "st-key-batch-file" and "Upload" in s["text"])
+    assert_ring_visible(browse)
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(prompts))
+    wait_idle(page)
+    run = tab_to(page, is_button("Run batch"))
+    assert_ring_visible(run)
+    page.keyboard.press("Enter")
+    main = page.get_by_role("main")
+    expect(main.get_by_role("button", name="Delete", exact=True)).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    # Delete opens a small popover with the confirmation (the one after "Results (CSV)").
+    delete = tab_to(page, lambda s: s["testid"] == "stPopoverButton" and "Delete" in s["text"])
+    assert_ring_visible(delete)
+    page.keyboard.press("Enter")
+    confirm = tab_to(page, is_button("Delete this batch and its answers"))
+    assert_ring_visible(confirm)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(main.get_by_text("by-keys.csv")).to_have_count(0)
+    expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached()
