@@ -11,6 +11,15 @@ One exception: the version pager ("‹ 1 / 2 ›"). Paging draws the arrows agai
 for the version shown (new keys) and disables the arrow at an end, so focus
 would fall too; it goes back to the same arrow of the same message, or to the
 other arrow when that one is now disabled, so the next press pages on.
+
+Editing a question: "Edit" is replaced by a text box with the question, so
+focus goes into that box (not to the chat input far below, where typing would
+start a new question); Cancel puts it back on that question's "Edit".
+
+Regenerate, Retry and Continue start a new answer, but Streamlit keeps the old
+button on the page (focused, enabled) until the answer is written, so a second
+press would ask again. Pressing one lets go of it: focus goes to the chat
+input, as after sending (disabled while the answer is written, then focused).
 """
 
 from __future__ import annotations
@@ -26,8 +35,27 @@ _SCRIPT = """<script>
   const MESSAGE = '[data-testid="stChatMessage"]';
   const ARROW = /st-key-(prev|next)-[0-9]/;
   const PAGER_WAIT_MS = 5000;  // for the rerun to draw the pager again
+  // Buttons that start an answer while staying on the page (not "Another model",
+  // whose key is regenerate-with-N: it opens the list).
+  const STARTS_ANSWER =
+    /(?:^| )st-key-(?:regenerate-[0-9]+(?:-[^ ]+)?|retry-[0-9]+|continue-[0-9]+)(?: |$)/;
+  const EDIT = /(?:^| )st-key-edit-([0-9]+)(?: |$)/;
+  const EDIT_CANCEL = /(?:^| )st-key-edit-cancel-([0-9]+)(?: |$)/;
   let lost = 0;  // when focus last fell to the body, or 0
   let arrow = null;  // {message: index on the page, direction} of a pager arrow that lost it
+  let next = null;  // a CSS selector for what should take focus instead of the input, or null
+  const keyed = (el, pattern) => {
+    const box = el.closest && el.closest('[class*="st-key-"]');
+    const found = box && pattern.exec(box.className);
+    return found || null;
+  };
+  const replacementOf = (el) => {
+    const edit = keyed(el, EDIT);
+    if (edit) return `.st-key-edit-text-${edit[1]} textarea`;
+    const cancel = keyed(el, EDIT_CANCEL);
+    if (cancel) return `.st-key-edit-${cancel[1]} button`;
+    return null;
+  };
   const dropped = () => !document.activeElement || document.activeElement === document.body;
   const arrowOf = (el) => {
     const box = el.closest && el.closest('[class*="st-key-prev-"], [class*="st-key-next-"]');
@@ -50,9 +78,21 @@ _SCRIPT = """<script>
     if (event.relatedTarget) return;  // moved on purpose to something else
     const from = event.target;
     const spot = arrowOf(from);
+    const instead = replacementOf(from);
     setTimeout(() => {
       // Removed, or disabled (sending): not a click on the page's background.
-      if (dropped() && (!from.isConnected || from.disabled)) { lost = Date.now(); arrow = spot; }
+      if (dropped() && (!from.isConnected || from.disabled)) {
+        lost = Date.now(); arrow = spot; next = instead;
+      }
+    }, 0);
+  }, true);
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button");
+    if (!button || !keyed(button, STARTS_ANSWER)) return;
+    setTimeout(() => {  // after Streamlit has taken the click
+      if (document.activeElement !== button) return;
+      button.blur();
+      lost = Date.now(); arrow = null; next = null;
     }, 0);
   }, true);
   document.addEventListener("focusin", () => { lost = 0; }, true);
@@ -60,6 +100,12 @@ _SCRIPT = """<script>
   setInterval(() => {
     if (!lost) return;
     if (!dropped() || Date.now() - lost > 600000) { lost = 0; return; }
+    if (next) {
+      const target = document.querySelector(next);
+      if (target && !target.disabled) { target.focus(); lost = 0; next = null; return; }
+      if (Date.now() - lost < PAGER_WAIT_MS) return;
+      next = null;  // not drawn (an error, a refusal): the input, as usual
+    }
     if (arrow) {
       const button = arrowNow();
       if (button) { button.focus(); lost = 0; return; }

@@ -13,67 +13,16 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import last_answer, open_app, wait_idle
-
-MAX_TABS = 80
-INPUT = '[data-testid="stChatInputTextArea"]'
-
-
-def focused(page: Page) -> dict:
-    return page.evaluate(
-        """() => {
-          const el = document.activeElement;
-          const style = getComputedStyle(el);
-          return {
-            tag: el.tagName, text: (el.innerText || el.getAttribute('aria-label') || '').trim(),
-            testid: el.getAttribute('data-testid'), role: el.getAttribute('role'),
-            key: (el.closest('[class*="st-key-"]')?.className.match(/st-key-[^ ]+/) || [''])[0],
-            outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth) || 0,
-            boxShadow: style.boxShadow,
-          };
-        }"""
-    )
-
-
-def tab_to(page: Page, matches, *, backwards: bool = False) -> dict:
-    """Press Tab until the focused element matches; fail if it is never reached."""
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Shift+Tab" if backwards else "Tab")
-        now = focused(page)
-        if matches(now):
-            return now
-    raise AssertionError("not reachable with the Tab key")
-
-
-def assert_ring_visible(state: dict) -> None:
-    ring = state["outline"] not in ("none", "") and state["outlineWidth"] >= 2
-    assert ring or state["boxShadow"] not in ("none", ""), f"no visible focus ring: {state}"
-
-
-def is_input(state: dict) -> bool:
-    return state["testid"] == "stChatInputTextArea"
-
-
-def input_has_focus(page: Page) -> None:
-    expect(page.locator(f"{INPUT}:focus")).to_have_count(1, timeout=30_000)
-
-
-def focus_settles_on(page: Page, matches, timeout_s: float = 10) -> dict:
-    """The focused element once it matches (focus is moved by a script after a
-    rerun, so it may take a moment); fail, saying where it is, if it never does."""
-    now = focused(page)
-    for _ in range(int(timeout_s * 10)):
-        if matches(now):
-            return now
-        page.wait_for_timeout(100)
-        now = focused(page)
-    raise AssertionError(f"focus is on {now}")
-
-
-def keyboard_send(page: Page, question: str) -> None:
-    tab_to(page, is_input)
-    page.keyboard.type(question)
-    page.keyboard.press("Enter")
-    wait_idle(page, timeout=60_000)
+from tests.e2e.keyboard import (
+    assert_ring_visible,
+    focus_settles_on,
+    focused,
+    input_has_focus,
+    is_button,
+    is_input,
+    keyboard_send,
+    tab_to,
+)
 
 
 def test_send_then_focus_returns_to_the_input(page, app_server):
@@ -158,10 +107,6 @@ def test_vote_in_the_arena_from_the_keyboard(page, app_server):
     page.keyboard.press("Space")
     wait_idle(page)
     expect(page.get_by_text(re.compile("Model A was"))).to_be_visible()
-
-
-def is_button(name: str):
-    return lambda s: s["tag"] == "BUTTON" and name in s["text"]
 
 
 def test_regenerate_then_page_between_versions_from_the_keyboard(page, app_server):
