@@ -65,6 +65,13 @@ def write_transactions() -> Iterator[list[int]]:
             event.remove(Engine, name, listener)
 
 
+def shared_rate_counts() -> int:
+    """On PostgreSQL the per-minute limit is shared by every process: `admit`
+    counts the send in a transaction of its own, committed before anything is
+    stored (core/store/shared_limits.py), so a refused send stores nothing."""
+    return 1 if engine().dialect.name == "postgresql" else 0
+
+
 def stored_counts(user_id: int) -> tuple[int, int]:
     with session() as db:
         conversations = db.scalar(
@@ -84,8 +91,7 @@ def test_a_new_chat_send_writes_in_one_transaction(service, user, server):
     with write_transactions() as counted:
         sent = service.send(user.id, None, "Question?", Choice("m", web_search=False))
     service.worker.wait(sent.assistant_message_id)
-    print("write transactions of a new-chat send:", len(counted))
-    assert len(counted) == 1
+    assert len(counted) == 1 + shared_rate_counts()
 
 
 def test_a_follow_up_writes_in_one_transaction(service, user, server):
@@ -94,8 +100,7 @@ def test_a_follow_up_writes_in_one_transaction(service, user, server):
     with write_transactions() as counted:
         second = service.send(user.id, first.conversation_id, "And then?", Choice("m"))
     service.worker.wait(second.assistant_message_id)
-    print("write transactions of a follow-up:", len(counted))
-    assert len(counted) == 1
+    assert len(counted) == 1 + shared_rate_counts()
 
 
 @contextmanager
