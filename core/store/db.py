@@ -147,12 +147,15 @@ def session(url: str | None = None, *, within: Session | None = None) -> Iterato
 
 @contextmanager
 def unit_of_work(url: str | None = None) -> Iterator[Session]:
-    """One workflow's transaction (a send: conversation, question, files, drafted
-    answer): repository functions given its session as `db=` write into it, and
-    nothing is stored unless all of it is. On SQLite its connection queues once
-    for the process's write lock (core/store/write_queue.py) and holds it to the
-    commit, so keep it short: no model calls, no waiting, no other session that
-    writes (it would queue behind this one until the busy timeout)."""
+    """One workflow's transaction (a send: conversation, question, files,
+    drafted answer): repository functions given its session as `db=` write
+    into it, and nothing is stored unless all of it is.
+
+    On SQLite its connection queues once for the process's write lock
+    (core/store/write_queue.py) and holds it to the commit, so keep it short:
+    no model call, no waiting, and no other session that writes (that one
+    would queue behind this one until the busy timeout, then fail).
+    """
     with session(url) as db:
         yield db
 
