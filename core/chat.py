@@ -130,6 +130,7 @@ class ChatService:
                 models=[choice.model_id],
             )
         files = self._files_for(choice, files)
+        tokens = count_text(text)  # before the transaction: 0.5 s for a 1 MB paste
         # One transaction: a failure anywhere (a full disk, a lost server)
         # stores nothing, so no conversation is left without its question.
         with unit_of_work() as db:
@@ -148,7 +149,7 @@ class ChatService:
                     db=db,
                 )
                 web_store.set_switch(user_id, conversation.id, choice.web_search, db=db)
-            question = self._ask(db, user_id, conversation, text)
+            question = self._ask(db, user_id, conversation, text, tokens)
             attachment_store.attach(user_id, question.id, files, db=db)
             answer = self._append_answer(db, user_id, conversation, question, choice)
         dropped = self._start(user_id, conversation, question, answer.id, choice, fresh=True)
@@ -163,9 +164,10 @@ class ChatService:
         """
         text = self._checked(text)
         _check_size(text)
+        tokens = count_text(text)
         with unit_of_work() as db:
             conversation = self._new_conversation(db, user_id, text, choice, kind, system_prompt)
-            question = self._ask(db, user_id, conversation, text)
+            question = self._ask(db, user_id, conversation, text, tokens)
             answer = self._append_answer(db, user_id, conversation, question, choice)
         return Sent(conversation.id, question.id, answer.id, 0)
 
@@ -374,14 +376,16 @@ class ChatService:
         text: str,
         parent_id: int | None,
         db: Session | None = None,
+        tokens: int | None = None,
     ) -> MessageView:
+        """`tokens`: the text's count, when the caller made it outside its transaction."""
         return message_store.append_message(
             user_id,
             conversation.id,
             role="user",
             content=text,
             parent_id=parent_id,
-            content_tokens=count_text(text),
+            content_tokens=count_text(text) if tokens is None else tokens,
             db=db,
         )
 
@@ -433,10 +437,12 @@ class ChatService:
         return conversation
 
     def _ask(
-        self, db: Session, user_id: int, conversation: ConversationView, text: str
+        self, db: Session, user_id: int, conversation: ConversationView, text: str, tokens: int
     ) -> MessageView:
         """The question, stored after the conversation's current message."""
-        return self._store_question(user_id, conversation, text, conversation.current_leaf_id, db)
+        return self._store_question(
+            user_id, conversation, text, conversation.current_leaf_id, db, tokens
+        )
 
     def _append_answer(
         self,
