@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
+
+from sqlalchemy.orm import Session
 
 from core import access
 from core.attachments import for_model
@@ -29,7 +30,6 @@ from core.errors import (
     ContextTooLong,
     InputRejected,
     RecordNotFound,
-    StorageError,
     TooManyAtOnce,
     TooManyMessages,
 )
@@ -38,13 +38,13 @@ from core.limits import UsageCaps, rate_limiter_for
 from core.model_settings import ModelSettings
 from core.store import attachments as attachment_store
 from core.store import conversations as conversation_store
-from core.store import erase
 from core.store import messages as message_store
 from core.store import stops as stop_store
 from core.store import web_sources as web_store
+from core.store.db import unit_of_work
 from core.store.processes import this_process_id
 from core.store.views import ERROR, QUEUED, ConversationView, MessageView
-from core.text import MAX_MESSAGE_CHARS, auto_title, clean_text, is_blank
+from core.text import MAX_MESSAGE_CHARS, auto_title, is_blank
 from core.tokens import FittedHistory, Turn, count_text, fit_history, input_budget
 from core.websearch.grounding import SearchAsk
 from core.websearch.query import search_query
@@ -130,24 +130,30 @@ class ChatService:
                 models=[choice.model_id],
             )
         files = self._files_for(choice, files)
-        if conversation_id is None:
-            title_text = text or ", ".join(f.name for f in files)
-            conversation = self._new_conversation(user_id, title_text, choice, kind, system_prompt)
-        else:
-            conversation = conversation_store.get_conversation(user_id, conversation_id)
-            conversation_store.update_conversation(
-                user_id, conversation.id, model_id=choice.model_id, thinking=choice.thinking
-            )
-            web_store.set_switch(user_id, conversation.id, choice.web_search)
-        try:
-            question = self._ask(user_id, conversation, text)
-            attachment_store.attach(user_id, question.id, files)
-        except StorageError:
-            if conversation_id is None:  # no empty conversation left behind (a full disk)
-                with suppress(StorageError):
-                    erase.delete_conversation(user_id, conversation.id)
-            raise
-        return self._answer(user_id, conversation, question, choice)
+        tokens = count_text(text)  # before the transaction: 0.5 s for a 1 MB paste
+        # One transaction: a failure anywhere (a full disk, a lost server)
+        # stores nothing, so no conversation is left without its question.
+        with unit_of_work() as db:
+            if conversation_id is None:
+                title_text = text or ", ".join(f.name for f in files)
+                conversation = self._new_conversation(
+                    db, user_id, title_text, choice, kind, system_prompt
+                )
+            else:
+                conversation = conversation_store.get_conversation(user_id, conversation_id, db=db)
+                conversation_store.update_conversation(
+                    user_id,
+                    conversation.id,
+                    model_id=choice.model_id,
+                    thinking=choice.thinking,
+                    db=db,
+                )
+                web_store.set_switch(user_id, conversation.id, choice.web_search, db=db)
+            question = self._ask(db, user_id, conversation, text, tokens)
+            attachment_store.attach(user_id, question.id, files, db=db)
+            answer = self._append_answer(db, user_id, conversation, question, choice)
+        dropped = self._start(user_id, conversation, question, answer.id, choice, fresh=True)
+        return Sent(conversation.id, question.id, answer.id, dropped)
 
     def draft(
         self, user_id: int, text: str, choice: Choice, *, kind: str, system_prompt: str | None
@@ -158,9 +164,11 @@ class ChatService:
         """
         text = self._checked(text)
         _check_size(text)
-        conversation = self._new_conversation(user_id, text, choice, kind, system_prompt)
-        question = self._ask(user_id, conversation, text)
-        answer = self._append_answer(user_id, conversation, question, choice)
+        tokens = count_text(text)
+        with unit_of_work() as db:
+            conversation = self._new_conversation(db, user_id, text, choice, kind, system_prompt)
+            question = self._ask(db, user_id, conversation, text, tokens)
+            answer = self._append_answer(db, user_id, conversation, question, choice)
         return Sent(conversation.id, question.id, answer.id, 0)
 
     def regenerate(self, user_id: int, answer_id: int, choice: Choice) -> Sent:
@@ -363,15 +371,22 @@ class ChatService:
 
     @staticmethod
     def _store_question(
-        user_id: int, conversation: ConversationView, text: str, parent_id: int | None
+        user_id: int,
+        conversation: ConversationView,
+        text: str,
+        parent_id: int | None,
+        db: Session | None = None,
+        tokens: int | None = None,
     ) -> MessageView:
+        """`tokens`: the text's count, when the caller made it outside its transaction."""
         return message_store.append_message(
             user_id,
             conversation.id,
             role="user",
             content=text,
             parent_id=parent_id,
-            content_tokens=count_text(text),
+            content_tokens=count_text(text) if tokens is None else tokens,
+            db=db,
         )
 
     def _files_for(self, choice: Choice, files: Sequence[Attachment]) -> list[Attachment]:
@@ -383,11 +398,13 @@ class ChatService:
         return for_model.prepare(self.catalog, model, files)
 
     def _checked(self, text: str) -> str:
-        """The text as it will be stored; `InputRejected` if there is nothing to send.
-        Its size is a limit, checked by `admit` (so an oversized send counts)."""
+        """The text to store; `InputRejected` if there is nothing to send.
+        Its size is a limit, checked by `admit` (so an oversized send counts).
+        Not cleaned here: the store cleans every string it writes, once
+        (core/store/db.py), and everything after reads the stored text."""
         if is_blank(text):
             raise InputRejected("empty")
-        return clean_text(text)
+        return text
 
     def _choice_of(self, answer: MessageView) -> Choice:
         model_id = answer.requested_model_id or answer.model_id or self.catalog.default_model
@@ -398,6 +415,7 @@ class ChatService:
 
     def _new_conversation(
         self,
+        db: Session,
         user_id: int,
         text: str,
         choice: Choice,
@@ -411,18 +429,28 @@ class ChatService:
             thinking=choice.thinking,
             temperature=choice.temperature,
             system_prompt=system_prompt,
+            db=db,
         )
         if choice.web_search:
-            web_store.set_switch(user_id, conversation.id, True)
-        conversation_store.set_auto_title(user_id, conversation.id, auto_title(text))
+            web_store.set_switch(user_id, conversation.id, True, db=db)
+        conversation_store.set_auto_title(user_id, conversation.id, auto_title(text), db=db)
         return conversation
 
-    def _ask(self, user_id: int, conversation: ConversationView, text: str) -> MessageView:
+    def _ask(
+        self, db: Session, user_id: int, conversation: ConversationView, text: str, tokens: int
+    ) -> MessageView:
         """The question, stored after the conversation's current message."""
-        return self._store_question(user_id, conversation, text, conversation.current_leaf_id)
+        return self._store_question(
+            user_id, conversation, text, conversation.current_leaf_id, db, tokens
+        )
 
     def _append_answer(
-        self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
+        self,
+        db: Session | None,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        choice: Choice,
     ) -> MessageView:
         return message_store.append_message(
             user_id,
@@ -434,12 +462,13 @@ class ChatService:
             requested_model_id=choice.model_id,
             thinking=choice.thinking,
             temperature=choice.temperature,
+            db=db,
         )
 
     def _answer(
         self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
     ) -> Sent:
-        answer = self._append_answer(user_id, conversation, question, choice)
+        answer = self._append_answer(None, user_id, conversation, question, choice)
         dropped = self._start(user_id, conversation, question, answer.id, choice)
         return Sent(conversation.id, question.id, answer.id, dropped)
 
@@ -455,8 +484,12 @@ class ChatService:
         prefix: str = "",
         lane: str = CHAT_LANE,
         user_limit: int | None = None,
+        fresh: bool = False,
     ) -> int:
-        """Fit the history, check limits, submit. Failures are written on the answer."""
+        """Fit the history, check limits, submit. Failures are written on the answer.
+
+        `fresh`: the answer was just drafted with these settings (a send), so
+        there is nothing on it to reset, and no write before the worker's own."""
         if choice.temperature is None:  # the conversation's own, set from its menu or persona
             choice = replace(choice, temperature=conversation.temperature)
         model = self.catalog.model(choice.model_id)
@@ -469,15 +502,17 @@ class ChatService:
             "thinking": choice.thinking,
             "temperature": choice.temperature,
         }
-        if not prefix:
-            reset.update(content="", reasoning="")
-            web_store.save_sources(answer_id, None)  # a new answer reads the web anew
-        message_store.save_progress(answer_id, **reset)
+        if not fresh:  # a drafted answer has these settings already
+            if not prefix:
+                reset.update(content="", reasoning="")
+                web_store.save_sources(answer_id, None)  # a new answer reads the web anew
+            message_store.save_progress(answer_id, **reset)
         try:
             if model is None:
                 raise RecordNotFound(choice.model_id)
             fitted, files = self._fit(user_id, conversation, question, model, extra or [])
-            message_store.save_progress(answer_id, context_dropped=fitted.dropped)
+            if fitted.dropped or not fresh:  # a drafted answer has 0 already
+                message_store.save_progress(answer_id, context_dropped=fitted.dropped)
             messages = fitted.as_messages()
             if model.vision and not extra:
                 messages = for_model.with_images(messages, files.get(question.id, []))

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.attachments.model import Attachment
 from core.errors import RecordNotFound
@@ -23,12 +24,16 @@ from core.store.models import AttachmentRow, Conversation, Message
 from core.text import clean_text
 
 
-def attach(user_id: int, message_id: int, files: Sequence[Attachment]) -> None:
-    """Keep `files` with the user's message `message_id`, in order."""
+def attach(
+    user_id: int, message_id: int, files: Sequence[Attachment], *, db: Session | None = None
+) -> None:
+    """Keep `files` with the user's message `message_id`, in order.
+
+    `db`: the session of the caller's unit of work (core/store/db.py)."""
     if not files:
         return
     now = time.time()
-    with session() as db:
+    with session(within=db) as db:
         owner = db.scalar(
             select(Conversation.user_id)
             .join(Message, Message.conversation_id == Conversation.id)

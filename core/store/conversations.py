@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from enum import Enum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,6 +20,16 @@ from core.store.views import ConversationView, view_of
 from core.text import clean_text
 
 TITLE_LIMIT = 200
+
+
+class Keep(Enum):
+    """A setting `update_conversation` leaves as it is (None is a value: "no
+    system prompt", "the model's own temperature")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 def new_public_id() -> str:
@@ -46,9 +57,11 @@ def create_conversation(
     thinking: bool | None = None,
     temperature: float | None = None,
     system_prompt: str | None = None,
+    db: Session | None = None,
 ) -> ConversationView:
+    """`db`: the session of the caller's unit of work (core/store/db.py)."""
     now = time.time()
-    with session() as db:
+    with session(within=db) as db:
         row = Conversation(
             public_id=new_public_id(),
             user_id=user_id,
@@ -69,8 +82,10 @@ def create_conversation(
         return view_of(row, ConversationView)
 
 
-def get_conversation(user_id: int, conversation_id: int) -> ConversationView:
-    with session() as db:
+def get_conversation(
+    user_id: int, conversation_id: int, *, db: Session | None = None
+) -> ConversationView:
+    with session(within=db) as db:
         return view_of(owned(db, user_id, conversation_id), ConversationView)
 
 
@@ -111,14 +126,34 @@ def list_conversations(
         return [view_of(r, ConversationView) for r in rows]
 
 
-def update_conversation(user_id: int, conversation_id: int, **fields: object) -> None:
-    """Change settings of an owned conversation (model, thinking, pinned…)."""
-    allowed = {"model_id", "thinking", "temperature", "system_prompt", "pinned", "archived"}
-    if set(fields) - allowed:
-        raise ValueError(f"cannot update {set(fields) - allowed}")
-    with session() as db:
+def update_conversation(
+    user_id: int,
+    conversation_id: int,
+    *,
+    model_id: str | Keep = KEEP,
+    thinking: bool | Keep | None = KEEP,
+    temperature: float | Keep | None = KEEP,
+    system_prompt: str | Keep | None = KEEP,
+    pinned: bool | Keep = KEEP,
+    archived: bool | Keep = KEEP,
+    db: Session | None = None,
+) -> None:
+    """Change settings of an owned conversation; those not given are kept."""
+    given = {
+        "model_id": model_id,
+        "thinking": thinking,
+        "temperature": temperature,
+        "system_prompt": system_prompt,
+        "pinned": pinned,
+        "archived": archived,
+    }
+    values = {name: value for name, value in given.items() if value is not KEEP}
+    with session(within=db) as db:
         owned(db, user_id, conversation_id)
-        db.execute(update(Conversation).where(Conversation.id == conversation_id).values(**fields))
+        if values:
+            db.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(**values)
+            )
 
 
 def rename_conversation(user_id: int, conversation_id: int, title: str) -> None:
@@ -129,9 +164,11 @@ def rename_conversation(user_id: int, conversation_id: int, title: str) -> None:
         row.title_is_auto = not title
 
 
-def set_auto_title(user_id: int, conversation_id: int, title: str) -> None:
+def set_auto_title(
+    user_id: int, conversation_id: int, title: str, *, db: Session | None = None
+) -> None:
     """Name a conversation after its first question, unless the user named it."""
-    with session() as db:
+    with session(within=db) as db:
         row = owned(db, user_id, conversation_id)
         if row.title_is_auto:
             row.title = clean_text(title)[:TITLE_LIMIT]

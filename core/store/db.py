@@ -124,19 +124,40 @@ def engine(url: str | None = None) -> Engine:
 
 
 @contextmanager
-def session(url: str | None = None) -> Iterator[Session]:
-    """A unit of work: commits on success, rolls back on any error.
+def session(url: str | None = None, *, within: Session | None = None) -> Iterator[Session]:
+    """A transaction: commits on success, rolls back on any error.
 
     Database failures leave as a `StorageError` naming the cause (disk full,
     read-only, corrupt, busy, server unreachable, value refused:
     core/store/errors.py), so callers show one clear message.
+
+    `within`: the session of a `unit_of_work` the caller is part of; its
+    statements join that transaction, which commits (or not) as a whole.
     """
+    if within is not None:
+        yield within
+        return
     try:
         engine(url)
         with _factories[url or database_url()]() as db, db.begin():
             yield db
     except DBAPIError as exc:
         raise storage_error(exc) from exc
+
+
+@contextmanager
+def unit_of_work(url: str | None = None) -> Iterator[Session]:
+    """One workflow's transaction (a send: conversation, question, files,
+    drafted answer): repository functions given its session as `db=` write
+    into it, and nothing is stored unless all of it is.
+
+    On SQLite its connection queues once for the process's write lock
+    (core/store/write_queue.py) and holds it to the commit, so keep it short:
+    no model call, no waiting, and no other session that writes (that one
+    would queue behind this one until the busy timeout, then fail).
+    """
+    with session(url) as db:
+        yield db
 
 
 def dispose_all() -> None:

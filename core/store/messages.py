@@ -70,11 +70,23 @@ def append_message(
     parent_id: int | None,
     status: str = COMPLETE,
     make_current: bool = True,
-    **fields: Any,
+    reasoning: str = "",
+    model_id: str | None = None,
+    provider_id: str | None = None,
+    requested_model_id: str | None = None,
+    thinking: bool | None = None,
+    temperature: float | None = None,
+    content_tokens: int | None = None,
+    ttft_ms: int | None = None,
+    duration_ms: int | None = None,
+    db: Session | None = None,
 ) -> MessageView:
-    """Add a message under `parent_id` (None for a first message)."""
-    if set(fields) - WRITABLE:
-        raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
+    """Add a message under `parent_id` (None for a first message).
+
+    Text is stored as given: the engine cleans every string it writes
+    (core/store/db.py), and the services clean what they check first.
+    `db`: the session of the caller's unit of work (core/store/db.py).
+    """
     now = time.time()
     values: dict[str, Any] = dict.fromkeys(MessageView.__dataclass_fields__)
     values.update(
@@ -82,18 +94,25 @@ def append_message(
         conversation_id=conversation_id,
         parent_id=parent_id,
         role=role,
-        content=clean_text(content),
-        reasoning=clean_text(fields.pop("reasoning", "")),
+        content=content,
+        reasoning=reasoning,
         status=status,
-        usage_estimated=fields.pop("usage_estimated", False),
-        context_dropped=fields.pop("context_dropped", 0),
-        attempts=fields.pop("attempts", 0),
+        usage_estimated=False,
+        context_dropped=0,
+        attempts=0,
         created_at=now,
         updated_at=now,
-        **fields,
+        model_id=model_id,
+        provider_id=provider_id,
+        requested_model_id=requested_model_id,
+        thinking=thinking,
+        temperature=temperature,
+        content_tokens=content_tokens,
+        ttft_ms=ttft_ms,
+        duration_ms=duration_ms,
     )
     del values["id"]
-    with session() as db:
+    with session(within=db) as db:
         # One read, then the write transaction: the insert and the
         # conversation's bump, back to back (SQLite holds its one write lock
         # from the first write to the commit; every other writer waits).

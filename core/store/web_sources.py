@@ -8,6 +8,7 @@ store; the worker's write is by message id (it writes only its own answer).
 from __future__ import annotations
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from core.store.conversations import owned
 from core.store.db import session
@@ -52,8 +53,11 @@ def switch_of(user_id: int, conversation_id: int) -> bool:
         return bool(row is not None and row.enabled)
 
 
-def set_switch(user_id: int, conversation_id: int, enabled: bool) -> None:
-    with session() as db:
+def set_switch(
+    user_id: int, conversation_id: int, enabled: bool, *, db: Session | None = None
+) -> None:
+    """`db`: the session of the caller's unit of work (core/store/db.py)."""
+    with session(within=db) as db:
         owned(db, user_id, conversation_id)
         row = db.get(ConversationWebSearch, conversation_id)
         if row is None and not enabled:

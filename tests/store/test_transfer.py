@@ -27,10 +27,19 @@ def branching_chat(user):
         user.id, "demo-thinker", title="Trees", thinking=True, system_prompt="Be brief."
     )
 
-    def add(role, content, parent, **fields):
-        return message_store.append_message(
-            user.id, conversation.id, role=role, content=content, parent_id=parent, **fields
+    def add(role, content, parent, *, status="complete", content_tokens=None, **outcome):
+        message = message_store.append_message(
+            user.id,
+            conversation.id,
+            role=role,
+            content=content,
+            parent_id=parent,
+            status=status,
+            content_tokens=content_tokens,
         )
+        if outcome:  # what a generation records on its answer, as the worker writes it
+            message_store.save_progress(message.id, **outcome)
+        return message
 
     q1 = add("user", "What is a tree?", None, content_tokens=5)
     add(
