@@ -29,7 +29,7 @@ from core.store.judging import CriteriaView, JudgeView
 
 log = logging.getLogger(__name__)
 
-STOP_WAIT_S = 10.0  # how long deleting waits for the batch's run to end
+STOP_WAIT_S = 10.0  # how long Stop (and deleting) waits for the batch's run to end
 
 
 @dataclass(frozen=True)
@@ -157,9 +157,17 @@ class BatchService:
 
     def stop(self, user_id: int, batch_id: int) -> None:
         """Start no more cells and stop those being answered (kept as stopped;
-        they can be rerun). Returns at once: the page shows the stopped cells on
-        its next refresh, never blocked waiting for the run."""
+        they can be rerun), then give the run a moment to end, so the page
+        redraws on a settled batch: without it, a loaded machine showed the
+        stopped cells still "queued" right after Stop."""
         self.runner.stop(user_id, batch_id)  # checks the owner first
+        self._wait_for_run(batch_id)
+
+    def _wait_for_run(self, batch_id: int) -> None:
+        try:
+            self.runner.wait(batch_id, timeout=STOP_WAIT_S)
+        except TimeoutError:  # it ends on its own; the page keeps refreshing meanwhile
+            log.warning("batch %s still stopping after %.0f s", batch_id, STOP_WAIT_S)
 
     # ------------------------------------------------------------ deleting
 
@@ -167,11 +175,7 @@ class BatchService:
         """Delete a batch with the guarantee a conversation's deletion has: its run
         stopped and its answers (cells and the judge's replies) stopped, then the
         batch, its prompts, criteria and answers erased for real."""
-        self.stop(user_id, batch_id)  # nothing new starts; checks the owner
-        try:  # its run ends before the rows go, so no cell starts on a deleted batch
-            self.runner.wait(batch_id, timeout=STOP_WAIT_S)
-        except TimeoutError:
-            log.warning("batch %s still stopping after %.0f s", batch_id, STOP_WAIT_S)
+        self.stop(user_id, batch_id)  # nothing new starts, its run ended; checks the owner
         for conversation_id in batch_store.batch_conversation_ids(user_id, batch_id):
             self.chat.stop_all(user_id, conversation_id)
         batch_store.delete_batch(user_id, batch_id)
