@@ -461,7 +461,8 @@ class ChatService:
             model_id=choice.model_id,
             requested_model_id=choice.model_id,
             thinking=choice.thinking,
-            temperature=choice.temperature,
+            # Stored as it will be sent: `_start` does not rewrite a fresh draft.
+            temperature=with_conversation_temperature(choice, conversation).temperature,
             db=db,
         )
 
@@ -490,8 +491,7 @@ class ChatService:
 
         `fresh`: the answer was just drafted with these settings (a send), so
         there is nothing on it to reset, and no write before the worker's own."""
-        if choice.temperature is None:  # the conversation's own, set from its menu or persona
-            choice = replace(choice, temperature=conversation.temperature)
+        choice = with_conversation_temperature(choice, conversation)
         model = self.catalog.model(choice.model_id)
         reset = {
             "status": QUEUED,
@@ -604,6 +604,14 @@ def originals(files: Sequence[Attachment]) -> list[bytes]:
 def _check_size(text: str) -> None:
     if len(text) > MAX_MESSAGE_CHARS:
         raise InputRejected(f"{len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
+
+
+def with_conversation_temperature(choice: Choice, conversation: ConversationView) -> Choice:
+    """No temperature chosen: the conversation's own applies, as its menu or its
+    persona last set it."""
+    if choice.temperature is None:
+        return replace(choice, temperature=conversation.temperature)
+    return choice
 
 
 def history_turns(messages: list[MessageView]) -> list[Turn]:

@@ -35,8 +35,8 @@ _SCRIPT = """<script>
   const MESSAGE = '[data-testid="stChatMessage"]';
   const ARROW = /st-key-(prev|next)-[0-9]/;
   const PAGER_WAIT_MS = 5000;  // for the rerun to draw the pager again
-  // Buttons that start an answer while staying on the page (not "Another model",
-  // whose key is regenerate-with-N: it opens the list).
+  // Buttons that start an answer while staying on the page (not the button
+  // keyed regenerate-with-N: it opens the list of other models).
   const STARTS_ANSWER =
     /(?:^| )st-key-(?:regenerate-[0-9]+(?:-[^ ]+)?|retry-[0-9]+|continue-[0-9]+)(?: |$)/;
   const EDIT = /(?:^| )st-key-edit-([0-9]+)(?: |$)/;
