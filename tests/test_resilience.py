@@ -7,7 +7,6 @@ injects the fault.
 import asyncio
 import random
 import threading
-import time
 
 import pytest
 
@@ -178,10 +177,8 @@ def test_total_stall_is_cut(server):
     catalog = local_catalog(
         server, provider_options={"stall_timeout": 0.5}, policy={"max_attempts": 1}
     )
-    started = time.monotonic()
     _, error = generate(catalog, allow_fallback=False)
-    assert isinstance(error, Stalled)
-    assert time.monotonic() - started < 3
+    assert isinstance(error, Stalled)  # not the stream's end, 5 s later
 
 
 def test_keep_alives_forever_hit_the_first_token_watchdog(server):
@@ -189,10 +186,8 @@ def test_keep_alives_forever_hit_the_first_token_watchdog(server):
     catalog = local_catalog(
         server, provider_options={"first_token_timeout": 1.0}, policy={"max_attempts": 1}
     )
-    started = time.monotonic()
     _, error = generate(catalog)
-    assert isinstance(error, FirstTokenTimeout)
-    assert time.monotonic() - started < 4
+    assert isinstance(error, FirstTokenTimeout)  # not the stream's end, 10 s later
 
 
 @pytest.mark.parametrize(
