@@ -29,18 +29,9 @@ BASELINE = ColumnSummary(
     judge_failed=0,
     is_baseline=True,
 )
+# No row has assertions (no pass rate); 0 malformed, 1 refused, 1 judge failure.
 CHALLENGER = ColumnSummary(
-    column_id=2,
-    label="通义千问 · t=0.7",
-    answered=9,
-    pass_rate=None,  # no row has assertions
-    score=Estimate(6.0, 5.1, 6.9, 8),
-    malformed=0,
-    refused=1,
-    judge_failed=1,
-    wins=2,
-    ties=3,
-    losses=4,
+    2, "通义千问 · t=0.7", 9, None, Estimate(6.0, 5.1, 6.9, 8), 0, 1, 1, wins=2, ties=3, losses=4
 )
 UNRATED = ColumnSummary(3, "=HYPERLINK(1)", 0, None, None, 0, 0, 0)
 BOARD = Leaderboard(
