@@ -81,34 +81,53 @@ def xlsx_text(data: bytes, name: str) -> str:
     try:
         parts: list[str] = []
         size = 0
-        for sheet in book.worksheets:
-            if size >= limits.MAX_TEXT_CHARS:
-                parts.append(f"(sheet “{sheet.title}” and the ones after it were left out)")
-                break
-            part = _sheet_text(sheet, limits.MAX_TEXT_CHARS - size)
+        sheets = book.worksheets
+        for index, sheet in enumerate(sheets):
+            part, whole = _sheet_text(sheet, limits.MAX_TEXT_CHARS - _NOTES_ROOM - size)
             parts.append(part)
-            size += len(part)
+            size += len(part) + 2  # and the blank line joining it to the next
+            if not whole:  # the text is as long as it may be: no room for more sheets
+                if index + 1 < len(sheets):
+                    after = sheets[index + 1].title
+                    parts.append(f"(sheet “{after}” and the ones after it were left out)")
+                break
         return "\n\n".join(parts)
     finally:
         book.close()
 
 
-def _sheet_text(sheet, room: int) -> str:
+# Kept free of rows: the notes that say where the text was cut (one in the
+# sheet cut, one for the sheets after it). Without it, a workbook cut at the
+# limit came out a little over it and was refused whole as too much text.
+_NOTES_ROOM = 300
+
+
+def _sheet_text(sheet, room: int) -> tuple[str, bool]:
+    """The sheet as a table in at most about `room` characters, and False when
+    it was cut there: a row that would not fit is left out with the ones after
+    it, and the text says so."""
+    heading = f"## {sheet.title}"
     rows: list[list[object]] = []
-    used, cut = 0, ""
+    used, cut = len(heading) + 2, ""
     for row in sheet.iter_rows(values_only=True):
         if len(rows) >= limits.MAX_SHEET_ROWS:
             cut = f"(rows after the first {limits.MAX_SHEET_ROWS:,} were left out)"
             break
-        if used >= room:
-            cut = f"(rows after the first {len(rows):,} were left out: the text is too long)"
-            break
         if any(value is not None for value in row):
             cells = ["" if v is None else v for v in row]
+            # A table line is "| a | b |": each cell and 3 characters, and 2 more;
+            # the first row also brings the separator line under it.
+            cost = sum(len(str(v)) + 3 for v in cells) + 2
+            if not rows:
+                cost += 1 + 6 * len(cells)
+            if used + cost > room:
+                cut = f"(rows after the first {len(rows):,} were left out: the text is too long)"
+                break
             rows.append(cells)
-            used += sum(len(str(v)) + 3 for v in cells)
+            used += cost
     table = markdown_table(_trimmed(rows)) if rows else "(empty)"
-    return "\n\n".join(p for p in (f"## {sheet.title}", table, cut) if p)
+    whole = not cut or len(rows) >= limits.MAX_SHEET_ROWS
+    return "\n\n".join(p for p in (heading, table, cut) if p), whole
 
 
 def _trimmed(rows: list[list[object]]) -> list[list[object]]:

@@ -36,18 +36,24 @@ def pptx_text(data: bytes, name: str) -> str:
     size = 0
     try:
         for number, slide in enumerate(slides, 1):
-            if size >= limits.MAX_TEXT_CHARS:
+            part = _slide_text(number, slide)
+            # A slide that would take the text past the limit is left out with
+            # the ones after it (the note's room kept), so a long deck is read
+            # up to there instead of being refused whole as too much text.
+            if size + len(part) > limits.MAX_TEXT_CHARS - _NOTE_ROOM:
                 parts.append(f"(slide {number} and the ones after it were left out)")
                 break
-            part = _slide_text(number, slide)
             parts.append(part)
-            size += len(part)
+            size += len(part) + 2  # and the blank line joining it to the next
     except AttachmentRefused:
         raise
     except Exception as error:  # a damaged part shows up only when it is read
         log.info("unreadable pptx slide: %s", error)
         raise AttachmentRefused("unreadable", name) from error
     return "\n\n".join(parts)
+
+
+_NOTE_ROOM = 100
 
 
 def _slide_text(number: int, slide) -> str:

@@ -68,14 +68,7 @@ def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
 
 def zip_bomb_docx(inflated_mb: int = 200) -> bytes:
     """A docx-shaped zip whose document part inflates to `inflated_mb` MB of zeros."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w", force_zip64=True) as part:
-            chunk = b"\0" * (1024 * 1024)
-            for _ in range(inflated_mb):
-                part.write(chunk)
-    return buffer.getvalue()
+    return zip_of({"[Content_Types].xml": b"<Types/>"}, inflated=("word/document.xml", inflated_mb))
 
 
 def png(width: int, height: int, color=(200, 30, 30)) -> bytes:
@@ -131,11 +124,29 @@ def pptx(slides: list[dict]) -> bytes:
 
 def zip_bomb_pptx(inflated_mb: int = 200) -> bytes:
     """A pptx-shaped zip whose presentation part inflates to `inflated_mb` MB."""
+    return zip_of(
+        {"[Content_Types].xml": b"<Types/>"}, inflated=("ppt/presentation.xml", inflated_mb)
+    )
+
+
+def zip_of(
+    parts: dict[str, bytes],
+    *,
+    inflated: tuple[str, int] | None = None,
+    stored: frozenset[str] = frozenset(),
+) -> bytes:
+    """A zip of `parts` (deflated, or kept as they are when named in `stored`),
+    plus, with `inflated=(name, mb)`, a part of `mb` MB of zeros that packs to
+    about a thousandth of that: a zip bomb's payload."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("ppt/presentation.xml", "w", force_zip64=True) as part:
-            chunk = b"\0" * (1024 * 1024)
-            for _ in range(inflated_mb):
-                part.write(chunk)
+        for name, data in parts.items():
+            method = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=method)
+        if inflated:
+            name, mb = inflated
+            with archive.open(name, "w", force_zip64=True) as part:
+                chunk = b"\0" * (1024 * 1024)
+                for _ in range(mb):
+                    part.write(chunk)
     return buffer.getvalue()

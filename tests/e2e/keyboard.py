@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import wait_idle
+from tests.e2e.helpers import last_answer, wait_idle
 
 MAX_TABS = 80
 INPUT = '[data-testid="stChatInputTextArea"]'
@@ -74,3 +74,31 @@ def keyboard_send(page: Page, question: str) -> None:
 
 def is_button(name: str):
     return lambda s: s["tag"] == "BUTTON" and name in s["text"]
+
+
+def is_stop(state: dict) -> bool:
+    return state["tag"] == "BUTTON" and state["text"].endswith("Stop")
+
+
+def activate(
+    page: Page, matches, *, backwards: bool = False, key: str = "Enter", timeout: float = 30_000
+) -> dict:
+    """Tab to the element, check that its focus ring shows, press `key` on it
+    and wait for the rerun it starts; the element as it was when focused."""
+    state = tab_to(page, matches, backwards=backwards)
+    assert_ring_visible(state)
+    page.keyboard.press(key)
+    wait_idle(page, timeout=timeout)
+    return state
+
+
+def stop_a_long_answer(page: Page, question: str) -> None:
+    """Ask for a long answer and Stop it from the keyboard once text arrives:
+    the text so far stays, marked stopped, and focus is back in the input."""
+    tab_to(page, is_input)
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    expect(last_answer(page)).to_contain_text("This is the offline demo model", timeout=30_000)
+    activate(page, is_stop)
+    expect(last_answer(page)).to_contain_text("Stopped. The text so far is kept.")
+    input_has_focus(page)

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import last_answer, open_app, wait_idle
 from tests.e2e.keyboard import (
+    activate,
     assert_ring_visible,
     focus_settles_on,
     focused,
@@ -21,6 +22,7 @@ from tests.e2e.keyboard import (
     is_button,
     is_input,
     keyboard_send,
+    stop_a_long_answer,
     tab_to,
 )
 
@@ -48,16 +50,7 @@ def test_send_then_focus_returns_to_the_input(page, app_server):
 
 def test_stop_from_the_keyboard_then_focus_returns_to_the_input(page, app_server):
     open_app(page, app_server.url)
-    tab_to(page, is_input)
-    page.keyboard.type("A long detailed essay about rivers, please")
-    page.keyboard.press("Enter")
-    expect(last_answer(page)).to_contain_text("This is the offline demo model", timeout=30_000)
-    stop = tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("Stop"))
-    assert_ring_visible(stop)
-    page.keyboard.press("Enter")
-    wait_idle(page)
-    expect(last_answer(page)).to_contain_text("Stopped. The text so far is kept.")
-    input_has_focus(page)
+    stop_a_long_answer(page, "A long detailed essay about rivers, please")
 
 
 def test_switch_model_and_deep_thinking_from_the_keyboard(page, app_server):
@@ -80,10 +73,7 @@ def test_switch_model_and_deep_thinking_from_the_keyboard(page, app_server):
     expect(page.get_by_text("DeepSeek's fast V4 model", exact=False)).to_be_visible()
     toggle = page.get_by_role("switch", name="Deep thinking")
     before = toggle.is_checked()
-    state = tab_to(page, lambda s: s["role"] == "switch" or s["text"] == "Deep thinking")
-    assert_ring_visible(state)
-    page.keyboard.press("Space")
-    wait_idle(page)
+    activate(page, lambda s: s["role"] == "switch" or s["text"] == "Deep thinking", key="Space")
     expect(toggle).to_be_checked(checked=not before)
     # Escape closes an opened list without choosing.
     tab_to(page, lambda s: s["role"] == "combobox", backwards=True)
@@ -102,20 +92,16 @@ def test_vote_in_the_arena_from_the_keyboard(page, app_server):
     page.keyboard.type("What makes a good explanation?")
     page.keyboard.press("Enter")
     wait_idle(page, timeout=60_000)
-    vote = tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("A is better"))
-    assert_ring_visible(vote)
-    page.keyboard.press("Space")
-    wait_idle(page)
+    activate(
+        page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("A is better"), key="Space"
+    )
     expect(page.get_by_text(re.compile("Model A was"))).to_be_visible()
 
 
 def test_regenerate_then_page_between_versions_from_the_keyboard(page, app_server):
     open_app(page, app_server.url)
     keyboard_send(page, "Name three rivers of Asia")
-    regenerate = tab_to(page, is_button("Regenerate"), backwards=True)
-    assert_ring_visible(regenerate)
-    page.keyboard.press("Enter")
-    wait_idle(page, timeout=60_000)
+    activate(page, is_button("Regenerate"), backwards=True, timeout=60_000)
     answer = last_answer(page)
     expect(answer).to_contain_text("2 / 2")
     expect(answer).to_contain_text("This is the offline demo model")
@@ -123,10 +109,7 @@ def test_regenerate_then_page_between_versions_from_the_keyboard(page, app_serve
     # The pager's arrows are named for what they do, not after their icons.
     expect(answer.get_by_role("button", name="Previous version", exact=True)).to_be_enabled()
     expect(answer.get_by_role("button", name="Next version", exact=True)).to_be_disabled()
-    previous = tab_to(page, is_button("Previous version"), backwards=True)
-    assert_ring_visible(previous)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, is_button("Previous version"), backwards=True)
     expect(last_answer(page)).to_contain_text("1 / 2")
     # "Previous" is now disabled: focus stays in the pager, on the arrow that pages on.
     after = focus_settles_on(page, is_button("Next version"))
@@ -149,10 +132,7 @@ def test_search_then_open_a_result_from_the_keyboard(page, app_server):
     page.keyboard.type("otters")
     page.keyboard.press("Enter")
     wait_idle(page)
-    hit = tab_to(page, lambda s: s["key"].startswith("st-key-hit-") and "otters" in s["text"])
-    assert_ring_visible(hit)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, lambda s: s["key"].startswith("st-key-hit-") and "otters" in s["text"])
     expect(page).to_have_url(re.compile(r"\?c=\w+&m=\w+"))
     found = page.locator('[class*="st-key-found-"]')
     expect(found).to_contain_text("otters")
@@ -221,10 +201,7 @@ def test_share_a_conversation_from_its_menu_with_the_keyboard(page, app_server):
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    create = tab_to(page, is_button("Create a share link"))
-    assert_ring_visible(create)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, is_button("Create a share link"))
     link = dialog.get_by_test_id("stCode")
     expect(link).to_contain_text("?share=")
     # The link can be copied without a mouse: the box, then its copy button.

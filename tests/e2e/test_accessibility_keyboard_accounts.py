@@ -9,24 +9,17 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.accounts import PASSWORD, accounts_app
 from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import go, open_app, wait_idle
 from tests.e2e.keyboard import assert_ring_visible, focused, is_button, is_input, tab_to
 
-PASSWORD = "correct horse battery"
 NEW_PASSWORD = "staple battery horse"
 
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory) -> Iterator[AppServer]:
-    server = AppServer(
-        tmp_path_factory.mktemp("keyboard-accounts"),
-        AUTH_MODE="accounts",
-        ALLOW_SIGNUP="true",
-        ADMINS="",
-    )
-    yield server
-    server.stop()
+    yield from accounts_app(tmp_path_factory, "keyboard-accounts")
 
 
 def fill_form(page, fields: list[tuple[str, str]]) -> None:

@@ -13,13 +13,16 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import go, last_answer, messages, open_app, wait_idle
 from tests.e2e.keyboard import (
+    activate,
     assert_ring_visible,
     focus_settles_on,
     focused,
     input_has_focus,
     is_button,
     is_input,
+    is_stop,
     keyboard_send,
+    stop_a_long_answer,
     tab_to,
 )
 
@@ -29,10 +32,7 @@ LONG_QUESTION = "A long detailed essay about rivers, please"
 def test_edit_a_sent_question_from_the_keyboard(page, app_server):
     open_app(page, app_server.url)
     keyboard_send(page, "Name two lakes")
-    edit = tab_to(page, is_button("Edit"), backwards=True)
-    assert_ring_visible(edit)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, is_button("Edit"), backwards=True)
     box = page.locator('[class*="st-key-edit-text-"] textarea')
     expect(box).to_have_value("Name two lakes")
     # Focus goes into the box (not to the chat input below), which is named.
@@ -41,10 +41,7 @@ def test_edit_a_sent_question_from_the_keyboard(page, app_server):
     expect(page.get_by_role("textbox", name="Your question")).to_be_focused()
     page.keyboard.press("End")
     page.keyboard.type(" in Africa")
-    send = tab_to(page, lambda s: s["key"].startswith("st-key-edit-send-"))
-    assert_ring_visible(send)
-    page.keyboard.press("Enter")
-    wait_idle(page, timeout=60_000)
+    activate(page, lambda s: s["key"].startswith("st-key-edit-send-"), timeout=60_000)
     question = messages(page).nth(-2)
     expect(question).to_contain_text("Name two lakes in Africa")
     expect(question).to_contain_text("2 / 2")
@@ -58,10 +55,7 @@ def test_cancel_an_edit_from_the_keyboard(page, app_server):
     tab_to(page, is_button("Edit"), backwards=True)
     page.keyboard.press("Enter")
     wait_idle(page)
-    cancel = tab_to(page, lambda s: s["key"].startswith("st-key-edit-cancel-"))
-    assert_ring_visible(cancel)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, lambda s: s["key"].startswith("st-key-edit-cancel-"))
     expect(page.locator('[class*="st-key-edit-text-"]')).to_have_count(0)
     expect(messages(page).nth(-2)).to_contain_text("Name two deserts")
     # Focus goes back to the question's "Edit", where the user was.
@@ -70,34 +64,16 @@ def test_cancel_an_edit_from_the_keyboard(page, app_server):
     assert_ring_visible(back)
 
 
-def stop_a_long_answer(page, question: str) -> None:
-    tab_to(page, is_input)
-    page.keyboard.type(question)
-    page.keyboard.press("Enter")
-    expect(last_answer(page)).to_contain_text("This is the offline demo model", timeout=30_000)
-    tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("Stop"))
-    page.keyboard.press("Enter")
-    wait_idle(page)
-    expect(last_answer(page)).to_contain_text("Stopped. The text so far is kept.")
-    input_has_focus(page)
-
-
 def test_continue_then_retry_a_stopped_answer_from_the_keyboard(page, app_server):
     open_app(page, app_server.url)
     stop_a_long_answer(page, LONG_QUESTION)
     # From the input, Retry and Continue are just above (Shift+Tab).
-    resume = tab_to(page, is_button("Continue"), backwards=True)
-    assert_ring_visible(resume)
-    page.keyboard.press("Enter")
-    wait_idle(page, timeout=90_000)
+    activate(page, is_button("Continue"), backwards=True, timeout=90_000)
     expect(last_answer(page)).not_to_contain_text("Stopped. The text so far is kept.")
     input_has_focus(page)
     # Stop it again, then Retry: a new answer from the start.
     stop_a_long_answer(page, LONG_QUESTION + " once more")
-    retry = tab_to(page, is_button("Retry"), backwards=True)
-    assert_ring_visible(retry)
-    page.keyboard.press("Enter")
-    wait_idle(page, timeout=90_000)
+    activate(page, is_button("Retry"), backwards=True, timeout=90_000)
     expect(last_answer(page)).not_to_contain_text("Stopped. The text so far is kept.")
     expect(last_answer(page)).to_contain_text("This is the offline demo model")
     input_has_focus(page)
@@ -115,9 +91,7 @@ def test_regenerate_lets_go_of_the_button_while_the_answer_is_written(page, app_
     now = focused(page)
     assert not now["key"].startswith("st-key-regenerate-"), f"focus stayed on it: {now}"
     # Tab from there reaches Stop.
-    tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("Stop"))
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, is_stop)
     expect(last_answer(page)).to_contain_text("2 / 2")
     input_has_focus(page)
 
@@ -190,9 +164,6 @@ def test_run_and_delete_a_batch_from_the_keyboard(page, app_server, tmp_path):
     delete = tab_to(page, lambda s: s["testid"] == "stPopoverButton" and "Delete" in s["text"])
     assert_ring_visible(delete)
     page.keyboard.press("Enter")
-    confirm = tab_to(page, is_button("Delete this batch and its answers"))
-    assert_ring_visible(confirm)
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    activate(page, is_button("Delete this batch and its answers"))
     expect(main.get_by_text("by-keys.csv")).to_have_count(0)
     expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached()

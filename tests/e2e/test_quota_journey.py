@@ -10,29 +10,19 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.accounts import accounts_app, sign_up
 from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import go, messages, open_app, send, wait_idle
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory) -> Iterator[AppServer]:
-    server = AppServer(
-        tmp_path_factory.mktemp("quota"), AUTH_MODE="accounts", ALLOW_SIGNUP="true", ADMINS=""
-    )
-    yield server
-    server.stop()
+    yield from accounts_app(tmp_path_factory, "quota")
 
 
-def sign_up(page: Page, url: str, username: str) -> None:
+def signed_up(page: Page, url: str, username: str) -> None:
     open_app(page, url)
-    page.get_by_role("tab", name="Create account").click()
-    form = page.get_by_test_id("stForm").nth(1)
-    form.get_by_role("textbox", name="Username").fill(username)
-    form.get_by_role("textbox", name="Password").fill(PASSWORD)
-    form.get_by_role("button", name="Create account").click()
-    wait_idle(page)
+    sign_up(page, username)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible()
 
 
@@ -43,8 +33,8 @@ def test_a_person_hits_the_token_limit_an_admin_set(browser, app_server):
         admin_page, member_page = admin.new_page(), member.new_page()
         for page in (admin_page, member_page):
             page.set_default_timeout(20_000)
-        sign_up(admin_page, app_server.url, "mia")  # the first account is the admin
-        sign_up(member_page, app_server.url, "nora")
+        signed_up(admin_page, app_server.url, "mia")  # the first account is the admin
+        signed_up(member_page, app_server.url, "nora")
 
         # The admin gives Nora 1 token per 30 days on the Usage page.
         go(admin_page, app_server.url, "usage")

@@ -8,20 +8,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.accounts import accounts_app, sign_up
 from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import messages, open_app, send, wait_idle
-from tests.e2e.test_staying_signed_in import sign_up
 
 QUESTION = "Plan the Tortoise launch"
 
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory) -> Iterator[AppServer]:
-    server = AppServer(
-        tmp_path_factory.mktemp("share"), AUTH_MODE="accounts", ALLOW_SIGNUP="true", ADMINS=""
-    )
-    yield server
-    server.stop()
+    yield from accounts_app(tmp_path_factory, "share")
 
 
 def open_menu(page: Page):

@@ -11,40 +11,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.accounts import accounts_app, sign_in, sign_up
 from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import open_app, wait_idle
 
-PASSWORD = "correct horse battery"
 SIGN_IN_TITLE = "Sign in to Duet"
 
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory) -> Iterator[AppServer]:
-    server = AppServer(
-        tmp_path_factory.mktemp("signed-in"),
-        AUTH_MODE="accounts",
-        ALLOW_SIGNUP="true",
-        ADMINS="",
-    )
-    yield server
-    server.stop()
-
-
-def sign_up(page: Page, username: str) -> None:
-    page.get_by_role("tab", name="Create account").click()
-    form = page.get_by_test_id("stForm").nth(1)
-    form.get_by_role("textbox", name="Username").fill(username)
-    form.get_by_role("textbox", name="Password").fill(PASSWORD)
-    form.get_by_role("button", name="Create account").click()
-    wait_idle(page)
-
-
-def sign_in(page: Page, username: str) -> None:
-    form = page.get_by_test_id("stForm").first
-    form.get_by_role("textbox", name="Username").fill(username)
-    form.get_by_role("textbox", name="Password").fill(PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
-    wait_idle(page)
+    yield from accounts_app(tmp_path_factory, "signed-in")
 
 
 def session_cookie(page: Page) -> dict | None:
