@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.attachments import read_attachment
 from core.chat import Choice
 from core.compare import CompareService
-from core.errors import StorageError
+from core.errors import RecordNotFound, StorageError
 from core.model_settings import ModelSettings
 from core.store import attachments as attachment_store
 from core.store import comparisons as comparison_store
@@ -250,3 +250,28 @@ def test_a_battle_whose_last_write_fails_leaves_no_side(chat, user):
     battle = arena.start_battle(user.id, "Question?")
     wait_latest(chat, arena.compare, user.id, battle.id)
     assert comparison_store.list_comparisons(user.id, ARENA)[0].id == battle.id
+
+
+def test_an_answers_reset_is_refused_for_anyone_but_its_owner(chat, user):
+    sent = answered(chat, user)
+    bob = ensure_user("bob")
+    with pytest.raises(RecordNotFound):
+        message_store.restart_answer(
+            bob.id,
+            sent.assistant_message_id,
+            model_id="m",
+            thinking=None,
+            temperature=None,
+            keep_text=False,
+        )
+    with pytest.raises(RecordNotFound):  # a question is never reset as an answer
+        message_store.restart_answer(
+            user.id,
+            sent.user_message_id,
+            model_id="m",
+            thinking=None,
+            temperature=None,
+            keep_text=False,
+        )
+    answer = message_store.get_message(user.id, sent.assistant_message_id)
+    assert (answer.status, answer.content) == (COMPLETE, "Hello world")
