@@ -87,6 +87,37 @@ class Sent:
     dropped: int  # older messages left out to fit the context window
 
 
+@dataclass(frozen=True)
+class ReadySend:
+    """A send checked and made ready before its transaction: admitted, its text
+    and system prompt checked, its files as the model will read them, its
+    tokens counted (`ChatService.prepare_send`)."""
+
+    user_id: int
+    conversation_id: int | None  # None: a new conversation
+    text: str
+    tokens: int
+    choice: Choice
+    files: tuple[Attachment, ...]
+    kind: str
+    system_prompt: str | None
+
+
+@dataclass(frozen=True)
+class StoredSend:
+    """What a send's unit of work stored (`ChatService.store_send`): its answer is
+    started (`start_send`) only once that transaction has committed."""
+
+    conversation: ConversationView
+    question: MessageView
+    answer: MessageView
+    choice: Choice
+
+    @property
+    def sent(self) -> Sent:
+        return Sent(self.conversation.id, self.question.id, self.answer.id, 0)
+
+
 class ChatService:
     def __init__(self, catalog: Catalog, worker: Worker) -> None:
         self.catalog = catalog
@@ -116,6 +147,39 @@ class ChatService:
         images for a text-only model are described first, or refused.
         `system_prompt`: a new conversation's (a persona's, or a compare column's
         prompt variant), checked first; an existing conversation keeps its own."""
+        ready = self.prepare_send(
+            user_id,
+            conversation_id,
+            text,
+            choice,
+            kind=kind,
+            admitted=admitted,
+            files=files,
+            system_prompt=system_prompt,
+        )
+        # One transaction: a failure anywhere (a full disk, a lost server)
+        # stores nothing, so no conversation is left without its question.
+        with unit_of_work() as db:
+            stored = self.store_send(db, ready)
+        return replace(stored.sent, dropped=self.start_send(stored))
+
+    def prepare_send(
+        self,
+        user_id: int,
+        conversation_id: int | None,
+        text: str,
+        choice: Choice,
+        *,
+        kind: str = "chat",
+        admitted: bool = False,
+        files: Sequence[Attachment] = (),
+        system_prompt: str | None = None,
+        tokens: int | None = None,
+    ) -> ReadySend:
+        """Everything a send checks and computes before its transaction (`send`
+        explains the arguments); raises, storing nothing, when it may not be
+        sent. `tokens`: the text's count, when the caller made it (a
+        comparison counts its prompt once for every column)."""
         text = "" if files and is_blank(text) else self._checked(text)
         system_prompt = checked_system_prompt(system_prompt)
         if conversation_id is not None:
@@ -129,31 +193,54 @@ class ChatService:
                 adding_files=originals(files),
                 models=[choice.model_id],
             )
-        files = self._files_for(choice, files)
-        tokens = count_text(text)  # before the transaction: 0.5 s for a 1 MB paste
-        # One transaction: a failure anywhere (a full disk, a lost server)
-        # stores nothing, so no conversation is left without its question.
-        with unit_of_work() as db:
-            if conversation_id is None:
-                title_text = text or ", ".join(f.name for f in files)
-                conversation = self._new_conversation(
-                    db, user_id, title_text, choice, kind, system_prompt
-                )
-            else:
-                conversation = conversation_store.get_conversation(user_id, conversation_id, db=db)
-                conversation_store.update_conversation(
-                    user_id,
-                    conversation.id,
-                    model_id=choice.model_id,
-                    thinking=choice.thinking,
-                    db=db,
-                )
-                web_store.set_switch(user_id, conversation.id, choice.web_search, db=db)
-            question = self._ask(db, user_id, conversation, text, tokens)
-            attachment_store.attach(user_id, question.id, files, db=db)
-            answer = self._append_answer(db, user_id, conversation, question, choice)
-        dropped = self._start(user_id, conversation, question, answer.id, choice, fresh=True)
-        return Sent(conversation.id, question.id, answer.id, dropped)
+        prepared = self._files_for(choice, files)
+        if tokens is None:
+            tokens = count_text(text)  # before the transaction: 0.5 s for a 1 MB paste
+        return ReadySend(
+            user_id, conversation_id, text, tokens, choice, tuple(prepared), kind, system_prompt
+        )
+
+    def store_send(self, db: Session, ready: ReadySend) -> StoredSend:
+        """Write a send into the caller's unit of work `db`: the conversation
+        (new: with its title, system prompt and web-search switch; existing: the
+        model picked), the question, its files and the drafted `queued` answer.
+        Only writes: no model call and no waiting (the transaction may hold
+        SQLite's write lock)."""
+        user_id, choice, files = ready.user_id, ready.choice, ready.files
+        if ready.conversation_id is None:
+            title_text = ready.text or ", ".join(f.name for f in files)
+            conversation = self._new_conversation(
+                db, user_id, title_text, choice, ready.kind, ready.system_prompt
+            )
+        else:
+            conversation = conversation_store.get_conversation(
+                user_id, ready.conversation_id, db=db
+            )
+            conversation_store.update_conversation(
+                user_id,
+                conversation.id,
+                model_id=choice.model_id,
+                thinking=choice.thinking,
+                db=db,
+            )
+            web_store.set_switch(user_id, conversation.id, choice.web_search, db=db)
+        question = self._ask(db, user_id, conversation, ready.text, ready.tokens)
+        attachment_store.attach(user_id, question.id, files, db=db)
+        answer = self._append_answer(db, user_id, conversation, question, choice)
+        return StoredSend(conversation, question, answer, choice)
+
+    def start_send(self, stored: StoredSend) -> int:
+        """Start a stored send's answer, after its transaction committed; returns
+        how many older messages were left out to fit the context window."""
+        conversation = stored.conversation
+        return self._start(
+            conversation.user_id,
+            conversation,
+            stored.question,
+            stored.answer.id,
+            stored.choice,
+            fresh=True,
+        )
 
     def draft(
         self, user_id: int, text: str, choice: Choice, *, kind: str, system_prompt: str | None
@@ -178,7 +265,9 @@ class ChatService:
         question = message_store.get_message(user_id, answer.parent_id)
         self.ensure_idle(user_id, conversation.id)
         self.admit(user_id, models=[choice.model_id])
-        return self._answer(user_id, conversation, question, choice)
+        with unit_of_work() as db:
+            stored = self._draft_answer(db, user_id, conversation, question, choice)
+        return replace(stored.sent, dropped=self.start_send(stored))
 
     def edit(self, user_id: int, question_id: int, text: str, choice: Choice) -> Sent:
         """Ask an edited question beside the old one: the old branch stays reachable."""
@@ -189,11 +278,15 @@ class ChatService:
         conversation = conversation_store.get_conversation(user_id, old.conversation_id)
         self.ensure_idle(user_id, conversation.id)
         self.admit(user_id, text, models=[choice.model_id])
-        question = self._store_question(user_id, conversation, text, old.parent_id)
         # The edited question keeps the files of the one it replaces.
         kept = attachment_store.of_messages(user_id, [old.id]).get(old.id, [])
-        attachment_store.attach(user_id, question.id, kept)
-        return self._answer(user_id, conversation, question, choice)
+        tokens = count_text(text)  # before the transaction, as a send does
+        # One transaction: the question, its files and its answer, or nothing.
+        with unit_of_work() as db:
+            question = self._store_question(user_id, conversation, text, old.parent_id, db, tokens)
+            attachment_store.attach(user_id, question.id, kept, db=db)
+            stored = self._draft_answer(db, user_id, conversation, question, choice)
+        return replace(stored.sent, dropped=self.start_send(stored))
 
     def retry(self, user_id: int, answer_id: int, choice: Choice | None = None) -> int:
         """Generate an unfinished, stopped or failed answer again, in place."""
@@ -466,12 +559,16 @@ class ChatService:
             db=db,
         )
 
-    def _answer(
-        self, user_id: int, conversation: ConversationView, question: MessageView, choice: Choice
-    ) -> Sent:
-        answer = self._append_answer(None, user_id, conversation, question, choice)
-        dropped = self._start(user_id, conversation, question, answer.id, choice)
-        return Sent(conversation.id, question.id, answer.id, dropped)
+    def _draft_answer(
+        self,
+        db: Session,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        choice: Choice,
+    ) -> StoredSend:
+        answer = self._append_answer(db, user_id, conversation, question, choice)
+        return StoredSend(conversation, question, answer, choice)
 
     def _start(
         self,
@@ -487,62 +584,102 @@ class ChatService:
         user_limit: int | None = None,
         fresh: bool = False,
     ) -> int:
-        """Fit the history, check limits, submit. Failures are written on the answer.
+        """Fit the history, reset the answer, submit. Failures are written on the answer.
 
-        `fresh`: the answer was just drafted with these settings (a send), so
-        there is nothing on it to reset, and no write before the worker's own."""
+        The request is built first (reads only); then one transaction resets the
+        stored answer (its settings, its text unless `prefix` continues it, its
+        old web sources, the messages left out), or records why the request
+        cannot be sent. `fresh`: the answer was just drafted with these
+        settings (a send), so there is nothing to reset, and no write before
+        the worker's own unless history had to be left out."""
         choice = with_conversation_temperature(choice, conversation)
-        model = self.catalog.model(choice.model_id)
-        reset = {
-            "status": QUEUED,
-            "error_kind": None,
-            "error_detail": None,
-            "model_id": choice.model_id,
-            "requested_model_id": choice.model_id,
-            "thinking": choice.thinking,
-            "temperature": choice.temperature,
-        }
-        if not fresh:  # a drafted answer has these settings already
-            if not prefix:
-                reset.update(content="", reasoning="")
-                web_store.save_sources(answer_id, None)  # a new answer reads the web anew
-            message_store.save_progress(answer_id, **reset)
         try:
-            if model is None:
-                raise RecordNotFound(choice.model_id)
-            fitted, files = self._fit(user_id, conversation, question, model, extra or [])
-            if fitted.dropped or not fresh:  # a drafted answer has 0 already
-                message_store.save_progress(answer_id, context_dropped=fitted.dropped)
-            messages = fitted.as_messages()
-            if model.vision and not extra:
-                messages = for_model.with_images(messages, files.get(question.id, []))
-            # A fallback that cannot see would be sent image parts it refuses.
-            fallback = (
-                choice.allow_fallback
-                and for_model.fallback_can_take(self.catalog, model, messages)
-                # A stand-in the person may not use does not answer for them.
-                and access.may_use(self.catalog, user_id, model.fallback or "")
+            job, dropped = self._job(
+                user_id, conversation, question, answer_id, choice, extra or [], prefix, lane
             )
-            request = GenerationRequest(
-                model_id=model.id,
-                messages=messages,
-                thinking=choice.thinking,
-                temperature=choice.temperature,
-                allow_fallback=fallback,
-                web_search=self._search_ask(user_id, conversation, question, model, fitted, choice)
-                if not prefix
-                else None,
-            )
-            job = Job(
-                answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix, lane
-            )
-            self.worker.submit(job, user_limit=user_limit)
-            return fitted.dropped
         except AppError as refused:
+            self._reset(user_id, answer_id, choice, fresh=fresh, prefix=prefix, refused=refused)
+            return 0
+        if not fresh or dropped:
+            self._reset(user_id, answer_id, choice, fresh=fresh, prefix=prefix, dropped=dropped)
+        try:
+            self.worker.submit(job, user_limit=user_limit)
+        except AppError as refused:  # the person's answers at once, counted again
             message_store.finish(
                 answer_id, status=ERROR, error_kind=refused.kind, error_detail=refused.detail
             )
             return 0
+        return dropped
+
+    @staticmethod
+    def _reset(
+        user_id: int,
+        answer_id: int,
+        choice: Choice,
+        *,
+        fresh: bool,
+        prefix: str,
+        dropped: int = 0,
+        refused: AppError | None = None,
+    ) -> None:
+        """The answer's reset before it is (re)generated, or its refusal: one unit
+        of work, so a failure midway leaves the answer as it was."""
+        with unit_of_work() as db:
+            message_store.restart_answer(
+                user_id,
+                answer_id,
+                model_id=choice.model_id,
+                thinking=choice.thinking,
+                temperature=choice.temperature,
+                keep_text=bool(prefix),
+                context_dropped=dropped,
+                error_kind=refused.kind if refused else None,
+                error_detail=refused.detail if refused else None,
+                db=db,
+            )
+            if not fresh and not prefix:  # a new answer reads the web anew
+                web_store.save_sources(answer_id, None, db=db)
+
+    def _job(
+        self,
+        user_id: int,
+        conversation: ConversationView,
+        question: MessageView,
+        answer_id: int,
+        choice: Choice,
+        extra: list[Turn],
+        prefix: str,
+        lane: str,
+    ) -> tuple[Job, int]:
+        """The worker's job for this answer and how many older messages it leaves
+        out; `AppError` when it cannot be sent (a model gone, the context too long).
+        Reads only: nothing is written here."""
+        model = self.catalog.model(choice.model_id)
+        if model is None:
+            raise RecordNotFound(choice.model_id)
+        fitted, files = self._fit(user_id, conversation, question, model, extra)
+        messages = fitted.as_messages()
+        if model.vision and not extra:
+            messages = for_model.with_images(messages, files.get(question.id, []))
+        # A fallback that cannot see would be sent image parts it refuses.
+        fallback = (
+            choice.allow_fallback
+            and for_model.fallback_can_take(self.catalog, model, messages)
+            # A stand-in the person may not use does not answer for them.
+            and access.may_use(self.catalog, user_id, model.fallback or "")
+        )
+        request = GenerationRequest(
+            model_id=model.id,
+            messages=messages,
+            thinking=choice.thinking,
+            temperature=choice.temperature,
+            allow_fallback=fallback,
+            web_search=self._search_ask(user_id, conversation, question, model, fitted, choice)
+            if not prefix
+            else None,
+        )
+        job = Job(answer_id, user_id, conversation.id, request, fitted.prompt_tokens, prefix, lane)
+        return job, fitted.dropped
 
     def _search_ask(
         self,

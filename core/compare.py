@@ -12,12 +12,15 @@ pace, not the sum of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from core.attachments import for_model
 from core.attachments.model import Attachment
-from core.chat import ChatService, Choice, originals, send_bytes
+from core.chat import ChatService, Choice, ReadySend, StoredSend, originals, send_bytes
 from core.chat_settings import checked_system_prompt
 from core.errors import InputRejected
 from core.model_settings import ModelSettings
@@ -28,9 +31,13 @@ from core.store import erase
 from core.store import messages as message_store
 from core.store import web_sources as web_store
 from core.store.comparisons import COMPARE, ComparisonView
+from core.store.db import unit_of_work
 from core.store.views import ConversationView, MessageView
 from core.text import auto_title, is_blank
+from core.tokens import count_text
 from core.websearch.shared import SharedSearch
+
+T = TypeVar("T")
 
 MIN_COLUMNS = 2
 MAX_COLUMNS = 4
@@ -123,35 +130,36 @@ class CompareService:
         for setting in settings:  # every column's prompt variant, before any is asked
             checked_system_prompt(setting.system_prompt)
         column_files = self._files_per_column(models, files)
-        conversation_ids = []
+        tokens = count_text(text)  # once for every column, before the transaction
         shared = SharedSearch() if web_search else None  # one search, every column alike
-        # All columns or none: their slots are reserved in one step, so another tab
-        # cannot take one between the first column's send and the last's.
-        with self.chat.worker.reserve(user_id, len(settings)):
-            try:
-                for setting, own_files in zip(settings, column_files, strict=True):
-                    choice = Choice.of(
-                        setting,
-                        allow_fallback=allow_fallback,
-                        web_search=web_search,
-                        shared_search=shared,
-                    )
-                    sent = self.chat.send(
-                        user_id,
-                        None,
-                        text,
-                        choice,
-                        kind=self.kind,
-                        admitted=True,
-                        files=own_files,
-                        system_prompt=setting.system_prompt,
-                    )
-                    conversation_ids.append(sent.conversation_id)
-            finally:
-                if shared is not None:
-                    shared.seal()
+        ready = [
+            self.chat.prepare_send(
+                user_id,
+                None,
+                text,
+                Choice.of(
+                    setting,
+                    allow_fallback=allow_fallback,
+                    web_search=web_search,
+                    shared_search=shared,
+                ),
+                kind=self.kind,
+                admitted=True,
+                files=own_files,
+                system_prompt=setting.system_prompt,
+                tokens=tokens,
+            )
+            for setting, own_files in zip(settings, column_files, strict=True)
+        ]
         title = auto_title(text or ", ".join(f.name for f in files))
-        return comparison_store.create_comparison(user_id, self.kind, conversation_ids, title=title)
+        return self._ask_every_column(
+            user_id,
+            ready,
+            shared,
+            lambda db, stored: comparison_store.create_comparison(
+                user_id, self.kind, [send.conversation.id for send in stored], title=title, db=db
+            ),
+        )
 
     def follow_up(
         self,
@@ -175,27 +183,51 @@ class CompareService:
         column_files = self._files_per_column(models, files)
         choices = [self._column_choice(user_id, c, allow_fallback) for c in columns]
         shared = SharedSearch() if any(choice.web_search for choice in choices) else None
-        # All columns or none: their slots are reserved in one step, so another tab
-        # cannot take one between the first column's send and the last's.
-        with self.chat.worker.reserve(user_id, len(columns)):
+        tokens = count_text(text)  # once for every column, before the transaction
+        ready = [
+            self.chat.prepare_send(
+                user_id,
+                conversation.id,
+                text,
+                replace(choice, shared_search=shared),
+                kind=self.kind,
+                admitted=True,
+                files=own_files,
+                tokens=tokens,
+            )
+            for conversation, choice, own_files in zip(columns, choices, column_files, strict=True)
+        ]
+        self._ask_every_column(
+            user_id,
+            ready,
+            shared,
+            lambda db, _stored: comparison_store.touch_comparison(user_id, comparison_id, db=db),
+        )
+
+    def _ask_every_column(
+        self,
+        user_id: int,
+        ready: Sequence[ReadySend],
+        shared: SharedSearch | None,
+        comparison_row: Callable[[Session, list[StoredSend]], T],
+    ) -> T:
+        """Store every column's question, files and drafted answer, and the
+        comparison's own row (`comparison_row`), in one unit of work, then start
+        the answers once it has committed: a failure at any column stores no
+        column. All columns or none: their slots are reserved in one step, so
+        another tab cannot take one between the first column's start and the
+        last's."""
+        with self.chat.worker.reserve(user_id, len(ready)):
             try:
-                for conversation, choice, own_files in zip(
-                    columns, choices, column_files, strict=True
-                ):
-                    choice = replace(choice, shared_search=shared)
-                    self.chat.send(
-                        user_id,
-                        conversation.id,
-                        text,
-                        choice,
-                        kind=self.kind,
-                        admitted=True,
-                        files=own_files,
-                    )
+                with unit_of_work() as db:
+                    stored = [self.chat.store_send(db, send) for send in ready]
+                    result = comparison_row(db, stored)
+                for send in stored:
+                    self.chat.start_send(send)
             finally:
                 if shared is not None:
                     shared.seal()
-        comparison_store.touch_comparison(user_id, comparison_id)
+        return result
 
     def retry(
         self, user_id: int, comparison_id: int, answer_id: int, *, allow_fallback: bool = True

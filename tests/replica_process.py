@@ -125,17 +125,18 @@ def run_batch(chat: ChatService, user_id: int, batch_id: int) -> dict:
 
 
 class HeldAfterFirstSend(ChatService):
-    """Sends that stop after the first until the parent says so (the race window)."""
+    """A comparison that stops in its turn, its columns counted and about to be
+    stored, until the parent says so (the race window between counting and
+    storing: another process counting now sees none of them)."""
 
     held = False
 
-    def send(self, *args, **kwargs):
-        sent = super().send(*args, **kwargs)
+    def store_send(self, *args, **kwargs):
         if not self.held:
             self.held = True
             print("held", flush=True)
             sys.stdin.readline()
-        return sent
+        return super().store_send(*args, **kwargs)
 
 
 def compare(chat: ChatService, user_id: int, columns: int) -> dict:

@@ -1,12 +1,8 @@
 """One send is one unit of work: the conversation, the question, its files and
 the drafted answer are stored together or not at all."""
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import func, select
 
 from core.chat import ChatService, Choice
 from core.errors import StorageError
@@ -17,8 +13,7 @@ from core.store.models import Conversation, Message
 from core.store.users import ensure_user
 from core.worker import Worker
 from tests.conftest import local_catalog
-
-WRITES = ("INSERT", "UPDATE", "DELETE")
+from tests.transactions import answers_refused, shared_rate_counts, write_transactions
 
 
 @pytest.fixture
@@ -31,45 +26,6 @@ def service(db, server):
 @pytest.fixture
 def user(db):
     return ensure_user("alice")
-
-
-@contextmanager
-def write_transactions() -> Iterator[list[int]]:
-    """Counts the transactions of this thread that wrote and committed (the
-    worker's own saves, on its thread, are not the send's)."""
-    here = threading.get_ident()
-    counted: list[int] = []
-
-    def on_execute(conn, _cursor, statement, *_args):
-        if threading.get_ident() == here and statement.lstrip()[:6].upper() in WRITES:
-            conn.info["wrote"] = True
-
-    def on_commit(conn):
-        if conn.info.pop("wrote", False):
-            counted.append(1)
-
-    def on_rollback(conn):
-        conn.info.pop("wrote", None)
-
-    listeners = [
-        ("before_cursor_execute", on_execute),
-        ("commit", on_commit),
-        ("rollback", on_rollback),
-    ]
-    for name, listener in listeners:
-        event.listen(Engine, name, listener)
-    try:
-        yield counted
-    finally:
-        for name, listener in listeners:
-            event.remove(Engine, name, listener)
-
-
-def shared_rate_counts() -> int:
-    """On PostgreSQL the per-minute limit is shared by every process: `admit`
-    counts the send in a transaction of its own, committed before anything is
-    stored (core/store/shared_limits.py), so a refused send stores nothing."""
-    return 1 if engine().dialect.name == "postgresql" else 0
 
 
 def stored_counts(user_id: int) -> tuple[int, int]:
@@ -101,45 +57,6 @@ def test_a_follow_up_writes_in_one_transaction(service, user, server):
         second = service.send(user.id, first.conversation_id, "And then?", Choice("m"))
     service.worker.wait(second.assistant_message_id)
     assert len(counted) == 1 + shared_rate_counts()
-
-
-@contextmanager
-def answers_refused() -> Iterator[None]:
-    """The database itself refuses to store an answer (as a full disk or a
-    dropped server would, midway through a send): a trigger, on either database."""
-    with session() as db:
-        if db.get_bind().dialect.name == "postgresql":
-            db.execute(
-                text(
-                    "CREATE FUNCTION refuse_answers() RETURNS trigger AS $$ BEGIN "
-                    "RAISE EXCEPTION 'no room for answers'; END $$ LANGUAGE plpgsql"
-                )
-            )
-            db.execute(
-                text(
-                    "CREATE TRIGGER refuse_answers BEFORE INSERT ON messages FOR EACH ROW "
-                    "WHEN (NEW.role = 'assistant') EXECUTE FUNCTION refuse_answers()"
-                )
-            )
-            drop = [
-                "DROP TRIGGER refuse_answers ON messages",
-                "DROP FUNCTION refuse_answers()",
-            ]
-        else:
-            db.execute(
-                text(
-                    "CREATE TRIGGER refuse_answers BEFORE INSERT ON messages "
-                    "WHEN NEW.role = 'assistant' "
-                    "BEGIN SELECT RAISE(ABORT, 'no room for answers'); END"
-                )
-            )
-            drop = ["DROP TRIGGER refuse_answers"]
-    try:
-        yield
-    finally:
-        with session() as db:
-            for statement in drop:
-                db.execute(text(statement))
 
 
 def test_a_new_chat_that_fails_after_its_question_leaves_nothing(service, user, server):

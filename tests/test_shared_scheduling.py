@@ -285,12 +285,13 @@ def test_two_processes_comparing_for_one_person_take_turns_all_columns_or_none(d
     second_tab = {**settings, "mode": "compare", "columns": 2}
     with replicas(db, first_tab, second_tab) as (first, second):
         first.go()
-        assert first.process.stdout.readline().strip() == "held"  # one column sent
+        # The first tab has counted its columns and is about to store them.
+        assert first.process.stdout.readline().strip() == "held"
         second.go()
-        # Without turns the second process counts 1 + 2 <= 3 and sends both columns,
-        # and the first one's second column makes 4: it must wait instead.
+        # Without turns the second process counts 0 + 2 <= 3 and sends both columns,
+        # and the first one's columns make 4: it must wait instead.
         assert second.process.stdout.readline().strip() == "waiting"
-        first.go()  # the first tab sends its second column and ends its turn
+        first.go()  # the first tab stores and starts its columns and ends its turn
         assert first.report() == {"refused": False}
         assert second.report() == {"refused": True}
     alice = ensure_user("alice")

@@ -76,13 +76,20 @@ def _views(db: Session, rows: Sequence[Comparison]) -> list[ComparisonView]:
 
 
 def create_comparison(
-    user_id: int, mode: str, conversation_ids: Sequence[int], *, title: str = ""
+    user_id: int,
+    mode: str,
+    conversation_ids: Sequence[int],
+    *,
+    title: str = "",
+    db: Session | None = None,
 ) -> ComparisonView:
-    """Group the user's conversations, left to right, as one comparison."""
+    """Group the user's conversations, left to right, as one comparison.
+
+    `db`: the session of the caller's unit of work (core/store/db.py)."""
     if mode not in MODES:
         raise ValueError(f"unknown comparison mode {mode!r}")
     now = time.time()
-    with session() as db:
+    with session(within=db) as db:
         for conversation_id in conversation_ids:
             owned(db, user_id, conversation_id)
         row = Comparison(
@@ -135,9 +142,11 @@ def list_comparisons(user_id: int, mode: str, *, limit: int = 50) -> list[Compar
         return _views(db, rows)
 
 
-def touch_comparison(user_id: int, comparison_id: int) -> None:
-    """Mark a comparison as just used (it moves to the top of the list)."""
-    with session() as db:
+def touch_comparison(user_id: int, comparison_id: int, *, db: Session | None = None) -> None:
+    """Mark a comparison as just used (it moves to the top of the list).
+
+    `db`: the session of the caller's unit of work (core/store/db.py)."""
+    with session(within=db) as db:
         owned_comparison(db, user_id, comparison_id)
         db.execute(
             update(Comparison).where(Comparison.id == comparison_id).values(updated_at=time.time())

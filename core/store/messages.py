@@ -26,7 +26,15 @@ from core.store.conversations import new_public_id, owned
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.processes import this_process_id
-from core.store.views import COMPLETE, INTERRUPTED, UNFINISHED, MessageView, view_of
+from core.store.views import (
+    COMPLETE,
+    ERROR,
+    INTERRUPTED,
+    QUEUED,
+    UNFINISHED,
+    MessageView,
+    view_of,
+)
 from core.text import clean_text
 
 # Fields the worker may write while streaming and at the end.
@@ -323,6 +331,56 @@ def reveal(user_id: int, message_id: int) -> MessageView:
     if shown is None:
         choose(user_id, message_id)
     return message
+
+
+def restart_answer(
+    user_id: int,
+    message_id: int,
+    *,
+    model_id: str,
+    thinking: bool | None,
+    temperature: float | None,
+    keep_text: bool,
+    context_dropped: int = 0,
+    error_kind: str | None = None,
+    error_detail: str | None = None,
+    db: Session | None = None,
+) -> None:
+    """Make a stored answer ready to be generated again (Retry, Continue, another
+    model; a drafted answer whose history was cut): queued with these settings
+    and owned by this process, its text cleared unless `keep_text` (Continue
+    appends to it). With `error_kind` it is recorded as failed instead (a
+    request that cannot be sent), in the same one write. Its conversation moves
+    up, as when an answer is appended. `RecordNotFound` unless it is an answer
+    of this user's. `db`: the session of the caller's unit of work (core/store/db.py).
+    """
+    now = time.time()
+    failed = error_kind is not None
+    values: dict[str, Any] = {
+        "status": ERROR if failed else QUEUED,
+        "owner_process": None if failed else this_process_id(),
+        "error_kind": error_kind,
+        "error_detail": error_detail,
+        "model_id": model_id,
+        "requested_model_id": model_id,
+        "thinking": thinking,
+        "temperature": temperature,
+        "context_dropped": context_dropped,
+        "updated_at": now,
+    }
+    if not keep_text:
+        values.update(content="", reasoning="")
+    owned_answer = (
+        (Message.id == message_id)
+        & (Message.role == "assistant")
+        & Message.conversation_id.in_(
+            select(Conversation.id).where(Conversation.user_id == user_id)
+        )
+    )
+    with session(within=db) as db:
+        if not db.execute(update(Message).where(owned_answer).values(values)).rowcount:
+            raise RecordNotFound(f"answer {message_id}")
+        db.execute(_BUMP_OWNER_OF, {"message": message_id, "now": now})
 
 
 def count_branch(user_id: int, conversation_id: int) -> int:

@@ -15,9 +15,11 @@ from core.store.db import session
 from core.store.models import Conversation, ConversationWebSearch, Message, MessageWebSources
 
 
-def save_sources(message_id: int, record_json: str | None) -> None:
-    """Store an answer's web search record (None: the answer has none, e.g. a retry)."""
-    with session() as db:
+def save_sources(message_id: int, record_json: str | None, *, db: Session | None = None) -> None:
+    """Store an answer's web search record (None: the answer has none, e.g. a retry).
+
+    `db`: the session of the caller's unit of work (core/store/db.py)."""
+    with session(within=db) as db:
         db.execute(delete(MessageWebSources).where(MessageWebSources.message_id == message_id))
         if record_json is not None:
             db.add(MessageWebSources(message_id=message_id, sources=record_json))
