@@ -57,7 +57,7 @@ def delete_conversation(user_id: int, conversation_id: int) -> None:
     forget_deleted_text()
 
 
-def delete_all_conversations(user_id: int) -> int:
+def delete_all_conversations(user_id: int, *, db: Session | None = None) -> int:
     """Delete every conversation the user has (of every kind), with their batches
     and feedback votes; return how many conversations.
 
@@ -66,13 +66,18 @@ def delete_all_conversations(user_id: int) -> int:
     same transaction: "delete all my data" leaves none of the text they
     wrote. Feedback votes go with their answers (ON DELETE CASCADE); they are
     deleted by owner as well, so a vote never outlives the account's data.
+
+    `db`: the session of the caller's unit of work (core/store/db.py), which
+    then calls `forget_deleted_text()` once it has committed.
     """
-    with session() as db:
+    within = db
+    with session(within=within) as db:
         db.execute(delete(Batch).where(Batch.user_id == user_id))
         db.execute(delete(FeedbackVote).where(FeedbackVote.user_id == user_id))
         deleted = db.execute(delete(Conversation).where(Conversation.user_id == user_id))
         count = deleted.rowcount or 0
-    forget_deleted_text()
+    if within is None:
+        forget_deleted_text()
     return count
 
 

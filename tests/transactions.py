@@ -1,0 +1,90 @@
+"""Helpers for unit-of-work tests: count a workflow's write transactions, and make
+the database itself refuse a write midway (as a full disk or a dropped server
+would), with a trigger that works on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, event, text
+
+from core.store.db import session
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def write_transactions() -> Iterator[list[int]]:
+    """Counts the transactions of this thread that wrote and committed (the
+    worker's own saves, on its threads, are not the workflow's). The search
+    index's merge steps after a deletion (SQLite before 3.42, core/store/erase.py)
+    hold no rows of anyone's: they are upkeep, short by design, not counted."""
+    here = threading.get_ident()
+    counted: list[int] = []
+
+    def on_execute(conn, _cursor, statement, *_args):
+        upkeep = "VALUES ('merge'" in statement
+        if (
+            threading.get_ident() == here
+            and statement.lstrip()[:6].upper() in WRITES
+            and not upkeep
+        ):
+            conn.info["wrote"] = True
+
+    def on_commit(conn):
+        if conn.info.pop("wrote", False):
+            counted.append(1)
+
+    def on_rollback(conn):
+        conn.info.pop("wrote", None)
+
+    listeners = [
+        ("before_cursor_execute", on_execute),
+        ("commit", on_commit),
+        ("rollback", on_rollback),
+    ]
+    for name, listener in listeners:
+        event.listen(Engine, name, listener)
+    try:
+        yield counted
+    finally:
+        for name, listener in listeners:
+            event.remove(Engine, name, listener)
+
+
+@contextmanager
+def refused(operation: str, table: str) -> Iterator[None]:
+    """The database refuses every `operation` ("INSERT", "DELETE") on `table`
+    until the block ends: a real trigger, on either database."""
+    name = f"refuse_{operation.lower()}_{table}"
+    with session() as db:
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(
+                text(
+                    f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
+                    f"RAISE EXCEPTION 'no room for {table}'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            db.execute(
+                text(
+                    f"CREATE TRIGGER {name} BEFORE {operation} ON {table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+                )
+            )
+            drop = [f"DROP TRIGGER {name} ON {table}", f"DROP FUNCTION {name}()"]
+        else:
+            db.execute(
+                text(
+                    f"CREATE TRIGGER {name} BEFORE {operation} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'no room for {table}'); END"
+                )
+            )
+            drop = [f"DROP TRIGGER {name}"]
+    try:
+        yield
+    finally:
+        with session() as db:
+            for statement in drop:
+                db.execute(text(statement))
