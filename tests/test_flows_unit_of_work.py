@@ -22,7 +22,7 @@ from core.personas import Persona, create_persona
 from core.store import judging as judging_store
 from core.store.batches import NewPrompt
 from core.store.db import engine, session
-from core.store.models import Batch, BatchCell, Conversation, PersonaRow
+from core.store.models import Batch, BatchCell, Comparison, Conversation, PersonaRow
 from core.store.users import ensure_user
 from core.your_data import YourData
 from tests.battle_helpers import arena_for
@@ -170,3 +170,15 @@ def test_deleting_a_batch_that_fails_midway_keeps_it_whole(batches, runner, alic
     assert len(kept.prompts) == 2 and count(Conversation) == 4
     batches.delete(alice.id, batch.id)
     assert (count(Batch), count(BatchCell), count(Conversation)) == (0, 0, 0)
+
+
+def test_erasing_all_leaves_no_comparison_or_battle_titled_with_ones_prompt(chat, runner, alice):
+    compare = CompareService(chat)
+    compare.start(alice.id, "My secret plan", [ModelSettings("m"), ModelSettings("m")])
+    arena = arena_for(chat, rng=random.Random(1))
+    battle = arena.start_battle(alice.id, "My other secret")
+    for answer in arena.battle(alice.id, battle.id).detail.latest_answers:
+        chat.worker.wait(answer.id)
+    YourData(chat.catalog, chat, runner).erase_all(alice.id)
+    assert compare.history(alice.id) == [] and arena.compare.history(alice.id) == []
+    assert count(Comparison) == 0

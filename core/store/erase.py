@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from core.store import conversations as conversation_store
 from core.store.db import database_url, engine, session
 from core.store.index_upkeep import FTS_TABLES, merge_step
-from core.store.models import Batch, Conversation, FeedbackVote
+from core.store.models import Batch, Comparison, Conversation, FeedbackVote
 from core.store.search import has_search_index
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ def delete_conversation(user_id: int, conversation_id: int) -> None:
 
 
 def delete_all_conversations(user_id: int, *, db: Session | None = None) -> int:
-    """Delete every conversation the user has (of every kind), with their batches
-    and feedback votes; return how many conversations.
+    """Delete every conversation the user has (of every kind), with their batches,
+    comparisons, battles and feedback votes; return how many conversations.
 
     A batch keeps its prompts, reference answers and rubrics in rows of its
     own (its answers are conversations), so it is deleted here too, in the
@@ -73,6 +73,9 @@ def delete_all_conversations(user_id: int, *, db: Session | None = None) -> int:
     within = db
     with session(within=within) as db:
         db.execute(delete(Batch).where(Batch.user_id == user_id))
+        # A comparison's (or battle's) title is its first prompt: it goes too.
+        # Arena votes stay for the leaderboard, without it (as when one is deleted).
+        db.execute(delete(Comparison).where(Comparison.user_id == user_id))
         db.execute(delete(FeedbackVote).where(FeedbackVote.user_id == user_id))
         deleted = db.execute(delete(Conversation).where(Conversation.user_id == user_id))
         count = deleted.rowcount or 0
