@@ -330,7 +330,7 @@ def save_progress(
     """
     values = _given(locals())
     with session(within=db) as db:
-        _write_message(db, message_id, values)
+        _write_message(db, message_id, values, time.time())
 
 
 def finish(
@@ -366,9 +366,14 @@ def finish(
     `db`: the session of the caller's unit of work (core/store/db.py).
     """
     values = _given(locals())
+    now = time.time()
     with session(within=db) as db:
-        now = _write_message(db, message_id, values)
+        # The conversation first, then the answer: the order a deletion locks
+        # them in (the conversation, then its messages by cascade). In the other
+        # order, on PostgreSQL, an answer's final save (stopped by that deletion)
+        # and the deletion deadlocked, and either could be the one aborted.
         db.execute(_BUMP_OWNER_OF, {"message": message_id, "now": now})
+        _write_message(db, message_id, values, now)
         if prompt_tokens is not KEEP or completion_tokens is not KEEP:
             usage.record_spending(  # quotas count this, not the answer
                 db,
@@ -392,16 +397,14 @@ def _given(arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_message(db: Session, message_id: int, values: dict[str, Any]) -> float:
+def _write_message(db: Session, message_id: int, values: dict[str, Any], now: float) -> None:
     # Text needs no cleaning here: the engine cleans every string it writes
     # (core/store/db.py), which this statement's parameters are.
     if "status" in values:  # whoever (re)starts an answer owns it until it ends
         values["owner_process"] = this_process_id() if values["status"] in UNFINISHED else None
-    now = time.time()
     values["updated_at"] = now
     parameters = {f"new_{name}": value for name, value in values.items()}
     db.execute(_update_message(frozenset(values)), {"message": message_id, **parameters})
-    return now
 
 
 def own_unfinished_ids(user_id: int, conversation_id: int, *, saved_before: float) -> list[int]:
