@@ -59,29 +59,19 @@ def answered(server):
     server.default = lambda request: StreamReply(text_stream("r1", answer=["an answer"]))
 
 
-def count(table, user_id: int | None = None) -> int:
-    query = select(func.count()).select_from(table)
-    if user_id is not None:
-        query = query.where(table.user_id == user_id)
+def count(table) -> int:
     with session() as db:
-        return db.scalar(query)
-
-
-def shared_rate_counts() -> int:
-    """On PostgreSQL the per-minute limit is shared by every process: `admit`
-    counts a send in a transaction of its own, before anything is stored."""
-    return 1 if engine().dialect.name == "postgresql" else 0
+        return db.scalar(select(func.count()).select_from(table))
 
 
 JUDGE = JudgeSetting("fast", PAIRWISE, baseline_position=0)
 
 
 def test_creating_a_judged_batch_is_one_transaction(batches, runner, alice):
-    engine()
+    engine()  # built (and its pragmas run) before counting starts
     with write_transactions() as counted:
         batch = batches.create(alice.id, "set.csv", PROMPTS, SETTINGS, concurrency=2, judge=JUDGE)
     runner.wait(batch.id)
-    print("create", len(counted))
     assert len(counted) == 1
     judge = judging_store.judge_of(alice.id, batch.id)
     columns = batches.contents(alice.id, batch.id).columns
@@ -122,7 +112,6 @@ def test_deleting_is_one_transaction_each(batches, runner, chat, alice):
         with write_transactions() as counted:
             delete()
         figures[name] = len(counted)
-    print(figures)
     assert figures == {"batch": 1, "conversation": 1, "comparison": 1, "battle": 1}
     assert count(Conversation) == 0
 
@@ -134,7 +123,6 @@ def test_erasing_all_of_ones_data_is_one_transaction(batches, runner, chat, alic
     create_persona(alice.id, Persona(key="", name="Pirate", icon="🏴", system_prompt="Arr."))
     with write_transactions() as counted:
         YourData(chat.catalog, chat, runner).erase_all(alice.id)
-    print("erase all", len(counted))
     assert len(counted) == 1
     assert (count(Batch), count(Conversation), count(PersonaRow)) == (0, 0, 0)
 
