@@ -43,6 +43,7 @@ from core.model_settings import ModelSettings
 from core.store import batches as batch_store
 from core.store import judging as judging_store
 from core.store.batches import BatchColumnView, BatchPromptView, BatchView, CellView, NewPrompt
+from core.store.db import unit_of_work
 from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, UNFINISHED, MessageView
 from core.task_runs import Run, TaskRuns
 from core.worker import BATCH_LANE
@@ -277,13 +278,22 @@ class BatchRunner:
             replace(s, system_prompt=variant) for s, variant in zip(settings, variants, strict=True)
         ]
         concurrency = max(1, min(MAX_CONCURRENCY, concurrency))
-        batch = batch_store.create_batch(user_id, name, prompts, columns, concurrency=concurrency)
-        if judge is not None:
-            stored = batch_store.batch_columns(user_id, batch.id)
-            baseline = stored[judge.baseline_position].id if judge.mode == PAIRWISE else None
-            judging_store.set_judge(
-                user_id, batch.id, judging_store.JudgeView(judge.model_id, judge.mode, baseline)
+        # One unit of work: a batch is stored with its prompts, columns, cells,
+        # criteria and judge, or not at all (a judged batch stored without its
+        # judge would run unjudged, and the judge cannot be added later).
+        with unit_of_work() as db:
+            batch = batch_store.create_batch(
+                user_id, name, prompts, columns, concurrency=concurrency, db=db
             )
+            if judge is not None:
+                stored = batch_store.batch_columns(user_id, batch.id, db=db)
+                baseline = stored[judge.baseline_position].id if judge.mode == PAIRWISE else None
+                judging_store.set_judge(
+                    user_id,
+                    batch.id,
+                    judging_store.JudgeView(judge.model_id, judge.mode, baseline),
+                    db=db,
+                )
         self.start(user_id, batch.id)
         return batch
 

@@ -59,6 +59,7 @@ from core.resilience.admission import Admission
 from core.resilience.backoff import backoff_delay
 from core.resilience.breaker import BreakerBoard
 from core.store import attempts as attempt_outcomes
+from core.store.attempts import AttemptRecord
 
 if TYPE_CHECKING:
     from core.websearch.grounding import SearchAsk, WebGrounding
@@ -77,24 +78,6 @@ class GenerationRequest:
     ticket: int = 0  # place in line: taken at Send, kept across retries
     message_id: int | None = None
     web_search: SearchAsk | None = None  # ground the answer in web pages first
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    message_id: int | None
-    model_id: str
-    provider_id: str
-    upstream_model: str
-    attempt_no: int
-    outcome: str
-    error_kind: str | None
-    http_status: int | None
-    queue_ms: int
-    ttft_ms: int | None
-    duration_ms: int
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    started_at: float
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.chat_settings import checked_system_prompt, checked_temperature
 from core.errors import RecordNotFound, SettingsRejected
@@ -22,6 +23,9 @@ from core.i18n import Translator
 from core.store import personas as persona_store
 from core.store.personas import MAX_PER_USER, PersonaFields, PersonaView
 from core.text import clean_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 BUILTIN_PREFIX = "builtin:"
 MAX_NAME_CHARS = 80
@@ -121,9 +125,10 @@ def delete_persona(user_id: int, key: str) -> None:
     persona_store.delete_persona(user_id, key)
 
 
-def delete_all_personas(user_id: int) -> int:
-    """Part of "Delete all my data": the prompts a person wrote go too."""
-    return persona_store.delete_all_personas(user_id)
+def delete_all_personas(user_id: int, *, db: Session | None = None) -> int:
+    """Part of "Delete all my data": the prompts a person wrote go too (`db`: the
+    session of the caller's unit of work)."""
+    return persona_store.delete_all_personas(user_id, db=db)
 
 
 def checked_fields(draft: Persona) -> PersonaFields:

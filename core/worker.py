@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import itertools
 import logging
 import threading
@@ -36,7 +37,7 @@ from core.store import messages as message_store
 from core.store import stops as stop_store
 from core.store import web_sources as web_store
 from core.store.advisory import is_shared_database
-from core.store.views import COMPLETE, ERROR, INTERRUPTED, STOPPED, STREAMING
+from core.store.views import COMPLETE, ERROR, INTERRUPTED, QUEUED, STOPPED, STREAMING
 from core.tokens import count_text
 
 log = logging.getLogger(__name__)
@@ -369,10 +370,15 @@ class Worker:
                 continue
             snapshot = progress.snapshot()
             saved_version = snapshot.version
-            fields = {"status": STREAMING if snapshot.first_token_s is not None else "queued"}
-            fields.update(content=job.prefix + snapshot.answer, reasoning=snapshot.reasoning)
+            save = functools.partial(
+                message_store.save_progress,
+                job.message_id,
+                status=STREAMING if snapshot.first_token_s is not None else QUEUED,
+                content=job.prefix + snapshot.answer,
+                reasoning=snapshot.reasoning,
+            )
             try:
-                await self._write(lambda f=fields: message_store.save_progress(job.message_id, **f))
+                await self._write(save)
             except StorageError as exc:
                 log.warning("could not save progress of %s: %s", job.message_id, exc)
 
@@ -415,7 +421,7 @@ class Worker:
         if is_temporary(record.message_id):
             return  # a temporary chat leaves no row, not even in the attempt log
         try:
-            await self._write(lambda: attempt_store.record_route_attempt(**record.__dict__))
+            await self._write(lambda: attempt_store.record_route_attempt(record))
         except StorageError as exc:
             log.warning("could not record attempt: %s", exc)
 

@@ -15,6 +15,7 @@ from core.chat import ChatService
 from core.export import parse_json
 from core.personas import delete_all_personas
 from core.store import erase, transfer
+from core.store.db import unit_of_work
 from core.store.transfer import ImportSummary
 
 
@@ -49,8 +50,12 @@ class YourData:
         many conversations went."""
         self._batches.stop_all(user_id)  # before its answers, so none starts anew
         self._chat.stop_all(user_id)
-        erased = erase.delete_all_conversations(user_id)
-        delete_all_personas(user_id)  # the prompts they wrote are their data too
+        # One unit of work: everything goes, or (a full disk, a lost server)
+        # nothing does and "Delete all my data" can simply be pressed again.
+        with unit_of_work() as db:
+            erased = erase.delete_all_conversations(user_id, db=db)
+            delete_all_personas(user_id, db=db)  # the prompts they wrote are their data too
+        erase.forget_deleted_text()
         return erased
 
 

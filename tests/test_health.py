@@ -18,20 +18,22 @@ def runtime(db, server):
 
 def log(runtime, provider, outcome, duration_ms, ttft_ms=None, age_s=60.0):
     attempt_log.record_route_attempt(
-        message_id=None,
-        model_id="m",
-        provider_id=provider,
-        upstream_model="r1",
-        attempt_no=1,
-        outcome=outcome,
-        error_kind=None,
-        http_status=None,
-        queue_ms=0,
-        ttft_ms=ttft_ms,
-        duration_ms=duration_ms,
-        prompt_tokens=None,
-        completion_tokens=None,
-        started_at=runtime.clock.wall() - age_s,
+        attempt_log.AttemptRecord(
+            message_id=None,
+            model_id="m",
+            provider_id=provider,
+            upstream_model="r1",
+            attempt_no=1,
+            outcome=outcome,
+            error_kind=None,
+            http_status=None,
+            queue_ms=0,
+            ttft_ms=ttft_ms,
+            duration_ms=duration_ms,
+            prompt_tokens=None,
+            completion_tokens=None,
+            started_at=runtime.clock.wall() - age_s,
+        )
     )
 
 

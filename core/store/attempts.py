@@ -6,7 +6,7 @@ with the definitions of core/metrics.py.
 
 from __future__ import annotations
 
-import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,11 +22,30 @@ BROKEN = "broken"  # the stream broke after text arrived
 CANCELLED = "cancelled"
 
 
-def record_route_attempt(**fields: Any) -> None:
+@dataclass(frozen=True, kw_only=True)
+class AttemptRecord:
+    """One request to one route, as the generation measured it."""
+
+    message_id: int | None
+    model_id: str
+    provider_id: str
+    upstream_model: str
+    attempt_no: int
+    outcome: str  # OK, BUSY, FAILED, BROKEN or CANCELLED
+    error_kind: str | None
+    http_status: int | None
+    queue_ms: int
+    ttft_ms: int | None
+    duration_ms: int
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    started_at: float
+
+
+def record_route_attempt(attempt: AttemptRecord) -> None:
     """Log one request to one route (sign-ins are core/store/login_attempts.py)."""
-    fields.setdefault("started_at", time.time())
     with session() as db:
-        db.add(Attempt(**fields))
+        db.add(Attempt(**asdict(attempt)))
 
 
 def recent_attempts(since: float) -> list[dict[str, Any]]:

@@ -99,10 +99,14 @@ def create_batch(
     columns: Sequence[ModelSettings],
     *,
     concurrency: int,
+    db: Session | None = None,
 ) -> BatchView:
-    """Store a batch with one pending cell for every prompt on every column."""
+    """Store a batch with one pending cell for every prompt on every column.
+
+    `db`: the session of the caller's unit of work (core/store/db.py).
+    """
     now = time.time()
-    with session() as db:
+    with session(within=db) as db:
         batch = Batch(
             public_id=new_public_id(),
             user_id=user_id,
@@ -183,12 +187,16 @@ def batch_prompts(user_id: int, batch_id: int) -> list[BatchPromptView]:
     return _in_order(user_id, batch_id, BatchPrompt, BatchPromptView)
 
 
-def batch_columns(user_id: int, batch_id: int) -> list[BatchColumnView]:
-    return _in_order(user_id, batch_id, BatchColumn, BatchColumnView)
+def batch_columns(
+    user_id: int, batch_id: int, *, db: Session | None = None
+) -> list[BatchColumnView]:
+    return _in_order(user_id, batch_id, BatchColumn, BatchColumnView, db=db)
 
 
-def _in_order(user_id: int, batch_id: int, table: type, view: type) -> list:
-    with session() as db:
+def _in_order(
+    user_id: int, batch_id: int, table: type, view: type, *, db: Session | None = None
+) -> list:
+    with session(within=db) as db:
         owned_batch(db, user_id, batch_id)
         rows = db.scalars(select(table).where(table.batch_id == batch_id).order_by(table.position))
         return [view_of(row, view) for row in rows]

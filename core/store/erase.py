@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from core.store import conversations as conversation_store
 from core.store.db import database_url, engine, session
 from core.store.index_upkeep import FTS_TABLES, merge_step
-from core.store.models import Batch, Conversation, FeedbackVote
+from core.store.models import Batch, Comparison, Conversation, FeedbackVote
 from core.store.search import has_search_index
 
 log = logging.getLogger(__name__)
@@ -57,22 +57,30 @@ def delete_conversation(user_id: int, conversation_id: int) -> None:
     forget_deleted_text()
 
 
-def delete_all_conversations(user_id: int) -> int:
-    """Delete every conversation the user has (of every kind), with their batches
-    and feedback votes; return how many conversations.
+def delete_all_conversations(user_id: int, *, db: Session | None = None) -> int:
+    """Delete every conversation the user has (of every kind), with their batches,
+    comparisons, battles and feedback votes; return how many conversations.
 
     A batch keeps its prompts, reference answers and rubrics in rows of its
     own (its answers are conversations), so it is deleted here too, in the
     same transaction: "delete all my data" leaves none of the text they
     wrote. Feedback votes go with their answers (ON DELETE CASCADE); they are
     deleted by owner as well, so a vote never outlives the account's data.
+
+    `db`: the session of the caller's unit of work (core/store/db.py), which
+    then calls `forget_deleted_text()` once it has committed.
     """
-    with session() as db:
+    within = db
+    with session(within=within) as db:
         db.execute(delete(Batch).where(Batch.user_id == user_id))
+        # A comparison's (or battle's) title is its first prompt: it goes too.
+        # Arena votes stay for the leaderboard, without it (as when one is deleted).
+        db.execute(delete(Comparison).where(Comparison.user_id == user_id))
         db.execute(delete(FeedbackVote).where(FeedbackVote.user_id == user_id))
         deleted = db.execute(delete(Conversation).where(Conversation.user_id == user_id))
         count = deleted.rowcount or 0
-    forget_deleted_text()
+    if within is None:
+        forget_deleted_text()
     return count
 
 

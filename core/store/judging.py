@@ -50,8 +50,9 @@ class JudgementView:
     message: MessageView | None
 
 
-def set_judge(user_id: int, batch_id: int, judge: JudgeView) -> None:
-    with session() as db:
+def set_judge(user_id: int, batch_id: int, judge: JudgeView, *, db: Session | None = None) -> None:
+    """`db`: the session of the caller's unit of work (core/store/db.py)."""
+    with session(within=db) as db:
         owned_batch(db, user_id, batch_id)
         db.merge(
             BatchJudge(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import RecordNotFound
 from core.store import usage
-from core.store.conversations import new_public_id, owned
+from core.store.conversations import KEEP, Keep, new_public_id, owned
 from core.store.db import session
 from core.store.models import Conversation, Message
 from core.store.processes import this_process_id
@@ -35,38 +35,6 @@ from core.store.views import (
     MessageView,
     view_of,
 )
-from core.text import clean_text
-
-# Fields the worker may write while streaming and at the end.
-WRITABLE = {
-    "content",
-    "reasoning",
-    "status",
-    "model_id",
-    "provider_id",
-    "upstream_model",
-    "error_kind",
-    "error_detail",
-    "finish_reason",
-    "prompt_tokens",
-    "completion_tokens",
-    "reasoning_tokens",
-    "usage_estimated",
-    "content_tokens",
-    "context_dropped",
-    "queue_ms",
-    "ttft_ms",
-    "answer_ms",
-    "reasoning_ms",
-    "duration_ms",
-    "attempts",
-    "thinking",
-    "temperature",
-    "requested_model_id",
-}
-# Text that may come from anywhere: kept storable (no lone surrogates, which
-# UTF-8, and so SQLite, cannot carry; see core.text.clean_text).
-TEXT_FIELDS = {"content", "reasoning", "error_detail"}
 
 
 def append_message(
@@ -396,33 +364,105 @@ def count_branch(user_id: int, conversation_id: int) -> int:
 # ---------------------------------------------------------------- worker writes
 
 
-def save_progress(message_id: int, **fields: Any) -> None:
-    """Write what a generation has so far (called about once a second)."""
-    with session() as db:
-        _write_message(db, message_id, fields)
+def save_progress(
+    message_id: int,
+    *,
+    status: str | Keep = KEEP,
+    content: str | Keep = KEEP,
+    reasoning: str | Keep = KEEP,
+    # What a restart (Retry, Regenerate, another model) resets before the
+    # worker streams again.
+    error_kind: str | Keep | None = KEEP,
+    error_detail: str | Keep | None = KEEP,
+    model_id: str | Keep | None = KEEP,
+    requested_model_id: str | Keep | None = KEEP,
+    thinking: bool | Keep | None = KEEP,
+    temperature: float | Keep | None = KEEP,
+    context_dropped: int | Keep = KEEP,
+    db: Session | None = None,
+) -> None:
+    """Write what a generation has so far (called about once a second), or the
+    settings an answer restarts with. What is not given is kept as stored.
+
+    `db`: the session of the caller's unit of work (core/store/db.py).
+    """
+    values = _given(locals())
+    with session(within=db) as db:
+        _write_message(db, message_id, values, time.time())
 
 
-def finish(message_id: int, **fields: Any) -> None:
-    """Write the final state of a generation and bump its conversation, in one
-    transaction."""
-    with session() as db:
-        now = _write_message(db, message_id, fields)
-        db.execute(_BUMP_OWNER_OF, {"message": message_id, "now": now})
-        usage.record_spending(db, message_id, now, fields)  # quotas count this, not the answer
+def finish(
+    message_id: int,
+    *,
+    status: str,
+    content: str | Keep = KEEP,
+    reasoning: str | Keep = KEEP,
+    model_id: str | Keep | None = KEEP,
+    requested_model_id: str | Keep | None = KEEP,
+    provider_id: str | Keep | None = KEEP,
+    upstream_model: str | Keep | None = KEEP,
+    error_kind: str | Keep | None = KEEP,
+    error_detail: str | Keep | None = KEEP,
+    finish_reason: str | Keep | None = KEEP,
+    prompt_tokens: int | Keep | None = KEEP,
+    completion_tokens: int | Keep | None = KEEP,
+    reasoning_tokens: int | Keep | None = KEEP,
+    usage_estimated: bool | Keep = KEEP,
+    content_tokens: int | Keep | None = KEEP,
+    queue_ms: int | Keep | None = KEEP,
+    ttft_ms: int | Keep | None = KEEP,
+    answer_ms: int | Keep | None = KEEP,
+    reasoning_ms: int | Keep | None = KEEP,
+    duration_ms: int | Keep | None = KEEP,
+    attempts: int | Keep = KEEP,
+    db: Session | None = None,
+) -> None:
+    """Write the final state of a generation (its end `status`, and what it
+    produced), bump its conversation and book its tokens, in one transaction.
+    What is not given is kept as stored (a refused request sets only its error).
 
-
-def _write_message(db: Session, message_id: int, fields: dict[str, Any]) -> float:
-    if set(fields) - WRITABLE:
-        raise ValueError(f"unknown message fields {set(fields) - WRITABLE}")
-    for name in TEXT_FIELDS & set(fields):
-        fields[name] = clean_text(fields[name]) if fields[name] is not None else None
-    if "status" in fields:  # whoever (re)starts an answer owns it until it ends
-        fields["owner_process"] = this_process_id() if fields["status"] in UNFINISHED else None
+    `db`: the session of the caller's unit of work (core/store/db.py).
+    """
+    values = _given(locals())
     now = time.time()
-    fields["updated_at"] = now
-    parameters = {f"new_{name}": value for name, value in fields.items()}
-    db.execute(_update_message(frozenset(fields)), {"message": message_id, **parameters})
-    return now
+    with session(within=db) as db:
+        # The conversation first, then the answer: the order a deletion locks
+        # them in (the conversation, then its messages by cascade). In the other
+        # order, on PostgreSQL, an answer's final save (stopped by that deletion)
+        # and the deletion deadlocked, and either could be the one aborted.
+        db.execute(_BUMP_OWNER_OF, {"message": message_id, "now": now})
+        _write_message(db, message_id, values, now)
+        if prompt_tokens is not KEEP or completion_tokens is not KEEP:
+            usage.record_spending(  # quotas count this, not the answer
+                db,
+                message_id,
+                now,
+                model_id=None if model_id is KEEP else model_id,
+                provider_id=None if provider_id is KEEP else provider_id,
+                prompt_tokens=None if prompt_tokens is KEEP else prompt_tokens,
+                completion_tokens=None if completion_tokens is KEEP else completion_tokens,
+            )
+
+
+def _given(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The columns a write sets: its keyword parameters that were given. The
+    signatures of `save_progress` and `finish` are the one list of what each
+    may set, so a misspelt name is a TypeError at the call."""
+    return {
+        name: value
+        for name, value in arguments.items()
+        if name not in ("message_id", "db") and value is not KEEP
+    }
+
+
+def _write_message(db: Session, message_id: int, values: dict[str, Any], now: float) -> None:
+    # Text needs no cleaning here: the engine cleans every string it writes
+    # (core/store/db.py), which this statement's parameters are.
+    if "status" in values:  # whoever (re)starts an answer owns it until it ends
+        values["owner_process"] = this_process_id() if values["status"] in UNFINISHED else None
+    values["updated_at"] = now
+    parameters = {f"new_{name}": value for name, value in values.items()}
+    db.execute(_update_message(frozenset(values)), {"message": message_id, **parameters})
 
 
 def own_unfinished_ids(user_id: int, conversation_id: int, *, saved_before: float) -> list[int]:

@@ -114,7 +114,10 @@ def delete_persona(user_id: int, public_id: str) -> None:
         db.execute(delete(PersonaRow).where(PersonaRow.id == row.id))
 
 
-def delete_all_personas(user_id: int) -> int:
-    """ "Delete all my data": every persona of the user's; how many there were."""
-    with session() as db:
+def delete_all_personas(user_id: int, *, db: Session | None = None) -> int:
+    """ "Delete all my data": every persona of the user's; how many there were.
+
+    `db`: the session of the caller's unit of work (core/store/db.py).
+    """
+    with session(within=db) as db:
         return db.execute(delete(PersonaRow).where(PersonaRow.user_id == user_id)).rowcount

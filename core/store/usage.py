@@ -53,20 +53,28 @@ def _byte_length(db: Session, column):
     return func.octet_length(column)
 
 
-def record_spending(db: Session, message_id: int, at: float, fields: dict) -> None:
+def record_spending(
+    db: Session,
+    message_id: int,
+    at: float,
+    *,
+    model_id: str | None,
+    provider_id: str | None,
+    prompt_tokens: int | None,
+    completion_tokens: int | None,
+) -> None:
     """Book a finished generation's tokens to the owner of its conversation
     (inside the caller's transaction: the answer's final save)."""
-    prompt, completion = fields.get("prompt_tokens"), fields.get("completion_tokens")
-    if prompt is None and completion is None:
+    if prompt_tokens is None and completion_tokens is None:
         return
     owner = (
         select(
             Conversation.user_id,
             literal(at),
-            literal(fields.get("model_id"), String),
-            literal(fields.get("provider_id"), String),
-            literal(prompt or 0),
-            literal(completion or 0),
+            literal(model_id, String),
+            literal(provider_id, String),
+            literal(prompt_tokens or 0),
+            literal(completion_tokens or 0),
         )
         .join(Message, Message.conversation_id == Conversation.id)
         .where(Message.id == message_id)

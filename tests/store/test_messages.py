@@ -1,13 +1,21 @@
 """Conversations and their messages: branches, ownership, writes while streaming."""
 
+import threading
+import time
+
 import pytest
+from sqlalchemy import delete, select
+from sqlalchemy import text as sql
 
 from core.errors import RecordNotFound
 from core.store import conversations as conversation_store
-from core.store import erase, open_store, processes, reset_for_tests
+from core.store import erase, open_store, processes, reset_for_tests, usage
 from core.store import messages as message_store
+from core.store.db import engine, session
+from core.store.models import Conversation
 from core.store.users import ensure_user
-from core.store.views import INTERRUPTED, QUEUED, STREAMING
+from core.store.views import INTERRUPTED, QUEUED, STOPPED, STREAMING
+from tests.databases import on_sqlite
 
 
 @pytest.fixture
@@ -122,3 +130,90 @@ def test_a_message_is_found_by_its_public_id_only_in_its_conversation(alice):
     assert (found.id, found.content) == (answer.id, "a1")
     with pytest.raises(RecordNotFound):  # a link's ?m= must belong to its ?c=
         message_store.find_message(alice.id, other.id, answer.public_id)
+
+
+def test_a_misspelt_field_of_a_worker_write_fails_at_the_call_and_writes_nothing(alice):
+    conversation = chat(alice, [("user", "q")])
+    question = message_store.branch(alice.id, conversation.id)[0]
+    answer = message_store.append_message(
+        alice.id, conversation.id, role="assistant", parent_id=question.id, status=QUEUED
+    )
+    with pytest.raises(TypeError, match="contnet"):
+        message_store.save_progress(answer.id, status=STREAMING, contnet="lost")
+    with pytest.raises(TypeError, match="owner_process"):  # the store's own column
+        message_store.save_progress(answer.id, owner_process=None)
+    with pytest.raises(TypeError, match="status"):  # a final write always says how it ended
+        message_store.finish(answer.id, content="the end")
+    with pytest.raises(TypeError, match="thinking"):  # settings are not a final write's
+        message_store.finish(answer.id, status="complete", thinking=True)
+    stored = message_store.get_message(alice.id, answer.id)
+    assert (stored.status, stored.content) == (QUEUED, "")
+
+
+def test_a_final_write_keeps_what_it_does_not_name_and_books_its_tokens(alice):
+    conversation = chat(alice, [("user", "q")])
+    question = message_store.branch(alice.id, conversation.id)[0]
+    answer = message_store.append_message(
+        alice.id, conversation.id, role="assistant", parent_id=question.id, status=QUEUED
+    )
+    message_store.save_progress(answer.id, status=STREAMING, content="Half", reasoning="hmm")
+    message_store.finish(
+        answer.id, status="complete", content="Whole", model_id="demo-thinker",
+        provider_id="demo-east", prompt_tokens=11, completion_tokens=7,
+    )  # fmt: skip
+    stored = message_store.get_message(alice.id, answer.id)
+    assert (stored.status, stored.content, stored.reasoning) == ("complete", "Whole", "hmm")
+    assert stored.prompt_tokens == 11 and stored.owner_process is None
+    assert usage.tokens_by_model_since(alice.id, 0) == [("demo-thinker", 11, 7)]
+    message_store.finish(answer.id, status="error", error_kind="busy")  # a refused restart
+    stored = message_store.get_message(alice.id, answer.id)
+    assert (stored.status, stored.content, stored.error_kind) == ("error", "Whole", "busy")
+    assert usage.tokens_by_model_since(alice.id, 0) == [("demo-thinker", 11, 7)]  # not twice
+
+
+def wait_until_a_write_waits_for_a_lock() -> None:
+    """Until another connection's UPDATE waits for a row lock (PostgreSQL)."""
+    query = sql(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND query LIKE 'UPDATE%' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with engine().connect() as conn:
+            if conn.execute(query).scalar():
+                return
+        time.sleep(0.01)  # polling another connection's state: there is no event to wait on
+    raise AssertionError("the final save never waited for the deletion")
+
+
+@pytest.mark.skipif(on_sqlite(), reason="SQLite writes one transaction at a time: no deadlock")
+def test_an_answers_last_save_waits_for_the_deletion_of_its_conversation(alice):
+    """Deleting a conversation locks it, then its messages (the cascade); an
+    answer's final save, stopped by that deletion, ends on the worker's thread
+    meanwhile. Taking the locks in the other order deadlocked on PostgreSQL,
+    and the deletion could be the one aborted."""
+    conversation = chat(alice, [("user", "q")])
+    question = message_store.branch(alice.id, conversation.id)[0]
+    answer = message_store.append_message(
+        alice.id, conversation.id, role="assistant", parent_id=question.id, status=STREAMING
+    )
+    saved: list[BaseException | None] = []
+
+    def final_save() -> None:
+        try:
+            message_store.finish(answer.id, status=STOPPED, content="so far", prompt_tokens=3)
+            saved.append(None)
+        except BaseException as failed:  # noqa: BLE001 - reported by the test's thread
+            saved.append(failed)
+
+    with session() as deleting:  # a deletion, in the order it takes its locks
+        deleting.execute(
+            select(Conversation.id).where(Conversation.id == conversation.id).with_for_update()
+        )
+        saver = threading.Thread(target=final_save)
+        saver.start()
+        wait_until_a_write_waits_for_a_lock()
+        deleting.execute(delete(Conversation).where(Conversation.id == conversation.id))
+    saver.join(10)
+    assert saved == [None]
+    assert conversation_store.list_conversations(alice.id) == []

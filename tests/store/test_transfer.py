@@ -38,7 +38,7 @@ def branching_chat(user):
             content_tokens=content_tokens,
         )
         if outcome:  # what a generation records on its answer, as the worker writes it
-            message_store.save_progress(message.id, **outcome)
+            message_store.finish(message.id, status=status, **outcome)
         return message
 
     q1 = add("user", "What is a tree?", None, content_tokens=5)
