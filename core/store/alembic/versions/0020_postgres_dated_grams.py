@@ -50,17 +50,20 @@ UNINDEXED = "('queued', 'streaming')"  # core.store.views.UNFINISHED, as stored 
 BAND_BITS = 13  # core.store.search.BAND_BITS: a band is 8,192 consecutive message ids
 
 # The grams of duet_grams() (revision 0019), each followed by a space and the
-# band. A gram never holds whitespace, so the space cannot be part of one.
+# band. A gram never holds whitespace, so the space cannot be part of one. The
+# band is appended after DISTINCT, once per gram: as fast as duet_grams().
 DATED_GRAMS = rf"""CREATE OR REPLACE FUNCTION duet_dated_grams(t text, message_id integer)
     RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
     SELECT array(
-        SELECT DISTINCT g || ' ' || (message_id >> {BAND_BITS}) FROM (
-            SELECT unnest(string_to_array(l, NULL))
-            UNION ALL SELECT (regexp_matches(l, '..', 'g'))[1]
-            UNION ALL SELECT (regexp_matches(substr(l, 2), '..', 'g'))[1]
-        ) AS pieces(g)
-        WHERE g !~ '\s'
-    ) FROM lower(t) AS l
+        SELECT g || b FROM (
+            SELECT DISTINCT g FROM (
+                SELECT unnest(string_to_array(l, NULL))
+                UNION ALL SELECT (regexp_matches(l, '..', 'g'))[1]
+                UNION ALL SELECT (regexp_matches(substr(l, 2), '..', 'g'))[1]
+            ) AS pieces(g)
+            WHERE g !~ '\s'
+        ) AS grams(g)
+    ) FROM lower(t) AS l, CAST(' ' || (message_id >> {BAND_BITS}) AS text) AS band(b)
 $$"""
 # The keys of a term of one or two characters in bands `first_band` to `last_band`,
 # newest first. A two-character term's pair is its own gram (its characters
