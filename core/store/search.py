@@ -507,18 +507,16 @@ def _band_matches(db: Session, user_id: int, conditions: list) -> list[int]:
         .order_by(Message.id.desc())
     ).all()
     chats = {conversation for _, conversation in found}
-    mine = (
-        set(
-            db.scalars(
-                select(Conversation.id).where(
-                    Conversation.id.in_(chats),
-                    Conversation.user_id == user_id,
-                    Conversation.kind == "chat",
-                )
+    if not chats:
+        return []
+    mine = set(
+        db.scalars(
+            select(Conversation.id).where(
+                Conversation.id.in_(chats),
+                Conversation.user_id == user_id,
+                Conversation.kind == "chat",
             )
         )
-        if chats
-        else set()
     )
     return [message for message, conversation in found if conversation in mine]
 
