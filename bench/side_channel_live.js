@@ -14,10 +14,16 @@ export default function (component) {
 
   const shown = document.createElement("div");
   shown.className = "duet-side-answer";
+  // With data.stepPx the box around the text grows in steps: the page's height
+  // (which Streamlit's scroll-to-bottom container follows with React updates
+  // and a scroll animation) changes once per few lines instead of per event.
+  const box = document.createElement("div");
+  let reserved = 0;
   const spoken = document.createElement("div");
   spoken.className = "duet-side-spoken";
   spoken.setAttribute("aria-live", "polite");
-  parentElement.append(shown, spoken);
+  box.appendChild(shown);
+  parentElement.append(box, spoken);
 
   let block = newBlock();
   let carry = ""; // trailing newlines, held until we know whether they end a block
@@ -47,6 +53,13 @@ export default function (component) {
       const shownPart = block.firstChild ? part : part.replace(/^\n+/, "");
       if (shownPart) block.appendChild(document.createTextNode(shownPart));
     });
+    if (data.stepPx) {
+      const height = shown.offsetHeight;
+      if (height > reserved) {
+        reserved = Math.ceil((height + 1) / data.stepPx) * data.stepPx;
+        box.style.minHeight = `${reserved}px`;
+      }
+    }
   }
 
   function onEvent(raw) {

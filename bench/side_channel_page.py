@@ -27,6 +27,8 @@ CSS = """
 # BENCH_SIDE_HAND_OVER=0: the streamed text stays as it is (the side channel's
 # floor of bytes: the answer is not sent a second time).
 HAND_OVER = os.environ.get("BENCH_SIDE_HAND_OVER", "1") != "0"
+# BENCH_SIDE_STEP_PX=N: the answer's box grows N pixels at a time (0: with its text).
+STEP_PX = int(os.environ.get("BENCH_SIDE_STEP_PX", "0"))
 live_answer = st.components.v2.component(
     "duet_side_channel",
     js=channel.STUB,
@@ -41,7 +43,10 @@ if prompt := st.chat_input("Ask"):
         answer = channel.start(prompt)
         path = channel.ROUTE.format(answer_id=answer.id)
         with slot:
-            live_answer(data={"path": path, "token": channel.mint(answer.id)}, key=answer.id)
+            live_answer(
+                data={"path": path, "token": channel.mint(answer.id), "stepPx": STEP_PX},
+                key=answer.id,
+            )
         # The script waits without sending anything; the text travels beside it.
         answer.done.wait()
         if HAND_OVER:

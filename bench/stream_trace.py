@@ -68,8 +68,19 @@ PAGES = {
     "ours": "app.py",  # the product's chat page
     "floor": "bench/floor_stream_page.py",  # one Markdown element replaced 4x a second
     "side": "bench/side_channel_app.py",  # text over an HTTP route, appended client-side
-    "side-gzip": "bench/side_channel_app.py",  # the same, each event gzipped (sync flush)
-    "side-keep": "bench/side_channel_app.py",  # the same, the streamed text kept at the end
+    "side-gzip": "bench/side_channel_app.py",
+    "side-keep": "bench/side_channel_app.py",
+    "side-step": "bench/side_channel_app.py",
+}
+# The side channel's variants (bench/side_channel_stream.py, side_channel_page.py):
+# each event gzipped with a sync flush; the streamed text kept at the end instead
+# of the hand-over to the rendered answer; the answer's box grown in steps of
+# 320 px, so the page's height changes once per few lines, not per event.
+SIDE_VARIANTS = {
+    "side": {},
+    "side-gzip": {"BENCH_SIDE_GZIP": "1"},
+    "side-keep": {"BENCH_SIDE_HAND_OVER": "0"},
+    "side-step": {"BENCH_SIDE_STEP_PX": "320"},
 }
 SIDE_CHANNEL_PATH = "/api/answer-stream/"
 LATENCY_CHUNKS = 1000  # the answer whose markers time chunk -> visible
@@ -204,12 +215,9 @@ def start_page(kind: str, folder: Path, server: web.PacedServer) -> web.Streamli
         return web.StreamlitProcess(
             PAGES[kind], DATABASE_URL=f"sqlite:///{folder / 'ours.db'}", MODELS_FILE=str(catalog)
         )
-    return web.StreamlitProcess(
-        PAGES[kind],
-        BENCH_BASE_URL=server.base_url(),
-        BENCH_SIDE_HAND_OVER="0" if kind == "side-keep" else "1",
-        BENCH_SIDE_GZIP="1" if kind == "side-gzip" else "0",
-    )
+    settings = {"BENCH_SIDE_HAND_OVER": "1", "BENCH_SIDE_GZIP": "0", "BENCH_SIDE_STEP_PX": "0"}
+    settings.update(SIDE_VARIANTS.get(kind, {}))
+    return web.StreamlitProcess(PAGES[kind], BENCH_BASE_URL=server.base_url(), **settings)
 
 
 def traced_answer(browser, page, meter: web.Meter, side: SideChannelMeter,
