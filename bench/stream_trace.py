@@ -71,16 +71,19 @@ PAGES = {
     "side-gzip": "bench/side_channel_app.py",
     "side-keep": "bench/side_channel_app.py",
     "side-step": "bench/side_channel_app.py",
+    "side-slow": "bench/side_channel_app.py",
 }
 # The side channel's variants (bench/side_channel_stream.py, side_channel_page.py):
 # each event gzipped with a sync flush; the streamed text kept at the end instead
 # of the hand-over to the rendered answer; the answer's box grown in steps of
-# 320 px, so the page's height changes once per few lines, not per event.
+# 320 px, so the page's height changes once per few lines, not per event; and
+# that with an event every 250 ms instead of 100.
 SIDE_VARIANTS = {
     "side": {},
     "side-gzip": {"BENCH_SIDE_GZIP": "1"},
     "side-keep": {"BENCH_SIDE_HAND_OVER": "0"},
     "side-step": {"BENCH_SIDE_STEP_PX": "320"},
+    "side-slow": {"BENCH_SIDE_STEP_PX": "320", "BENCH_SIDE_GAP_MS": "250"},
 }
 SIDE_CHANNEL_PATH = "/api/answer-stream/"
 LATENCY_CHUNKS = 1000  # the answer whose markers time chunk -> visible
@@ -215,7 +218,8 @@ def start_page(kind: str, folder: Path, server: web.PacedServer) -> web.Streamli
         return web.StreamlitProcess(
             PAGES[kind], DATABASE_URL=f"sqlite:///{folder / 'ours.db'}", MODELS_FILE=str(catalog)
         )
-    settings = {"BENCH_SIDE_HAND_OVER": "1", "BENCH_SIDE_GZIP": "0", "BENCH_SIDE_STEP_PX": "0"}
+    settings = {"BENCH_SIDE_HAND_OVER": "1", "BENCH_SIDE_GZIP": "0", "BENCH_SIDE_STEP_PX": "0",
+                "BENCH_SIDE_GAP_MS": "100"}  # fmt: skip
     settings.update(SIDE_VARIANTS.get(kind, {}))
     return web.StreamlitProcess(PAGES[kind], BENCH_BASE_URL=server.base_url(), **settings)
 
