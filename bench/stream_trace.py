@@ -18,9 +18,11 @@ the same model server and browser: `ours` (the product's chat page), `floor`
 second and nothing else, the least any Streamlit page that updates an element
 at our rate pays) and `side` (bench/side_channel_app.py: the answer's text
 over an HTTP route beside Streamlit, appended client-side by a component, no
-Streamlit message per chunk). For each page and answer length it also prints
-a summary: busy share, bytes over the websocket plus bytes over the side
-channel against the answer's bytes, and the median chunk -> visible delay
+Streamlit message per chunk; its variants `side-gzip`, `side-keep`,
+`side-step` and `side-slow` are described at SIDE_VARIANTS). For each page
+and answer length it also prints a summary: busy share, bytes over the
+websocket plus bytes over the side channel against the answer's bytes, and
+the median chunk -> visible delay
 (bench/latency.py's markers, 1,000 chunks, in a page of its own), with issue
 19's targets.
 
