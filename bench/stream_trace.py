@@ -19,7 +19,7 @@ second and nothing else, the least any Streamlit page that updates an element
 at our rate pays) and `side` (bench/side_channel_app.py: the answer's text
 over an HTTP route beside Streamlit, appended client-side by a component, no
 Streamlit message per chunk; its variants `side-gzip`, `side-keep`,
-`side-step` and `side-slow` are described at SIDE_VARIANTS). For each page
+`side-step`, `side-slow` and `side-slow-gzip` are described at SIDE_VARIANTS). For each page
 and answer length it also prints a summary: busy share, bytes over the
 websocket plus bytes over the side channel against the answer's bytes, and
 the median chunk -> visible delay
@@ -74,18 +74,24 @@ PAGES = {
     "side-keep": "bench/side_channel_app.py",
     "side-step": "bench/side_channel_app.py",
     "side-slow": "bench/side_channel_app.py",
+    "side-slow-gzip": "bench/side_channel_app.py",
 }
 # The side channel's variants (bench/side_channel_stream.py, side_channel_page.py):
 # each event gzipped with a sync flush; the streamed text kept at the end instead
 # of the hand-over to the rendered answer; the answer's box grown in steps of
 # 320 px, so the page's height changes once per few lines, not per event; and
-# that with an event every 250 ms instead of 100.
+# that with an event every 250 ms instead of 100; and that gzipped.
 SIDE_VARIANTS = {
     "side": {},
     "side-gzip": {"BENCH_SIDE_GZIP": "1"},
     "side-keep": {"BENCH_SIDE_HAND_OVER": "0"},
     "side-step": {"BENCH_SIDE_STEP_PX": "320"},
     "side-slow": {"BENCH_SIDE_STEP_PX": "320", "BENCH_SIDE_GAP_MS": "250"},
+    "side-slow-gzip": {
+        "BENCH_SIDE_STEP_PX": "320",
+        "BENCH_SIDE_GAP_MS": "250",
+        "BENCH_SIDE_GZIP": "1",
+    },
 }
 SIDE_CHANNEL_PATH = "/api/answer-stream/"
 LATENCY_CHUNKS = 1000  # the answer whose markers time chunk -> visible
