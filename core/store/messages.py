@@ -370,19 +370,10 @@ def save_progress(
     status: str | Keep = KEEP,
     content: str | Keep = KEEP,
     reasoning: str | Keep = KEEP,
-    # What a restart (Retry, Regenerate, another model) resets before the
-    # worker streams again.
-    error_kind: str | Keep | None = KEEP,
-    error_detail: str | Keep | None = KEEP,
-    model_id: str | Keep | None = KEEP,
-    requested_model_id: str | Keep | None = KEEP,
-    thinking: bool | Keep | None = KEEP,
-    temperature: float | Keep | None = KEEP,
-    context_dropped: int | Keep = KEEP,
     db: Session | None = None,
 ) -> None:
-    """Write what a generation has so far (called about once a second), or the
-    settings an answer restarts with. What is not given is kept as stored.
+    """Write what a generation has so far (called about once a second). What
+    is not given is kept as stored; a restart's settings are `restart_answer`'s.
 
     `db`: the session of the caller's unit of work (core/store/db.py).
     """
