@@ -16,6 +16,11 @@ Editing a question: "Edit" is replaced by a text box with the question, so
 focus goes into that box (not to the chat input far below, where typing would
 start a new question); Cancel puts it back on that question's "Edit".
 
+A control that Streamlit draws anew while it has focus (a pill just picked,
+a thumb just pressed: on a busy machine a rerun can re-create the element)
+keeps it: focus goes to the same control of the same keyed widget, if it is
+still on the page, before falling back to the chat input.
+
 Regenerate, Retry and Continue start a new answer, but Streamlit keeps the old
 button on the page (focused, enabled) until the answer is written, so a second
 press would ask again. Pressing one lets go of it: focus goes to the chat
@@ -44,6 +49,9 @@ _SCRIPT = """<script>
   let lost = 0;  // when focus last fell to the body, or 0
   let arrow = null;  // {message: index on the page, direction} of a pager arrow that lost it
   let next = null;  // a CSS selector for what should take focus instead of the input, or null
+  let same = null;  // {key, index} of a keyed widget's control that was drawn anew, or null
+  const WIDGET = '[data-testid="stElementContainer"][class*="st-key-"]';
+  const CONTROLS = 'button, textarea, input, select, [tabindex]:not([tabindex="-1"])';
   const keyed = (el, pattern) => {
     const box = el.closest && el.closest('[class*="st-key-"]');
     const found = box && pattern.exec(box.className);
@@ -55,6 +63,18 @@ _SCRIPT = """<script>
     const cancel = keyed(el, EDIT_CANCEL);
     if (cancel) return `.st-key-edit-${cancel[1]} button`;
     return null;
+  };
+  const placeOf = (el) => {
+    const box = el.closest && el.closest(WIDGET);
+    const key = box && /st-key-[^ ]+/.exec(box.className);
+    const index = key ? [...box.querySelectorAll(CONTROLS)].indexOf(el) : -1;
+    return index < 0 ? null : {key: key[0], index};
+  };
+  const placeNow = () => {
+    const box = document.querySelector(`${WIDGET}.${CSS.escape(same.key)}`);
+    if (!box) return undefined;  // gone with its widget
+    const control = box.querySelectorAll(CONTROLS)[same.index];
+    return control && !control.disabled ? control : null;  // null: not ready yet
   };
   const dropped = () => !document.activeElement || document.activeElement === document.body;
   const arrowOf = (el) => {
@@ -79,10 +99,11 @@ _SCRIPT = """<script>
     const from = event.target;
     const spot = arrowOf(from);
     const instead = replacementOf(from);
+    const place = placeOf(from);
     setTimeout(() => {
       // Removed, or disabled (sending): not a click on the page's background.
       if (dropped() && (!from.isConnected || from.disabled)) {
-        lost = Date.now(); arrow = spot; next = instead;
+        lost = Date.now(); arrow = spot; next = instead; same = place;
       }
     }, 0);
   }, true);
@@ -92,7 +113,7 @@ _SCRIPT = """<script>
     setTimeout(() => {  // after Streamlit has taken the click
       if (document.activeElement !== button) return;
       button.blur();
-      lost = Date.now(); arrow = null; next = null;
+      lost = Date.now(); arrow = null; next = null; same = null;
     }, 0);
   }, true);
   document.addEventListener("focusin", () => { lost = 0; }, true);
@@ -111,6 +132,12 @@ _SCRIPT = """<script>
       if (button) { button.focus(); lost = 0; return; }
       if (Date.now() - lost < PAGER_WAIT_MS) return;
       arrow = null;  // paging was refused or is busy: the input, as usual
+    }
+    if (same) {
+      const control = placeNow();
+      if (control) { control.focus(); lost = 0; same = null; return; }
+      if (control === null && Date.now() - lost < PAGER_WAIT_MS) return;
+      same = null;  // the widget is gone, or stays disabled: the input, as usual
     }
     const input = document.querySelector(INPUT);
     if (input && !input.disabled) { input.focus(); lost = 0; }

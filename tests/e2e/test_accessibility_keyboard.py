@@ -222,3 +222,19 @@ def test_share_a_conversation_from_its_menu_with_the_keyboard(page, app_server):
     expect(page.get_by_role("dialog")).to_have_count(0)
     wait_idle(page)
     assert focus_settles_on(page, lambda s: s["key"].startswith("st-key-menu-"))
+
+
+def test_a_control_drawn_anew_under_focus_keeps_it(page, app_server):
+    # On a busy machine a rerun can re-create the element a keyboard user is
+    # on (seen in CI: a pill just picked); focus must stay on that control,
+    # not jump to the chat input far below.
+    open_app(page, app_server.url)
+    tab_to(page, lambda s: s["role"] == "radio" and "General assistant" in s["text"])
+    page.keyboard.press("ArrowRight")
+    before = focused(page)
+    assert before["key"] == "st-key-new-chat-persona", before
+    redraw = "() => { const el = document.activeElement; el.replaceWith(el.cloneNode(true)); }"
+    page.evaluate(redraw)
+    after = focus_settles_on(page, lambda s: s["role"] == "radio")
+    assert after["text"] == before["text"] and after["key"] == before["key"], after
+    assert_ring_visible(after)
