@@ -6,19 +6,22 @@ subprocess, headless Chromium and the counters read from it.
   carrying a marker, the wall-clock time it was written to the socket.
 * `StreamlitProcess`: `streamlit run <script>` on a free port with its own
   database and a catalog whose only provider is the paced server.
+* `WireCounter`: a TCP relay in front of a Streamlit process that counts the
+  bytes the server sends as they travel (after the websocket's compression).
 * `chromium()` and `Meter`: Debian's Chromium through Playwright, and per page
   a DevTools session that counts the bytes the server sends over the websocket
-  and the main thread's busy time.
+  (the messages, as decompressed) and the main thread's busy time.
 """
 
 from __future__ import annotations
 
 import random
+import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +202,59 @@ class StreamlitProcess(AppServer):
     def stop(self) -> None:
         super().stop()
         self._folder.cleanup()
+
+
+class WireCounter:
+    """A TCP relay between the browser and a server, counting the bytes the
+    server sends as they travel: DevTools reports a websocket's messages once
+    inflated, so what permessage-deflate saves is seen only here."""
+
+    CHUNK = 65536
+
+    def __init__(self, target_port: int) -> None:
+        self._target = ("127.0.0.1", target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._lock = threading.Lock()
+        self._to_browser = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def to_browser(self) -> int:
+        with self._lock:
+            return self._to_browser
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                browser_side, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            server_side = socket.create_connection(self._target)
+            for source, sink, counted in (
+                (browser_side, server_side, False),
+                (server_side, browser_side, True),
+            ):
+                threading.Thread(
+                    target=self._pump, args=(source, sink, counted), daemon=True
+                ).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, counted: bool) -> None:
+        try:
+            while data := source.recv(self.CHUNK):
+                sink.sendall(data)
+                if counted:
+                    with self._lock:
+                        self._to_browser += len(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._listener.close()
 
 
 # ---------------------------------------------------------------- browser

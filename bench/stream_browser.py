@@ -16,10 +16,14 @@ the busy time between the first and the last chunk: what the page costs while
 text flows, without the two page runs around it. The answer is Markdown the
 way models write it (paragraphs of sentences, lists, headings, code), about 6
 bytes a chunk, 100 chunks a second unless --pace-ms says otherwise.
-`*_added_x` is the bytes sent per byte of answer added since the previous
-length: flat when growth is linear. `ours_messages` counts the websocket
-messages (each is one pass of React over Streamlit's page in the browser,
-bench/stream_trace.py): unlike busy time, it does not move with the load.
+`ours_wire` is what the server sent as it travelled (a TCP relay between
+Chromium and the server, bench/browser.py's WireCounter): the messages after
+the websocket's compression (permessage-deflate, .streamlit/config.toml),
+HTTP and websocket framing included. `*_added_x` is the bytes sent per byte
+of answer added since the previous length: flat when growth is linear.
+`ours_messages` counts the websocket messages (each is one pass of React
+over Streamlit's page in the browser, bench/stream_trace.py): unlike
+busy time, it does not move with the load.
 
 Our page is then measured again with the renderer's CPU throttled (`_4x`
 columns; DevTools `Emulation.setCPUThrottlingRate`, the "4x slowdown" that
@@ -56,10 +60,16 @@ POLL_MS = 20  # how often to look whether the stream has started or ended
 
 
 def measure(
-    page, meter: web.Meter, server: web.PacedServer, chunks: list[str], pace_s: float
+    page,
+    meter: web.Meter,
+    server: web.PacedServer,
+    chunks: list[str],
+    pace_s: float,
+    wire: web.WireCounter | None = None,
 ) -> dict:
     web.new_chat(page)
     server.configure(chunks, delay=pace_s)
+    wire_before = wire.to_browser if wire else 0
     bytes_before, busy_before, _ = meter.mark()
     cpu_before, messages_before = meter.cpu_s(), meter.frames
     web.send(page, f"Please write {len(chunks)} chunks.")
@@ -72,6 +82,7 @@ def measure(
     bytes_after, busy_after, _ = meter.mark()
     cpu_after = meter.cpu_s()
     return {
+        "wire": (wire.to_browser - wire_before) if wire else None,
         "messages": meter.frames - messages_before,
         "cpu_s": cpu_after - cpu_before,
         "bytes": bytes_after - bytes_before,
@@ -110,13 +121,14 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
         }  # fmt: skip
         if plain:
             apps["plain"] = web.StreamlitProcess(PAGES["plain"], BENCH_BASE_URL=server.base_url())
+        wire = web.WireCounter(apps["ours"].port)
         try:
             with web.chromium() as browser:
                 pages = {}
                 for kind, app in apps.items():
                     page = web.new_page(browser, timeout_ms=900_000)  # plain, 8,000 chunks
                     pages[kind] = (page, web.Meter(page))
-                    web.open_page(page, app.url)
+                    web.open_page(page, wire.url if kind == "ours" else app.url)
                     web.warm_up(page, server)
                 timing = web.new_page(browser, timeout_ms=300_000)
                 timing.add_init_script(OBSERVER)
@@ -129,8 +141,10 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                     row = {"chunks": size, "answer_bytes": answer_bytes}
                     for suffix, rate in profiles.items():
                         pages["ours"][1].throttle(rate)
-                        ours = measure(*pages["ours"], server, chunks, pace_s)
+                        ours = measure(*pages["ours"], server, chunks, pace_s, wire)
                         row[f"ours_bytes{suffix}"] = ours["bytes"]
+                        row[f"ours_wire{suffix}"] = ours["wire"]
+                        row[f"ours_wire_x_answer{suffix}"] = ours["wire"] / answer_bytes
                         row[f"ours_messages{suffix}"] = ours["messages"]
                         row[f"ours_x_answer{suffix}"] = ours["bytes"] / answer_bytes
                         row[f"ours_busy{suffix}"] = ours["busy_s"] / ours["stream_s"]
@@ -138,7 +152,8 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                         if rate == 1:  # throttled, the thread waits: only busy time counts
                             row["ours_cpu"] = ours["cpu_s"] / ours["stream_s"]
                         row.setdefault("stream_s", ours["stream_s"])
-                        print(f"{size:,} chunks{suffix or ''}: ours {ours['bytes']:,} B, busy "
+                        print(f"{size:,} chunks{suffix or ''}: ours {ours['bytes']:,} B "
+                              f"({ours['wire']:,} B on the wire), busy "
                               f"{row[f'ours_busy{suffix}']:.1%}", flush=True)  # fmt: skip
                     pages["ours"][1].throttle(1)
                     if plain:
@@ -162,6 +177,7 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                     latency[f"median_delay_ms{suffix}"] = median_delay_ms(timing, server, pace_s)
                 timing_meter.throttle(1)
         finally:
+            wire.close()
             for app in apps.values():
                 app.stop()
             server.stop()
@@ -193,8 +209,11 @@ def main() -> None:
             r["ours_busy"] < 0.10 for r in rows
         ),
         "median chunk -> visible < 150 ms": latency["median_delay_ms"] < 150,
-        "our bytes <= 2x the answer at every length, page runs included": all(
+        "our bytes <= 2x the answer at every length, page runs included (messages)": all(
             r["ours_x_answer"] <= 2 for r in rows
+        ),
+        "our bytes <= 2x the answer at every length, page runs included (on the wire)": all(
+            r["ours_wire_x_answer"] <= 2 for r in rows
         ),
     }
     if at_4000:
