@@ -21,6 +21,11 @@ a thumb just pressed: on a busy machine a rerun can re-create the element)
 keeps it: focus goes to the same control of the same keyed widget, if it is
 still on the page, before falling back to the chat input.
 
+A batch's buttons (Run batch, Stop, Run the rest) are replaced by the
+batch's controls when pressed: focus goes to the control that took their
+place (Stop while it runs, else the next in the bar), since the batch page
+has no chat input to fall back to.
+
 Regenerate, Retry and Continue start a new answer, but Streamlit keeps the old
 button on the page (focused, enabled) until the answer is written, so a second
 press would ask again. Pressing one lets go of it: focus goes to the chat
@@ -46,6 +51,10 @@ _SCRIPT = """<script>
     /(?:^| )st-key-(?:regenerate-[0-9]+(?:-[^ ]+)?|retry-[0-9]+|continue-[0-9]+)(?: |$)/;
   const EDIT = /(?:^| )st-key-edit-([0-9]+)(?: |$)/;
   const EDIT_CANCEL = /(?:^| )st-key-edit-cancel-([0-9]+)(?: |$)/;
+  // The batch bar, in the order its controls appear: the first one drawn takes focus.
+  const BATCH_PRESSED = /(?:^| )st-key-batch-(?:run|stop|resume)(?: |$)/;
+  const BATCH_BAR = ["stop", "resume", "rerun", "export"]
+    .map((key) => `.st-key-batch-${key} button`).join(", ");
   let lost = 0;  // when focus last fell to the body, or 0
   let arrow = null;  // {message: index on the page, direction} of a pager arrow that lost it
   let next = null;  // a CSS selector for what should take focus instead of the input, or null
@@ -62,6 +71,7 @@ _SCRIPT = """<script>
     if (edit) return `.st-key-edit-text-${edit[1]} textarea`;
     const cancel = keyed(el, EDIT_CANCEL);
     if (cancel) return `.st-key-edit-${cancel[1]} button`;
+    if (keyed(el, BATCH_PRESSED)) return BATCH_BAR;
     return null;
   };
   const placeOf = (el) => {

@@ -162,6 +162,10 @@ def test_run_and_delete_a_batch_from_the_keyboard(page, app_server, tmp_path):
     run = tab_to(page, is_button("Run batch"))
     assert_ring_visible(run)
     page.keyboard.press("Enter")
+    # "Run batch" gives way to the batch's bar: focus goes there (Stop while
+    # it runs, the export once it is done), not back to the top of the page.
+    bar = ("st-key-batch-stop", "st-key-batch-export")
+    assert_ring_visible(focus_settles_on(page, lambda s: s["key"] in bar))
     main = page.get_by_role("main")
     expect(main.get_by_role("button", name="Delete", exact=True)).to_be_visible(timeout=60_000)
     wait_idle(page)
