@@ -7,6 +7,7 @@ at once. Answers are held open by the server until the test releases them.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -14,6 +15,7 @@ import pytest
 
 from core.chat import Choice
 from core.demo.replies import Stall, StreamReply, text_stream
+from core.errors import RecordNotFound, StorageError
 from core.store.users import ensure_user
 from core.store.views import COMPLETE, STOPPED
 from core.task_runs import RECHECK_S, Run, TaskRuns
@@ -179,6 +181,142 @@ def test_on_postgresql_a_run_without_room_looks_again_on_the_clock(make_chat, cl
         clock.wait_for_sleepers(1)  # the run waits for RECHECK_S on the worker's clock
         owner.free = True  # freed by another process: no answer here ends
         clock.advance(RECHECK_S)
+        owner.wait_started("one")
+        held.release("one")
+        owner.runs.wait("k", WAIT_S)
+    finally:
+        owner.runs.shutdown()
+
+
+class EachPersonsQuestions(OneAtATime):
+    """Runs of several people on one TaskRuns: a task is asked as the run's person."""
+
+    def start(self, run: Run, question: str) -> int:
+        sent = self.chat.send(run.user_id, None, question, Choice("m", allow_fallback=False))
+        with self.start_seen:
+            self.started[question] = sent.assistant_message_id
+            self.start_seen.notify_all()
+        return sent.assistant_message_id
+
+
+@pytest.fixture
+def people(make_chat, clock, held):
+    owner = EachPersonsQuestions(make_chat(clock=clock), ensure_user("alice").id)
+    yield owner
+    owner.runs.shutdown()
+
+
+def test_stopping_a_persons_runs_leaves_everyone_elses_running(people, held):
+    # Before a person's data is erased their runs stop; another person's batch goes on.
+    alice, bob = people.user_id, ensure_user("bob").id
+    people.runs.enqueue("alice's", alice, ["a1", "a2"])
+    people.runs.enqueue("bob's", bob, ["b1", "b2"])
+    alices, bobs = people.wait_started("a1"), people.wait_started("b1")
+    people.runs.stop_user(alice)
+    people.runs.wait("alice's", WAIT_S)
+    worker = people.chat.worker
+    assert worker.progress_of(alice, alices).snapshot().outcome == STOPPED
+    assert "a2" not in people.started
+    assert people.runs.is_running("bob's") and worker.is_running(bobs)
+    held.release("b1")
+    people.wait_started("b2")  # bob's run goes on to its next task
+    held.release("b2")
+    people.runs.wait("bob's", WAIT_S)
+    assert worker.progress_of(bob, bobs).snapshot().outcome == COMPLETE
+
+
+def test_queued_lists_the_tasks_still_waiting_and_each_task_is_queued_once(owner, held):
+    owner.runs.enqueue("k", owner.user_id, ["one", "two", "three"])
+    owner.wait_started("one")
+    assert owner.runs.queued("k") == ["two", "three"]  # "one" is answering, not waiting
+    # A task already waiting is not queued twice (a double click on "Run the rest").
+    assert owner.runs.enqueue("k", owner.user_id, ["two", "four"]) == 1
+    assert owner.runs.queued("k") == ["two", "three", "four"]
+    assert owner.runs.queued("no such run") == []
+    owner.runs.stop("k")
+    owner.runs.wait("k", WAIT_S)
+    assert owner.runs.queued("k") == []
+
+
+def test_waiting_on_a_run_that_does_not_end_names_it(owner, held):
+    owner.runs.enqueue("k", owner.user_id, ["one"])
+    owner.wait_started("one")
+    with pytest.raises(TimeoutError, match=r"^test k still running$"):
+        owner.runs.wait("k", 0.01)  # "one" is held open by the server
+    owner.runs.wait("no such run", 0.01)  # nothing to wait for: returns at once
+    held.release("one")
+    owner.runs.wait("k", WAIT_S)
+
+
+def test_shutting_down_stops_every_run_and_saves_their_answers(people, held):
+    alice, bob = people.user_id, ensure_user("bob").id
+    people.runs.enqueue("alice's", alice, ["a1", "a2"])
+    people.runs.enqueue("bob's", bob, ["b1"])
+    alices, bobs = people.wait_started("a1"), people.wait_started("b1")
+    people.runs.shutdown()
+    worker = people.chat.worker
+    assert worker.progress_of(alice, alices).snapshot().outcome == STOPPED
+    assert worker.progress_of(bob, bobs).snapshot().outcome == STOPPED
+    assert not people.runs.is_running("alice's") and not people.runs.is_running("bob's")
+    assert "a2" not in people.started
+
+
+class RefusesSome(OneAtATime):
+    """An owner some of whose tasks cannot start (a deleted batch row, a full quota)."""
+
+    def start(self, run: Run, question: str) -> int:
+        if question.startswith("refused"):
+            raise RecordNotFound(f"cell {question}")
+        return super().start(run, question)
+
+
+def test_a_task_that_cannot_start_is_skipped_and_the_next_one_runs(make_chat, clock, held, caplog):
+    owner = RefusesSome(make_chat(clock=clock), ensure_user("alice").id)
+    try:
+        owner.runs.enqueue("k", owner.user_id, ["refused", "next"])
+        next_id = owner.wait_started("next")
+        held.release("next")
+        owner.runs.wait("k", WAIT_S)
+        assert owner.chat.worker.progress_of(owner.user_id, next_id).snapshot().outcome == COMPLETE
+        assert "refused" not in owner.started
+        assert "task refused not started" in caplog.text
+    finally:
+        owner.runs.shutdown()
+
+
+class RoomCheckFails(OneAtATime):
+    """An owner whose first look for room fails (the batch was deleted, the
+    database failed, or a bug): the run ends; the next enqueue starts afresh."""
+
+    def __init__(self, chat, user_id: int, error: Exception) -> None:
+        super().__init__(chat, user_id)
+        self.error: Exception | None = error
+
+    def has_room(self, run: Run) -> bool:
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+        return super().has_room(run)
+
+
+@pytest.mark.parametrize(
+    ("error", "level", "traceback"),
+    [(StorageError("disk full"), logging.WARNING, False), (KeyError("bug"), logging.ERROR, True)],
+    ids=["app error", "bug"],
+)
+def test_a_run_that_fails_ends_and_a_new_enqueue_starts_a_fresh_one(
+    make_chat, clock, held, caplog, error, level, traceback
+):
+    owner = RoomCheckFails(make_chat(clock=clock), ensure_user("alice").id, error)
+    try:
+        owner.runs.enqueue("k", owner.user_id, ["one"])
+        owner.runs.wait("k", WAIT_S)
+        assert not owner.runs.is_running("k") and owner.runs.queued("k") == []
+        assert "one" not in owner.started
+        (record,) = [r for r in caplog.records if r.name == "core.task_runs"]
+        # An expected failure is a line in the log; a bug comes with its traceback.
+        assert (record.levelno, record.exc_info is not None) == (level, traceback)
+        owner.runs.enqueue("k", owner.user_id, ["one"])  # e.g. "Run the rest" again
         owner.wait_started("one")
         held.release("one")
         owner.runs.wait("k", WAIT_S)
