@@ -8,11 +8,14 @@ from collections import Counter
 
 import pytest
 
+import core.store.search as search_module
 from core.attachments import read_attachment
 from core.store import conversations as conversation_store
 from core.store import messages as message_store
+from core.store.db import engine
 from core.store.search import PER_CONVERSATION, TITLE_HITS, search
 from tests.attachments.test_file_search import ask
+from tests.databases import on_sqlite
 from tests.store.test_search import alice, chat, contents, found  # noqa: F401 (alice: a fixture)
 
 
@@ -137,3 +140,22 @@ def test_a_file_is_listed_even_when_many_messages_match(alice, query):  # noqa: 
         (question.id, "terms.txt")
     ]
     assert hits[1].in_file == "terms.txt"  # after the best message, before the rest
+
+
+@pytest.mark.skipif(on_sqlite(), reason="PostgreSQL looks older messages up band by band")
+def test_postgres_finds_old_reasoning_in_its_band(alice, monkeypatch):  # noqa: F811
+    """A short term only in the reasoning of answers older than the window read
+    first is found, newest band first, when reasoning is searched (its own index)."""
+    for band in (1, 4):
+        with engine().begin() as conn:  # the next message gets an id in this band
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('messages', 'id'), {band * 8192 + 5})"
+            )
+        chat(alice, [("user", "q"), ("assistant", f"answer {band}", f"思考 AI {band}")])
+    chat(alice, [("user", "a later question"), ("assistant", "a later answer")])
+    monkeypatch.setattr(search_module, "GRAMS_WINDOW", 2)  # read 2, look the rest up
+    assert contents(alice, "AI") == []
+    assert contents(alice, "AI", include_reasoning=True) == ["answer 4", "answer 1"]
+    assert contents(alice, "思考", include_reasoning=True, limit=1) == ["answer 4"]
+    hits = search(alice.id, "AI", include_reasoning=True)
+    assert [hit.in_reasoning for hit in hits] == [True, True]
