@@ -22,8 +22,12 @@ import re
 import threading
 
 _known_values: set[str] = set()
-_known_patterns: list[re.Pattern[str]] = []  # longest value first
-_lock = threading.Lock()
+# Longest value first. Replaced whole, never changed in place, so readers
+# (every log record: install_log_redaction) take no lock: a record made while
+# a writer holds it, e.g. by a finalizer the garbage collector runs during
+# register_secret's regex compiling, would otherwise wait for itself forever.
+_known_patterns: tuple[re.Pattern[str], ...] = ()
+_lock = threading.Lock()  # one writer at a time
 
 # Shorter values are not real keys (`true`, a port), and scrubbing them, in any
 # case, from answers would wreck ordinary text.
@@ -61,13 +65,15 @@ def register_secret(value: str | None) -> None:
     """Remember a configured key so that its value, in any form, is always redacted."""
     if not value or len(value) < _MIN_SECRET:
         return
+    global _known_patterns
     with _lock:
         if value in _known_values:
             return
-        _known_values.add(value)
         patterns = [_value_pattern(form) for form in _forms(value)]
-        _known_patterns.extend(patterns)
-        _known_patterns.sort(key=lambda p: len(p.pattern), reverse=True)
+        _known_values.add(value)
+        _known_patterns = tuple(
+            sorted((*_known_patterns, *patterns), key=lambda p: len(p.pattern), reverse=True)
+        )
 
 
 def register_environment_secrets(environ: dict[str, str] | None = None) -> None:
@@ -131,9 +137,7 @@ def scrub_known(text: str) -> str:
     """`text` with every configured key value, in any of its forms, replaced."""
     if not text:
         return text
-    with _lock:
-        patterns = list(_known_patterns)
-    for pattern in patterns:
+    for pattern in _known_patterns:  # the tuple of the moment: see its definition
         text = pattern.sub("[redacted]", text)
     return text
 

@@ -5,8 +5,10 @@ Key-shaped patterns alone missed a key without its `sk-` prefix, upper-cased,
 percent-encoded, JSON-escaped or split by zero-width characters.
 """
 
+import gc
 import json
 import logging
+import threading
 import urllib.parse
 
 import pytest
@@ -128,3 +130,34 @@ def _database_files(url: str):
 
     path = Path(url.removeprefix("sqlite:///"))
     return [p for p in path.parent.glob(path.name + "*")]
+
+
+def test_a_log_record_made_while_a_key_is_registered_does_not_hang_the_process():
+    # Seen in CI: registering a key compiles regexes, the garbage collector ran
+    # in the middle and finalized a leaked event loop, which logged; the log
+    # redaction then waited for the lock the registration held, in the same
+    # thread, forever. Here every collection during the registration logs.
+    from core.secrets import install_log_redaction
+
+    install_log_redaction()
+    log = logging.getLogger("tests.gc")
+
+    def log_during_collection(phase, info):
+        if phase == "start":
+            log.warning("collecting with %s in the window", KEY)
+
+    def register():
+        register_secret("sk-gc-" + "Wq8Er7Ty6Ui5Op4As3Df")
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(log_during_collection)
+    gc.set_threshold(1)  # a collection at nearly every allocation
+    try:
+        registering = threading.Thread(target=register, daemon=True)
+        registering.start()
+        registering.join(timeout=30)  # a bound for a deadlock, not a timing
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(log_during_collection)
+    assert not registering.is_alive(), "registering a key deadlocked on a log record"
+    assert scrub_known("Wq8Er7Ty6Ui5Op4As3Df") == "[redacted]"
