@@ -160,7 +160,7 @@ def install_log_redaction() -> None:
     """Scrub keys from every log record the process makes, tracebacks included.
 
     Defence in depth: our own code logs no keys, and neither do the openai
-    and httpx loggers (not even at DEBUG: tests/test_secrets_leak.py), but an
+    and httpx loggers (not even at DEBUG: tests/app/test_secrets_leak.py), but an
     exception's text may quote a provider's error body, which may quote the
     key. The record factory runs for every logger and every handler, so no
     handler can be forgotten. Installing twice is harmless.
