@@ -75,6 +75,7 @@ _SCRIPT = """<script>
     return null;
   };
   const placeOf = (el) => {
+    if (el.matches && el.matches(INPUT)) return null;  // the input has its own rule, below
     const box = el.closest && el.closest(WIDGET);
     const key = box && /st-key-[^ ]+/.exec(box.className);
     const index = key ? [...box.querySelectorAll(CONTROLS)].indexOf(el) : -1;
