@@ -185,7 +185,7 @@ class StreamlitProcess(AppServer):
 
     POLL_S = 0.02  # start-up is measured: notice the server is up at once
 
-    def __init__(self, script: str = "app.py", **env: str) -> None:
+    def __init__(self, script: str = "serve.py", **env: str) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="bench-streamlit-")
         super().__init__(Path(self._folder.name), script, DEMO_SPEED="1", **env)
         self.healthy_s = time.monotonic() - self.started

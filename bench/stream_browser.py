@@ -52,7 +52,7 @@ from bench.common import parser, report, table
 from bench.latency import OBSERVER, one_answer
 
 PAGES = {
-    "ours": "app.py",
+    "ours": "serve.py",
     "plain": "bench/plain_stream_page.py",
 }
 LATENCY_CHUNKS = 1000  # the answer whose markers time chunk -> visible

@@ -67,7 +67,7 @@ KINDS = {
 KIND_OF = {name: kind for kind, names in KINDS.items() for name in names}
 TASK = {"RunTask", "ThreadControllerImpl::RunTask"}
 PAGES = {
-    "ours": "app.py",  # the product's chat page
+    "ours": "serve.py",  # the product's chat page
     "floor": "bench/floor_stream_page.py",  # one Markdown element replaced 4x a second
     "side": "bench/side_channel_app.py",  # text over an HTTP route, appended client-side
     "side-gzip": "bench/side_channel_app.py",
