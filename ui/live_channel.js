@@ -153,24 +153,21 @@ class Answer {
   }
 
   showTail() {
-    if (!this.tailNodes.length) return;
     // The tail's first paragraph, when it continues an open one, goes in a
     // span inside it; the rest after the blocks, in a div. Both are classed
     // duet-live-tail and removed whole at the next event.
-    let nodes = this.tailNodes;
-    const first = build(nodes[0]);
-    if (this.open && first && first.nodeName === "P") {
+    const built = this.tailNodes.map(build).filter(Boolean);
+    if (this.open && built.length && built[0].nodeName === "P") {
       const span = document.createElement("span");
       span.className = "duet-live-tail";
-      span.append(...first.childNodes);
+      span.append(...built.shift().childNodes);
       this.open.appendChild(span);
       this.tailDom.push(span);
-      nodes = nodes.slice(1);
     }
-    if (!nodes.length) return;
+    if (!built.length) return;
     const div = document.createElement("div");
     div.className = "duet-live-tail";
-    appendNodes(div, nodes);
+    div.append(...built);
     this.body.appendChild(div);
     this.tailDom.push(div);
   }
@@ -244,6 +241,8 @@ export default function (component) {
     const reply = await fetch(data.path, {
       headers: { Authorization: `Bearer ${data.token}`, Accept: "text/event-stream" },
       cache: "no-store",
+      // The load balancer's sticky cookie takes the request to the replica
+      // that holds the answer (docs/performance.md, "Serving").
       credentials: "same-origin",
       signal: controller.signal,
     });
