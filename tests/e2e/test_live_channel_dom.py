@@ -233,8 +233,11 @@ def test_an_answer_is_drawn_as_it_grows(live, server):
     assert text_of(live, "#host pre code") == ["print('<b>')"]
     assert text_of(live, "#host p")[-1] == "Done."
     assert live.locator("#host .duet-live-tail").count() == 0  # the last tail was []
+    # It takes no focus and speaks nothing itself (ui/announce.py does).
+    assert live.evaluate("document.activeElement === document.body")
+    assert live.locator("#host [aria-live], #host [role]").count() == 0
     feed.end()
-    live.wait_for_timeout(300)
+    live.wait_for_timeout(1_000)  # a module that read past `end` would report "closed early"
     # `end`: nothing is reported, the text stays for the page's rerun to replace.
     assert live.evaluate("window.triggers") == []
     assert text_of(live, "#host h1") == ["Plan"]
