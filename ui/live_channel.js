@@ -190,7 +190,8 @@ export default function (component) {
   // Streamlit runs this again whenever the element is drawn again (every
   // rerun of the page sends its data anew, with a fresh token): the stream
   // being followed goes on, not over from the start; one that ended or failed
-  // stays so (no second "failed" for the same answer).
+  // stays so (no second "failed" for the same answer). Streamlit keeps only
+  // the latest return value to call at unmount: it must still be `stop`.
   const running = parentElement.__duetLive;
   if (running && running.path === data.path) return running.stop;
   if (running) {
