@@ -630,3 +630,13 @@ def test_unknown_channels_are_refused(registry):
         ChannelEvents("everything", as_text)
     with pytest.raises(ValueError):
         registry.open(new_progress(), "everything")
+
+
+def test_streamlit_run_serve_py_serves_it_as_an_app_with_routes():
+    """`streamlit run serve.py` reads the file's syntax tree to decide how to
+    serve it: as the st.App (app.py plus our routes), not as a page script."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(Path(__file__).resolve().parent.parent / "serve.py")
+    assert found.is_asgi_app
+    assert found.import_string == "serve:app"
