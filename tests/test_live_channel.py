@@ -15,6 +15,7 @@ import itertools
 import json
 import logging
 import socket
+import subprocess
 import threading
 import time
 import zlib
@@ -58,6 +59,7 @@ class Server:
 
     def __init__(self, routes: LiveChannelRoutes) -> None:
         self.routes = routes
+        self.tokens: list[str] = []  # what must never show up in a log
         # log_config=None: uvicorn's loggers (the access log too) propagate to
         # the root logger, where caplog sees every line the server writes.
         config = uvicorn.Config(
@@ -640,3 +642,92 @@ def test_streamlit_run_serve_py_serves_it_as_an_app_with_routes():
     found = discover_asgi_app(Path(__file__).resolve().parent.parent / "serve.py")
     assert found.is_asgi_app
     assert found.import_string == "serve:app"
+
+
+# ---------------------------------------------------------------- behind nginx
+
+NGINX = "/usr/sbin/nginx"
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+@pytest.fixture
+def nginx_in_front(serve, tmp_path: Path) -> Iterator[tuple[Server, int]]:
+    """deploy/duet.conf.template, rendered as deploy/run-replicas renders it,
+    in front of one server of the channel's routes."""
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (.ci/run installs it)")
+    server = serve()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        listen = probe.getsockname()[1]
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "nginx.conf").write_text((DEPLOY / "nginx.conf").read_text())
+    upstream = f"    server 127.0.0.1:{server.port} max_fails=1 fail_timeout=10s;"
+    conf = (DEPLOY / "duet.conf.template").read_text()
+    conf = conf.replace("@LISTEN@", f"127.0.0.1:{listen}").replace("@UPSTREAMS@", upstream)
+    (tmp_path / "duet.conf").write_text(conf)
+    nginx = subprocess.Popen(
+        [
+            NGINX,
+            "-p",
+            f"{tmp_path}/",
+            "-c",
+            f"{tmp_path}/nginx.conf",
+            "-e",
+            f"{tmp_path}/error.log",
+            "-g",
+            "daemon off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", listen), timeout=0.2).close()
+                break
+            except OSError:
+                assert nginx.poll() is None, nginx.stderr.read().decode()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        yield server, listen
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+    access_log = (tmp_path / "access.log").read_text()
+    assert "/api/live/7" in access_log
+    assert not any(token in access_log for token in server.tokens)
+
+
+def test_behind_nginx_each_event_is_passed_on_at_once_with_the_route_cookie(
+    nginx_in_front, registry
+):
+    server, listen = nginx_in_front
+    progress = new_progress()
+    token = registry.open(progress, ANSWER)
+    server.tokens = [token]
+    for encoding in ("identity", "gzip"):
+        connection = http.client.HTTPConnection("127.0.0.1", listen, timeout=20)
+        headers = {**auth(token), "Accept-Encoding": encoding}
+        connection.request("GET", "/api/live/7?channel=answer", headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200
+        # The first response of a browser sets the cookie that pins it to a replica.
+        assert response.getheader("Set-Cookie", "").startswith("duet_route=")
+        inflater = zlib.decompressobj(31) if encoding == "gzip" else None
+        received = b""
+        while b": open\n\n" not in received:
+            chunk = response.read1(65536)
+            received += inflater.decompress(chunk) if inflater else chunk
+        words = f"Words number {encoding} "
+        progress.apply(Answer(words))
+        applied = time.monotonic()
+        received = b""
+        while b"\n\n" not in received:
+            chunk = response.read1(65536)
+            received += inflater.decompress(chunk) if inflater else chunk
+        # A buffering proxy would hold these few bytes until the stream ended.
+        assert time.monotonic() - applied < 1.0
+        assert words.encode() in received
+        connection.close()
