@@ -374,7 +374,17 @@ class LiveChannelRoutes:
                     seen = version
                     # Scrubbing, cutting and rendering a long text takes
                     # milliseconds: off the loop that serves every websocket.
-                    event = await asyncio.to_thread(_next_event, events, progress)
+                    try:
+                        event = await asyncio.to_thread(_next_event, events, progress)
+                    except Exception:  # a renderer's bug must not take the server's loop with it
+                        # The stream closes without `end`: the component reports
+                        # `failed` and the page draws the answer itself.
+                        log.exception(
+                            "live channel: message %s, %s: could not render; stream closed",
+                            progress.message_id,
+                            channel,
+                        )
+                        return
                     if event is not None:
                         yield encode_event(event)
                         last_event = last_write = now

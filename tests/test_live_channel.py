@@ -731,3 +731,29 @@ def test_behind_nginx_each_event_is_passed_on_at_once_with_the_route_cookie(
         assert time.monotonic() - applied < 1.0
         assert words.encode() in received
         connection.close()
+
+
+def test_a_renderer_that_fails_closes_the_stream_without_end_and_the_server_goes_on(
+    registry, caplog
+):
+    def fragile(markdown: str) -> list:
+        if "boom" in markdown:
+            raise RuntimeError("cannot render this")
+        return [markdown]
+
+    caplog.set_level(logging.DEBUG)
+    server = Server(LiveChannelRoutes(fragile, registry=registry)).start()
+    try:
+        progress = new_progress()
+        token = registry.open(progress, ANSWER)
+        response = server.get("/api/live/7?channel=answer", auth(token))
+        feed(progress, [Answer("Fine.\n\nboom")]).join()
+        items = read_sse(response)  # returns: the server closed the stream
+        assert "end" not in items
+        assert server.routes.streaming == 0
+        assert "could not render" in caplog.text
+        assert token not in caplog.text
+        other = registry.open(new_progress(8), ANSWER)
+        assert server.get("/api/live/8?channel=answer", auth(other)).status == 200
+    finally:
+        server.stop()
