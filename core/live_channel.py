@@ -391,9 +391,11 @@ class LiveChannelRoutes:
                     if events.finished:
                         yield END_EVENT
                         return
-                elif now - last_write >= self._keepalive_s:
+                # Apart from the above: news that changes nothing shown (a
+                # queue position, a retry) must not hold the comment back.
+                if clock.monotonic() - last_write >= self._keepalive_s:
                     yield KEEPALIVE_COMMENT
-                    last_write = now
+                    last_write = clock.monotonic()
                 await clock.sleep(self._poll_s)
         finally:
             self.streaming -= 1

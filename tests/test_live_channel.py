@@ -26,7 +26,14 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from core.events import Answer, AnswerWasReasoning, Reasoning, ReasoningWasAnswer
+from core.events import (
+    Answer,
+    AnswerWasReasoning,
+    Phase,
+    Reasoning,
+    ReasoningWasAnswer,
+    Status,
+)
 from core.live_channel import (
     ANSWER,
     REASONING,
@@ -441,7 +448,9 @@ def test_a_silent_stream_gets_a_keepalive_comment(serve, registry):
     progress = new_progress()
     token = registry.open(progress, ANSWER)
     response = serve(keepalive_s=0.3).get("/api/live/7?channel=answer", auth(token))
-    time.sleep(1.0)  # the answer waits in a queue: nothing to send
+    # The answer waits in a queue: its place changes, but nothing is shown.
+    queue = [Status(Phase.QUEUED, position=n) for n in range(50, 0, -1)]
+    feed(progress, queue, gap_s=0.02).join()
     progress.apply(Answer("Now."))
     progress.end(COMPLETE)
     items = read_sse(response)
