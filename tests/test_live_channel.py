@@ -14,8 +14,10 @@ import http.client
 import itertools
 import json
 import logging
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -766,3 +768,92 @@ def test_a_renderer_that_fails_closes_the_stream_without_end_and_the_server_goes
         assert server.get("/api/live/8?channel=answer", auth(other)).status == 200
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- inside Streamlit
+
+
+PROBE_TEXT = "# Probe\n\nA first paragraph.\n\n" + "Words go on. " * 60 + "\n\nThe end."
+
+
+def test_inside_streamlits_own_server_the_stream_arrives_gzipped_and_whole(tmp_path: Path):
+    """`streamlit run` of an st.App, as serve.py is run: Streamlit's middleware
+    (its gzip among them) passes the route's own gzip stream on untouched."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token_file = tmp_path / "token"
+    log_file = tmp_path / "streamlit.log"
+    root = Path(__file__).resolve().parent.parent
+    with log_file.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "tests/live_channel_probe_app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--logger.level",
+                "debug",
+            ],
+            cwd=root,
+            env={
+                **os.environ,
+                "LIVE_PROBE_TOKEN_FILE": str(token_file),
+                "LIVE_PROBE_TEXT": PROBE_TEXT,
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not token_file.exists() or not token_file.read_text():
+            assert process.poll() is None, log_file.read_text()
+            assert time.monotonic() < deadline, "streamlit did not start"
+            time.sleep(0.1)
+        token = token_file.read_text()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:  # the server may still be binding its port
+            try:
+                connection.request(
+                    "GET",
+                    "/api/live/4242?channel=answer",
+                    headers={**auth(token), "Accept-Encoding": "gzip"},
+                )
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, log_file.read_text()
+                time.sleep(0.1)
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.getheader("Content-Encoding") == "gzip"
+        assert response.getheader("X-Accel-Buffering") == "no"
+        events = events_of(read_sse(response, gzip=True))
+        assert events[-1] == "end"
+        screen = Screen()
+        for event in events[:-1]:
+            screen.apply(event)
+        split = split_settled(PROBE_TEXT)
+        assert [block for block, _ in screen.blocks] == [*split.settled, split.tail]
+        refused = status_of(port, "/api/live/4242?channel=answer", auth("forged"))
+        assert refused == 403
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    logged = log_file.read_text()
+    assert "Found ASGI app" in logged, "Streamlit's log (at debug level) was captured"
+    assert token not in logged
+
+
+def status_of(port: int, path: str, headers: dict[str, str]) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status
