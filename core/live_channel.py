@@ -6,9 +6,15 @@ almost nothing (docs/performance.md, "Issue 19, fourth step"). The chat page
 opens a stream for the answer it follows (`open_stream`), hands the token to
 its component over the viewer's own websocket, and the component reads
 `GET /api/live/<message id>?channel=answer|reasoning` with the token in its
-`Authorization` header. The contract between the page, this module and the
-browser's module (ui/live_channel.js) is /work/wt/PROTOCOL.md, kept in
-docs/architecture.md.
+`Authorization` header. What the browser's module (ui/live_channel.js) reads:
+
+    data: {"reset": true?, "blocks": [{"nodes": Nodes, "joins": bool}, ...]?, "tail": Nodes?}
+
+one JSON line per event (reset: clear what is shown first; blocks: append in
+order, `joins` when the next block's first paragraph goes on inline; tail:
+replace the tail, [] empties it), at most one every MIN_EVENT_GAP_S; comments
+(`: open` at once, `: wait` after KEEPALIVE_S of silence); and, once the
+channel is final, `event: end` with `data: {}`. Nodes are core/live_tree.py's.
 
 Three parts:
 - `StreamRegistry`: who may read which stream. A token is a random 192-bit
@@ -281,6 +287,25 @@ OPENING_COMMENT = b": open\n\n"
 
 # ---------------------------------------------------------------- the routes
 
+
+def stream_url(message_id: int, channel: str, base_url: str = "") -> str:
+    """Where the browser reads a message's channel (give it to the component
+    as its `path`); `base_url` is server.baseUrlPath, as serve.py passes it."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
+    path = STREAM_PATH.format(message_id=message_id)
+    return f"{_base(base_url)}{path}?channel={channel}"
+
+
+def script_url(base_url: str = "") -> str:
+    """Where the browser's module is served (the component's stub imports it)."""
+    return _base(base_url) + SCRIPT_PATH
+
+
+def _base(base_url: str) -> str:
+    return "/" + base_url.strip("/") if base_url.strip("/") else ""
+
+
 _MESSAGE_ID = re.compile(r"-?\d{1,18}")  # temporary chats' answers have negative ids
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -304,9 +329,8 @@ class LiveChannelRoutes:
         self._registry = registry
         self._clock = clock
         self._script = script
-        base = "/" + base_url.strip("/") if base_url.strip("/") else ""
-        self.stream_path = base + STREAM_PATH
-        self.script_path = base + SCRIPT_PATH
+        self.stream_path = _base(base_url) + STREAM_PATH
+        self.script_path = script_url(base_url)
         self._min_gap_s = min_gap_s
         self._poll_s = poll_s
         self._keepalive_s = keepalive_s
