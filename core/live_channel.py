@@ -58,9 +58,10 @@ ANSWER = "answer"
 REASONING = "reasoning"
 CHANNELS = (ANSWER, REASONING)
 
-# A followed answer is let go this long after it is done (the page has reran by
-# then and draws it from the database), or this long after its stream was
-# opened, whichever comes first. An open stream keeps going to its end.
+# A followed answer is let go this long after the registry first sees it done
+# (at an open or a lookup; the page has rerun by then and draws it from the
+# database), or this long after its stream was opened, whichever comes first.
+# A stream already open keeps going to its end.
 KEEP_DONE_S = 60.0
 KEEP_OPEN_S = 30 * 60.0
 # A token whose answer was let go is still recognised this long, so its
