@@ -648,7 +648,7 @@ def test_the_tail_goes_through_close_open_markup_but_settled_blocks_do_not():
     assert event == {"blocks": [{"nodes": ["```python\nprint(1)"], "joins": False}], "tail": []}
 
 
-def test_a_changed_text_of_the_same_length_starts_over():
+def test_a_text_changed_before_its_end_starts_over():
     """A key completed mid-stream is scrubbed: the text before its end changes."""
     events = ChannelEvents(ANSWER, as_text)
     events.update_text("Done.\n\nabcdef", final=False)
@@ -730,9 +730,7 @@ def nginx_in_front(serve, tmp_path: Path) -> Iterator[tuple[Server, int]]:
     assert not any(token in access_log for token in server.tokens)
 
 
-def test_behind_nginx_each_event_is_passed_on_at_once_with_the_route_cookie(
-    nginx_in_front, registry
-):
+def test_behind_nginx_events_arrive_within_a_second_with_the_route_cookie(nginx_in_front, registry):
     server, listen = nginx_in_front
     for encoding in ("identity", "gzip"):
         progress = new_progress()  # an answer not begun: its first words are news
