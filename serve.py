@@ -15,21 +15,22 @@ middleware (XSRF, uploads, the websocket, its compression), the same
 first and authenticate for themselves (Streamlit's XSRF check covers only its
 own routes).
 
-`streamlit run app.py` still works: the routes are missing then, the
-component's request fails, and the page draws the answer with Streamlit
-elements, as before the live channel.
+`streamlit run app.py` still works: the routes are missing then, pages do not
+mount the component (`core.live_channel.routes_served`), and they draw the
+answer with Streamlit elements, as before the live channel.
 """
 
 import streamlit as st
 from streamlit import config
 
+from core import live_channel as channel
 from core import live_tree
-from core.live_channel import LiveChannelRoutes
 
 # Streamlit prefixes its own routes with server.baseUrlPath (read by
 # `streamlit run` before it imports this file); ours follow it.
-live_channel = LiveChannelRoutes(
+live_channel = channel.LiveChannelRoutes(
     live_tree.block_nodes, base_url=config.get_option("server.baseUrlPath")
 )
+channel.serve_here()
 
 app = st.App("app.py", routes=live_channel.routes)

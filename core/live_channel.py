@@ -288,6 +288,18 @@ OPENING_COMMENT = b": open\n\n"
 
 # ---------------------------------------------------------------- the routes
 
+_served = threading.Event()
+
+
+def serve_here() -> None:
+    """Say that this process serves the routes (serve.py, once): only then do
+    pages mount the component, so `streamlit run app.py` never tries them."""
+    _served.set()
+
+
+def routes_served() -> bool:
+    return _served.is_set()
+
 
 def stream_url(message_id: int, channel: str, base_url: str = "") -> str:
     """Where the browser reads a message's channel (give it to the component

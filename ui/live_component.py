@@ -20,6 +20,7 @@ draws live text with Streamlit elements again (ui/live._Stream).
 from __future__ import annotations
 
 import streamlit as st
+from streamlit import config
 
 from core import live_channel
 from core.progress import GenerationProgress
@@ -40,22 +41,37 @@ STEP_PX = 320
 _STUB = (
     "// ui/live_channel.js, served by core/live_channel.py\n"
     "export default async (c) => (await import("
-    f'new URL("{live_channel.SCRIPT_ROUTE}", document.baseURI).href)).default(c);'
+    f'new URL("{live_channel.script_url(config.get_option("server.baseUrlPath"))}", '
+    "document.baseURI).href)).default(c);"
 )
-# Typography close to Streamlit's Markdown, so that the hand-over to the
-# finished answer (drawn by st.markdown) does not jump.
+# Typography of Streamlit's Markdown (its computed styles in Chromium, 1.67), so
+# that the hand-over to the finished answer, drawn by st.markdown, does not jump.
 _CSS = """
 .duet-live { overflow-wrap: anywhere; }
-.duet-live > :first-child, .duet-live-tail > :first-child { margin-top: 0; }
-.duet-live p, .duet-live ul, .duet-live ol, .duet-live blockquote, .duet-live pre,
-.duet-live table { margin: 0 0 1rem; }
-.duet-live li { margin: 0.2rem 0; }
-.duet-live pre { padding: 1rem; border-radius: 0.5rem; overflow-x: auto;
+.duet-live p, .duet-live ul, .duet-live ol, .duet-live table { margin: 0 0 1rem; }
+.duet-live ul, .duet-live ol { padding: 0; }
+.duet-live li { margin: 0.2rem 0 0.2rem 1.15rem; padding-left: 0.3rem; }
+.duet-live li > ul, .duet-live li > ol { margin: 0; }
+.duet-live strong, .duet-live th { font-weight: 600; }
+.duet-live h1, .duet-live h2, .duet-live h3, .duet-live h4, .duet-live h5, .duet-live h6 {
+  margin: 0; font-weight: 600; line-height: 1.2; letter-spacing: -0.005em; }
+.duet-live h1 { font-size: 2.75rem; font-weight: 700; padding: 1.25rem 0 1rem; }
+.duet-live h2 { font-size: 2.25rem; padding: 1rem 0; }
+.duet-live h3 { font-size: 1.75rem; padding: 0.75rem 0 1rem; }
+.duet-live h4 { font-size: 1.5rem; padding: 0.75rem 0 1rem; }
+.duet-live h5 { font-size: 1.25rem; padding: 0.5rem 0 1rem; }
+.duet-live h6 { font-size: 1rem; padding: 0.5rem 0 1rem; }
+.duet-live pre { margin: 0 0 1rem; padding: 1rem; border-radius: 0.5rem; font-size: 0.75rem;
+  white-space: pre-wrap;
   background: var(--st-secondary-background-color, rgba(128, 128, 128, 0.1)); }
-.duet-live code { font-family: var(--st-code-font, monospace); font-size: 0.875em; }
-.duet-live blockquote { padding-left: 1rem; border-left: 0.25rem solid rgba(128, 128, 128, 0.4); }
+.duet-live code { font-family: var(--st-code-font, "Source Code Pro", monospace);
+  font-size: 0.875rem; }
+.duet-live pre code { white-space: pre-wrap; }
+.duet-live blockquote { margin: 1rem 0; padding-left: 0.75rem;
+  border-left: 0.25rem solid rgba(128, 128, 128, 0.4); }
 .duet-live table { border-collapse: collapse; }
-.duet-live th, .duet-live td { border: 1px solid rgba(128, 128, 128, 0.3); padding: 0.25rem 0.5rem; }
+.duet-live th, .duet-live td { border: 1px solid rgba(128, 128, 128, 0.25);
+  padding: 0.375rem 0.75rem; }
 .duet-live a { color: var(--st-link-color, inherit); }
 """
 
@@ -76,7 +92,9 @@ def available() -> bool:
 def mount(container, progress: GenerationProgress, channel: str) -> None:
     """Show `progress`'s `channel` text in `container`, streamed by the browser."""
     token = live_channel.open_stream(progress, channel)
-    path = live_channel.stream_path(progress.message_id, channel)
+    path = live_channel.stream_url(
+        progress.message_id, channel, config.get_option("server.baseUrlPath")
+    )
     with container:
         _component(
             data={"path": path, "token": token, "stepPx": STEP_PX},
