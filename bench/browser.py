@@ -329,6 +329,31 @@ class Meter:
         self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
 
 
+class RouteMeter:
+    """Bytes of the answer streams that travel beside the websocket (the
+    product's live channel, core/live_channel.py; the benchmark's side channel)
+    from DevTools' Network events on the page's session: the response bodies
+    as the page read them (`body`) and as they travelled (`wire`: DevTools'
+    encoded length, gzip-compressed where the route compressed)."""
+
+    def __init__(self, cdp, paths: tuple[str, ...]) -> None:
+        self._paths = paths
+        self.requests: set[str] = set()
+        self.body = 0
+        self.wire = 0
+        cdp.on("Network.requestWillBeSent", lambda event: self._on_request(event))
+        cdp.on("Network.dataReceived", lambda event: self._on_data(event))
+
+    def _on_request(self, event: dict) -> None:
+        if any(path in event["request"]["url"] for path in self._paths):
+            self.requests.add(event["requestId"])
+
+    def _on_data(self, event: dict) -> None:
+        if event["requestId"] in self.requests:
+            self.body += event.get("dataLength", 0)
+            self.wire += event.get("encodedDataLength", 0)
+
+
 def open_page(page, url: str) -> None:
     page.goto(url)
     page.locator('[data-testid="stApp"]').wait_for()
