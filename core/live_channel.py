@@ -275,7 +275,8 @@ def encode_event(event: dict) -> bytes:
     """`data: <one line of JSON>` and a blank line. JSON escapes every line
     end inside strings, so the event is one line whatever the text holds."""
     line = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-    return b"data: " + line.encode() + b"\n\n"
+    # A lone surrogate (a model's JSON may escape one) has no UTF-8 form: "?".
+    return b"data: " + line.encode("utf-8", "replace") + b"\n\n"
 
 
 END_EVENT = b"event: end\ndata: {}\n\n"

@@ -43,6 +43,7 @@ from core.live_channel import (
     LiveChannelRoutes,
     StreamRegistry,
     accepts_gzip,
+    encode_event,
     script_url,
     stream_url,
 )
@@ -874,3 +875,9 @@ def status_of(port: int, path: str, headers: dict[str, str]) -> int:
     response = connection.getresponse()
     response.read()
     return response.status
+
+
+def test_a_lone_surrogate_in_the_text_does_not_end_the_stream():
+    # A model's JSON may escape half a pair ("\ud83d"): Python keeps it, UTF-8 cannot.
+    event = encode_event({"tail": ["before \ud83d after"]})
+    assert json.loads(event.removeprefix(b"data: ").decode()) == {"tail": ["before ? after"]}
