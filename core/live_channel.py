@@ -366,7 +366,7 @@ class LiveChannelRoutes:
         )
 
     async def stream(self, request: Request) -> Response:
-        """Server-Sent Events for one message's channel (PROTOCOL.md)."""
+        """Server-Sent Events for one message's channel (the format: this module's docstring)."""
         raw_id = request.path_params["message_id"]
         channel = request.query_params.get("channel", ANSWER)
         token = _bearer(request.headers.get("authorization", ""))

@@ -1,7 +1,7 @@
 """Markdown as an inert node tree, for the live channel's browser module.
 
 An answer being written is sent to the browser beside Streamlit (the live
-channel, PROTOCOL in issue 19) and drawn there by ui/live_channel.js with
+channel, core/live_channel.py) and drawn there by ui/live_channel.js with
 createElement and createTextNode only. What it draws is decided here, from the
 same parse as core/markdown.prepare_markdown and by the same rules, so the text
 looks the same while it streams and once the page renders it from the store:

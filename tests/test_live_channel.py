@@ -159,7 +159,7 @@ def events_of(items: list) -> list:
 
 
 class Screen:
-    """What the browser's module shows, built from the events as PROTOCOL.md says."""
+    """What the browser's module shows, built from the events (core/live_channel.py)."""
 
     def __init__(self) -> None:
         self.blocks: list[tuple[str, bool]] = []

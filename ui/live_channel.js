@@ -1,6 +1,6 @@
 // The live channel's browser half: an answer being written, drawn beside
-// Streamlit (the contract: PROTOCOL.md of issue 19; docs/performance.md, "Issue
-// 19, fourth step", for why).
+// Streamlit (the events: core/live_channel.py's docstring; why:
+// docs/performance.md, "Issue 19, sixth step").
 //
 // Every Streamlit element update costs the browser 10-16 ms of React work; this
 // module follows the answer's Server-Sent Events from our own route and draws
@@ -16,7 +16,7 @@
 // it calls `component.setTriggerValue("failed", reason)` once and removes what
 // it drew, so the page can draw the answer with Streamlit elements instead.
 
-// tag -> attribute -> check of the value (PROTOCOL.md, "Node tree").
+// tag -> attribute -> check of the value: core/live_tree.py's allowlist, checked again.
 const ALLOWED = {
   p: {}, h1: {}, h2: {}, h3: {}, h4: {}, h5: {}, h6: {}, blockquote: {}, ul: {},
   li: {}, hr: {}, br: {}, pre: {}, em: {}, strong: {}, del: {}, table: {},
