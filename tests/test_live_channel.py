@@ -337,13 +337,16 @@ def test_an_answer_streams_as_blocks_in_order_with_a_replaced_tail_then_ends(ser
     assert server.routes.streaming == 0
 
 
-def test_events_come_at_most_every_quarter_second_but_the_first_news_at_once(serve, registry):
+def test_events_are_spaced_by_the_gap_but_the_first_news_comes_at_once(serve, registry):
+    # A gap far longer than a loaded machine's delays, so the test can tell
+    # "at once" from "at the next tick" without timing anything closely.
+    gap = 3.0
     progress = new_progress()
     token = registry.open(progress, ANSWER)
-    response = serve().get("/api/live/7?channel=answer", auth(token))
+    response = serve(min_gap_s=gap).get("/api/live/7?channel=answer", auth(token))
     time.sleep(0.5)  # a quiet spell
     sent = time.monotonic()
-    writer = feed(progress, [*chunks("word " * 200, 5), COMPLETE], gap_s=0.005)
+    writer = feed(progress, [*chunks("word " * 200, 5), COMPLETE], gap_s=0.04)
     arrivals = []
     inflater_buffer = b""
     while chunk := response.read1(65536):
@@ -353,10 +356,10 @@ def test_events_come_at_most_every_quarter_second_but_the_first_news_at_once(ser
             if raw.startswith(b"data: "):
                 arrivals.append(time.monotonic())
     writer.join()
-    assert arrivals[0] - sent < 0.2, "the first words after a quiet spell come at once"
+    assert arrivals[0] - sent < gap / 2, "the first words after a quiet spell come at once"
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    assert len(gaps) >= 3
-    assert min(gaps) >= 0.2, gaps  # 0.25 s, less what the reader's own timing blurs
+    assert len(gaps) >= 2  # 8 s of writing
+    assert min(gaps) >= gap - 0.1, gaps  # less what the reader's own timing blurs
 
 
 def test_the_reasoning_channel_ends_when_the_answer_begins(serve, registry):
@@ -500,8 +503,14 @@ def test_the_text_sent_is_the_scrubbed_snapshot(serve, registry):
     assert b"[redacted]" in body
 
 
-def test_the_token_never_appears_in_the_servers_log(serve, registry, caplog):
+def test_the_token_never_appears_in_the_servers_log(serve, registry, caplog, monkeypatch):
     caplog.set_level(logging.DEBUG)
+    # Another test's server (Streamlit's own, in this process) may have given
+    # uvicorn's loggers handlers of their own: make them reach caplog again.
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
     progress = new_progress()
     token = registry.open(progress, ANSWER)
     server = serve()
@@ -731,7 +740,9 @@ def nginx_in_front(serve, tmp_path: Path) -> Iterator[tuple[Server, int]]:
     assert not any(token in access_log for token in server.tokens)
 
 
-def test_behind_nginx_events_arrive_within_a_second_with_the_route_cookie(nginx_in_front, registry):
+def test_behind_nginx_events_arrive_before_the_stream_ends_with_the_route_cookie(
+    nginx_in_front, registry
+):
     server, listen = nginx_in_front
     for encoding in ("identity", "gzip"):
         progress = new_progress()  # an answer not begun: its first words are news
@@ -756,8 +767,9 @@ def test_behind_nginx_events_arrive_within_a_second_with_the_route_cookie(nginx_
         while b"\n\n" not in received:
             chunk = response.read1(65536)
             received += inflater.decompress(chunk) if inflater else chunk
-        # A buffering proxy would hold these few bytes until the stream ended.
-        assert time.monotonic() - applied < 1.0
+        # A buffering proxy would hold these few bytes until the stream ended,
+        # which it does not do while the test waits (the bound only guards a hang).
+        assert time.monotonic() - applied < 10.0
         assert words.encode() in received
         connection.close()
 
