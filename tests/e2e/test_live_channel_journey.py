@@ -11,6 +11,7 @@ Streamlit as before. Either way the person sees the whole answer, formatted.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -24,7 +25,11 @@ LONG = "Write a long detailed essay about tortoises"
 def _count_frames(page) -> list[bytes | str]:
     """The messages the server sends over the page's websocket, as they arrive."""
     frames: list[bytes | str] = []
-    page.on("websocket", lambda socket: socket.on("framereceived", frames.append))
+    # Lambdas: Playwright cannot take a builtin method as a handler.
+    page.on(
+        "websocket",
+        lambda socket: socket.on("framereceived", lambda payload: frames.append(payload)),
+    )
     return frames
 
 
@@ -39,6 +44,7 @@ def _streamed_in_pieces(page) -> set[int]:
 
 
 def test_the_answer_streams_over_the_live_channel_while_the_websocket_rests(page, app_server):
+    frames = _count_frames(page)  # before the page opens its websocket
     open_app(page, app_server.url)
     send(page, "Warm up")  # the first page runs of a fresh session are not the stream's
     wait_idle(page)
@@ -46,18 +52,18 @@ def test_the_answer_streams_over_the_live_channel_while_the_websocket_rests(page
     wait_idle(page)
     streams: list[str] = []
     page.on("request", lambda r: streams.append(r.url) if "/api/live/" in r.url else None)
-    frames = _count_frames(page)
     send(page, LONG)
     live = last_answer(page).locator(".duet-live").last
     expect(live).to_contain_text(re.compile(r"\w{4,}"), timeout=30_000)
-    during_start = len(frames)
+    during_start, started = len(frames), time.monotonic()
     lengths = _streamed_in_pieces(page)
-    during = len(frames) - during_start
+    rate = (len(frames) - during_start) / (time.monotonic() - started)
     assert len(lengths) >= 4, "the answer should grow in place while it streams"
     assert any("channel=answer" in url for url in streams)
-    # 1.5 s of streaming: the page's loop sends the status line and the screen
-    # reader's batches only; drawn by Streamlit it was ~12 messages (8 a second).
-    assert during <= 6, f"{during} websocket messages while the answer streamed"
+    # The page's loop sends only the status line and the screen reader's
+    # batches (0.6 a second measured); drawing the text with Streamlit elements
+    # sent 5-8 a second.
+    assert rate < 2.5, f"{rate:.1f} websocket messages a second while the answer streamed"
     wait_idle(page, timeout=90_000)
     # The finished answer is Streamlit's Markdown, with its footer, as before.
     expect(last_answer(page).locator(".duet-live")).to_have_count(0)
