@@ -185,7 +185,7 @@ class StreamlitProcess(AppServer):
 
     POLL_S = 0.02  # start-up is measured: notice the server is up at once
 
-    def __init__(self, script: str = "app.py", **env: str) -> None:
+    def __init__(self, script: str = "serve.py", **env: str) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="bench-streamlit-")
         super().__init__(Path(self._folder.name), script, DEMO_SPEED="1", **env)
         self.healthy_s = time.monotonic() - self.started
@@ -327,6 +327,31 @@ class Meter:
         """Slow the page's CPU down `rate` times (1: full speed), as DevTools'
         "4x slowdown" does to stand in for a mid-range phone."""
         self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+
+class RouteMeter:
+    """Bytes of the answer streams that travel beside the websocket (the
+    product's live channel, core/live_channel.py; the benchmark's side channel)
+    from DevTools' Network events on the page's session: the response bodies
+    as the page read them (`body`) and as they travelled (`wire`: DevTools'
+    encoded length, gzip-compressed where the route compressed)."""
+
+    def __init__(self, cdp, paths: tuple[str, ...]) -> None:
+        self._paths = paths
+        self.requests: set[str] = set()
+        self.body = 0
+        self.wire = 0
+        cdp.on("Network.requestWillBeSent", lambda event: self._on_request(event))
+        cdp.on("Network.dataReceived", lambda event: self._on_data(event))
+
+    def _on_request(self, event: dict) -> None:
+        if any(path in event["request"]["url"] for path in self._paths):
+            self.requests.add(event["requestId"])
+
+    def _on_data(self, event: dict) -> None:
+        if event["requestId"] in self.requests:
+            self.body += event.get("dataLength", 0)
+            self.wire += event.get("encodedDataLength", 0)
 
 
 def open_page(page, url: str) -> None:

@@ -142,7 +142,7 @@ class Deployment:
             raise SystemExit(f"unknown deployment {kind!r}: sqlite or postgres2")
         self.apps = []
         for url in urls:
-            app = web.StreamlitProcess("app.py", DATABASE_URL=url, MODELS_FILE=str(catalog))
+            app = web.StreamlitProcess("serve.py", DATABASE_URL=url, MODELS_FILE=str(catalog))
             stack.callback(app.stop)
             self.apps.append(app)
 

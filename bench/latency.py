@@ -106,7 +106,7 @@ def run(chunks_count: int, marker_every: int, pace_s: float, first_s: float, rep
         folder = Path(directory)
         database = folder / "latency.db"
         app = web.StreamlitProcess(
-            "app.py", DATABASE_URL=f"sqlite:///{database}",
+            "serve.py", DATABASE_URL=f"sqlite:///{database}",
             MODELS_FILE=str(web.write_catalog(folder, server.base_url())),
         )  # fmt: skip
         try:

@@ -130,7 +130,7 @@ def run(sizes: list[int], repeat: int) -> list[dict]:
         built = build(sizes)
         print(f"built {sum(sizes):,} messages in {time.monotonic() - started:.0f} s", flush=True)
         rows = [{"messages": size, **store_calls(built[size][0])} for size in sizes]
-        app = StreamlitProcess("app.py", DATABASE_URL=f"sqlite:///{database}")
+        app = StreamlitProcess("serve.py", DATABASE_URL=f"sqlite:///{database}")
         try:
             with chromium() as browser:
                 page = new_page(browser)

@@ -32,7 +32,7 @@ WELCOME = "What can I help you with?"
 def start_up(browser, folder: Path, index: int) -> dict[str, float]:
     page = web.new_page(browser)
     started = time.monotonic()
-    app = web.StreamlitProcess("app.py", DATABASE_URL=f"sqlite:///{folder / f'start-{index}.db'}")
+    app = web.StreamlitProcess("serve.py", DATABASE_URL=f"sqlite:///{folder / f'start-{index}.db'}")
     try:
         page.goto(app.url)
         page.get_by_text(WELCOME).wait_for()
@@ -47,7 +47,7 @@ def start_up(browser, folder: Path, index: int) -> dict[str, float]:
 def memory_under_load(browser, folder: Path, sessions: int, chunks: int) -> dict[str, float]:
     server = web.PacedServer().start()
     app = web.StreamlitProcess(
-        "app.py", DATABASE_URL=f"sqlite:///{folder / 'memory.db'}",
+        "serve.py", DATABASE_URL=f"sqlite:///{folder / 'memory.db'}",
         MODELS_FILE=str(web.write_catalog(folder, server.base_url())),
     )  # fmt: skip
     try:

@@ -16,11 +16,19 @@ the busy time between the first and the last chunk: what the page costs while
 text flows, without the two page runs around it. The answer is Markdown the
 way models write it (paragraphs of sentences, lists, headings, code), about 6
 bytes a chunk, 100 chunks a second unless --pace-ms says otherwise.
+Our page is the product as `streamlit run serve.py` serves it: the answer's
+text travels over the live channel (core/live_channel.py), an HTTP stream
+beside the websocket; `ours_live_bytes` is what the page read from it
+(DevTools' Network events), and `ours_x_answer` counts both, inflated.
 `ours_wire` is what the server sent as it travelled (a TCP relay between
-Chromium and the server, bench/browser.py's WireCounter): the messages after
-the websocket's compression (permessage-deflate, .streamlit/config.toml),
-HTTP and websocket framing included. `*_added_x` is the bytes sent per byte
-of answer added since the previous length: flat when growth is linear.
+Chromium and the server, bench/browser.py's WireCounter): the websocket's
+messages after its compression (permessage-deflate, .streamlit/config.toml)
+and the live channel's gzip stream, HTTP and websocket framing included.
+With `--app-py` the same app started without the channel (`streamlit run
+app.py`, which draws the answer with Streamlit elements) is measured in the
+same run at full speed: `streamlit_*` columns, the before of a before/after.
+`*_added_x` is the bytes sent per byte of answer added since the previous
+length: flat when growth is linear.
 `ours_messages` counts the websocket messages (each is one pass of React
 over Streamlit's page in the browser, bench/stream_trace.py): unlike
 busy time, it does not move with the load.
@@ -33,7 +41,7 @@ MutationObserver, in a page of its own so that the observer's work is not
 counted as the page's) is measured at both speeds.
 
     python -m bench.stream_browser [--sizes 1000 4000 8000] [--pace-ms 10]
-                                   [--throttle 4] [--no-plain]
+                                   [--throttle 4] [--no-plain] [--app-py]
                                    [--json bench/results/stream_browser.json]
 """
 
@@ -52,9 +60,11 @@ from bench.common import parser, report, table
 from bench.latency import OBSERVER, one_answer
 
 PAGES = {
-    "ours": "app.py",
+    "ours": "serve.py",  # the product, its answer over the live channel
+    "streamlit": "app.py",  # the same app without the channel: drawn by Streamlit (--app-py)
     "plain": "bench/plain_stream_page.py",
 }
+LIVE_PATH = "/api/live/"
 LATENCY_CHUNKS = 1000  # the answer whose markers time chunk -> visible
 POLL_MS = 20  # how often to look whether the stream has started or ended
 
@@ -66,10 +76,12 @@ def measure(
     chunks: list[str],
     pace_s: float,
     wire: web.WireCounter | None = None,
+    live: web.RouteMeter | None = None,
 ) -> dict:
     web.new_chat(page)
     server.configure(chunks, delay=pace_s)
     wire_before = wire.to_browser if wire else 0
+    live_before = (live.body, live.wire) if live else (0, 0)
     bytes_before, busy_before, _ = meter.mark()
     cpu_before, messages_before = meter.cpu_s(), meter.frames
     web.send(page, f"Please write {len(chunks)} chunks.")
@@ -83,6 +95,8 @@ def measure(
     cpu_after = meter.cpu_s()
     return {
         "wire": (wire.to_browser - wire_before) if wire else None,
+        "live_bytes": (live.body - live_before[0]) if live else 0,
+        "live_wire": (live.wire - live_before[1]) if live else 0,
         "messages": meter.frames - messages_before,
         "cpu_s": cpu_after - cpu_before,
         "bytes": bytes_after - bytes_before,
@@ -105,7 +119,9 @@ def median_delay_ms(page, server: web.PacedServer, pace_s: float) -> float:
     return statistics.median(found["delays_ms"])
 
 
-def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[list, dict]:
+def run(
+    sizes: list[int], pace_s: float, throttle: float, plain: bool, app_py: bool
+) -> tuple[list, dict]:
     server = web.PacedServer().start()
     rows = []
     latency: dict[str, float] = {}
@@ -119,17 +135,25 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                 MODELS_FILE=str(catalog),
             ),
         }  # fmt: skip
+        if app_py:
+            apps["streamlit"] = web.StreamlitProcess(
+                PAGES["streamlit"], DATABASE_URL=f"sqlite:///{folder / 'streamlit.db'}",
+                MODELS_FILE=str(catalog),
+            )  # fmt: skip
         if plain:
             apps["plain"] = web.StreamlitProcess(PAGES["plain"], BENCH_BASE_URL=server.base_url())
-        wire = web.WireCounter(apps["ours"].port)
+        wires = {kind: web.WireCounter(apps[kind].port) for kind in ("ours", "streamlit")
+                 if kind in apps}  # fmt: skip
+        wire = wires["ours"]
         try:
             with web.chromium() as browser:
                 pages = {}
                 for kind, app in apps.items():
                     page = web.new_page(browser, timeout_ms=900_000)  # plain, 8,000 chunks
                     pages[kind] = (page, web.Meter(page))
-                    web.open_page(page, wire.url if kind == "ours" else app.url)
+                    web.open_page(page, wires[kind].url if kind in wires else app.url)
                     web.warm_up(page, server)
+                live = web.RouteMeter(pages["ours"][1].cdp, (LIVE_PATH,))
                 timing = web.new_page(browser, timeout_ms=300_000)
                 timing.add_init_script(OBSERVER)
                 timing_meter = web.Meter(timing)
@@ -141,12 +165,17 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                     row = {"chunks": size, "answer_bytes": answer_bytes}
                     for suffix, rate in profiles.items():
                         pages["ours"][1].throttle(rate)
-                        ours = measure(*pages["ours"], server, chunks, pace_s, wire)
+                        ours = measure(*pages["ours"], server, chunks, pace_s, wire, live)
                         row[f"ours_bytes{suffix}"] = ours["bytes"]
+                        row[f"ours_live_bytes{suffix}"] = ours["live_bytes"]
+                        row[f"ours_live_wire{suffix}"] = ours["live_wire"]
                         row[f"ours_wire{suffix}"] = ours["wire"]
                         row[f"ours_wire_x_answer{suffix}"] = ours["wire"] / answer_bytes
                         row[f"ours_messages{suffix}"] = ours["messages"]
-                        row[f"ours_x_answer{suffix}"] = ours["bytes"] / answer_bytes
+                        # Everything the page read, inflated: websocket and live channel.
+                        row[f"ours_x_answer{suffix}"] = (
+                            ours["bytes"] + ours["live_bytes"]
+                        ) / answer_bytes
                         row[f"ours_busy{suffix}"] = ours["busy_s"] / ours["stream_s"]
                         row[f"ours_stream_busy{suffix}"] = ours["stream_busy_s"] / ours["stream_s"]
                         if rate == 1:  # throttled, the thread waits: only busy time counts
@@ -156,6 +185,18 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                               f"({ours['wire']:,} B on the wire), busy "
                               f"{row[f'ours_busy{suffix}']:.1%}", flush=True)  # fmt: skip
                     pages["ours"][1].throttle(1)
+                    if app_py:  # the same app drawing the answer with Streamlit: before/after
+                        old = measure(*pages["streamlit"], server, chunks, pace_s,
+                                      wires["streamlit"])  # fmt: skip
+                        row["streamlit_bytes"] = old["bytes"]
+                        row["streamlit_x_answer"] = old["bytes"] / answer_bytes
+                        row["streamlit_wire_x_answer"] = old["wire"] / answer_bytes
+                        row["streamlit_messages"] = old["messages"]
+                        row["streamlit_busy"] = old["busy_s"] / old["stream_s"]
+                        row["streamlit_cpu"] = old["cpu_s"] / old["stream_s"]
+                        print(f"{size:,} chunks: app.py {old['bytes']:,} B "
+                              f"({old['wire']:,} B on the wire), busy "
+                              f"{row['streamlit_busy']:.1%}", flush=True)  # fmt: skip
                     if plain:
                         try:
                             found = measure(*pages["plain"], server, chunks, pace_s)
@@ -177,7 +218,8 @@ def run(sizes: list[int], pace_s: float, throttle: float, plain: bool) -> tuple[
                     latency[f"median_delay_ms{suffix}"] = median_delay_ms(timing, server, pace_s)
                 timing_meter.throttle(1)
         finally:
-            wire.close()
+            for counter in wires.values():
+                counter.close()
             for app in apps.values():
                 app.stop()
             server.stop()
@@ -191,14 +233,17 @@ def main() -> None:
     args.add_argument("--throttle", type=float, default=4.0,
                       help="CPU slowdown of the phone-class run (1: skip it)")  # fmt: skip
     args.add_argument("--no-plain", action="store_true", help="skip the st.write_stream page")
+    args.add_argument("--app-py", action="store_true",
+                      help="also measure the app without its live channel, at 1x")  # fmt: skip
     options = args.parse_args()
     rows, latency = run(options.sizes, options.pace_ms / 1000, options.throttle,
-                        plain=not options.no_plain)  # fmt: skip
+                        plain=not options.no_plain, app_py=options.app_py)  # fmt: skip
     # Bytes per byte of answer added from one length to the next: flat for
     # linear growth, growing with the length for quadratic.
     for before, after in itertools.pairwise(rows):
         added = after["answer_bytes"] - before["answer_bytes"]
-        after["ours_added_x"] = (after["ours_bytes"] - before["ours_bytes"]) / added
+        read = [r["ours_bytes"] + r["ours_live_bytes"] for r in (before, after)]
+        after["ours_added_x"] = (read[1] - read[0]) / added
         if "plain_bytes" in after:
             after["plain_added_x"] = (after["plain_bytes"] - before["plain_bytes"]) / added
     print(table("Chunk -> visible (bench/latency.py's markers)", [latency]))
@@ -209,7 +254,7 @@ def main() -> None:
             r["ours_busy"] < 0.10 for r in rows
         ),
         "median chunk -> visible < 150 ms": latency["median_delay_ms"] < 150,
-        "our bytes <= 2x the answer at every length, page runs included (messages)": all(
+        "our bytes <= 2x the answer at every length, page runs included (inflated)": all(
             r["ours_x_answer"] <= 2 for r in rows
         ),
         "our bytes <= 2x the answer at every length, page runs included (on the wire)": all(

@@ -67,7 +67,7 @@ KINDS = {
 KIND_OF = {name: kind for kind, names in KINDS.items() for name in names}
 TASK = {"RunTask", "ThreadControllerImpl::RunTask"}
 PAGES = {
-    "ours": "app.py",  # the product's chat page
+    "ours": "serve.py",  # the product's chat page
     "floor": "bench/floor_stream_page.py",  # one Markdown element replaced 4x a second
     "side": "bench/side_channel_app.py",  # text over an HTTP route, appended client-side
     "side-gzip": "bench/side_channel_app.py",
@@ -93,7 +93,8 @@ SIDE_VARIANTS = {
         "BENCH_SIDE_GZIP": "1",
     },
 }
-SIDE_CHANNEL_PATH = "/api/answer-stream/"
+SIDE_CHANNEL_PATH = "/api/answer-stream/"  # the benchmark side channel
+LIVE_CHANNEL_PATH = "/api/live/"  # the product's (core/live_channel.py)
 LATENCY_CHUNKS = 1000  # the answer whose markers time chunk -> visible
 
 
@@ -197,29 +198,6 @@ def _dispatched(event: dict) -> str | None:
     return event.get("args", {}).get("data", {}).get("type")
 
 
-class SideChannelMeter:
-    """Bytes of the side channel's answer streams (bench/side_channel_stream.py)
-    from DevTools' Network events on the page's session: the response bodies as
-    the page read them (`body`) and as they travelled (`wire`: DevTools'
-    encoded length, gzip-compressed where the route compressed)."""
-
-    def __init__(self, cdp) -> None:
-        self.requests: set[str] = set()
-        self.body = 0
-        self.wire = 0
-        cdp.on("Network.requestWillBeSent", self._on_request)
-        cdp.on("Network.dataReceived", self._on_data)
-
-    def _on_request(self, event: dict) -> None:
-        if SIDE_CHANNEL_PATH in event["request"]["url"]:
-            self.requests.add(event["requestId"])
-
-    def _on_data(self, event: dict) -> None:
-        if event["requestId"] in self.requests:
-            self.body += event.get("dataLength", 0)
-            self.wire += event.get("encodedDataLength", 0)
-
-
 def start_page(kind: str, folder: Path, server: web.PacedServer) -> web.StreamlitProcess:
     if kind == "ours":
         catalog = web.write_catalog(folder, server.base_url())
@@ -232,7 +210,7 @@ def start_page(kind: str, folder: Path, server: web.PacedServer) -> web.Streamli
     return web.StreamlitProcess(PAGES[kind], BENCH_BASE_URL=server.base_url(), **settings)
 
 
-def traced_answer(browser, page, meter: web.Meter, side: SideChannelMeter,
+def traced_answer(browser, page, meter: web.Meter, side: web.RouteMeter,
                   server: web.PacedServer, chunks: list[str], pace_s: float) -> dict:  # fmt: skip
     """One answer under a trace: the trace's events, and the counters around it."""
     web.new_chat(page)
@@ -328,7 +306,7 @@ def measure_page(browser, app, kind: str, server: web.PacedServer, sizes: list[i
                  summary: list[dict]) -> None:  # fmt: skip
     page = web.new_page(browser, timeout_ms=900_000)
     meter = web.Meter(page)
-    side = SideChannelMeter(meter.cdp)
+    side = web.RouteMeter(meter.cdp, (SIDE_CHANNEL_PATH, LIVE_CHANNEL_PATH))
     web.open_page(page, app.url)
     web.warm_up(page, server)
     meter.throttle(throttle)

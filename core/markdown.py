@@ -289,17 +289,29 @@ def _list(node: SyntaxTreeNode) -> str:
 def _fence(content: str, info: str) -> str:
     longest = max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0)
     fence = "`" * max(3, longest + 1)
+    return f"{fence}{code_language(info)}\n{content.rstrip(chr(10))}\n{fence}"
+
+
+def code_language(info: str) -> str:
+    """The language word of a fence's info string, or "" (the rest is dropped)."""
     word = _INFO_WORD.match(info.strip())
-    language = word.group(0) if word else ""
-    return f"{fence}{language}\n{content.rstrip(chr(10))}\n{fence}"
+    return word.group(0) if word else ""
 
 
 def _math_block(content: str) -> str:
     content = content.strip("\n")
-    lines = content.split("\n")
-    if _FETCHING_TEX.search(content) or _NOT_MATH.search(content) or "" in map(str.strip, lines):
+    if display_math_as_code(content):
         return _fence(content, "latex")
     return f"$$\n{content}\n$$"
+
+
+def display_math_as_code(content: str) -> bool:
+    """Whether display math (stripped of its outer newlines) is shown as code:
+    it could fetch or link, or holds what would be syntax outside math."""
+    lines = content.split("\n")
+    return bool(
+        _FETCHING_TEX.search(content) or _NOT_MATH.search(content) or "" in map(str.strip, lines)
+    )
 
 
 def _table(node: SyntaxTreeNode) -> str:
@@ -317,14 +329,16 @@ def _table(node: SyntaxTreeNode) -> str:
 
 
 def _alignment(cell: SyntaxTreeNode) -> str:
+    return {"center": ":-:", "right": "--:", "left": ":--"}.get(cell_alignment(cell), "---")
+
+
+def cell_alignment(cell: SyntaxTreeNode) -> str:
+    """A table cell's alignment: "left", "center", "right" or ""."""
     style = str(cell.attrs.get("style", ""))
-    if "center" in style:
-        return ":-:"
-    if "right" in style:
-        return "--:"
-    if "left" in style:
-        return ":--"
-    return "---"
+    for alignment in ("center", "right", "left"):
+        if alignment in style:
+            return alignment
+    return ""
 
 
 # ---------------------------------------------------------------- inline
@@ -366,22 +380,28 @@ def _code_span(content: str, in_table: bool) -> str:
 
 
 def _math_inline(content: str, mark: str, in_table: bool) -> str:
-    if (
+    if inline_math_as_code(content, in_table=in_table):
+        return _code_span(content, in_table)
+    return f"{mark}{content}{mark}"
+
+
+def inline_math_as_code(content: str, *, in_table: bool = False) -> bool:
+    """Whether inline math is shown as code: it could fetch or link, spans
+    lines, or holds what would be syntax outside math."""
+    return bool(
         "\n" in content
         or _FETCHING_TEX.search(content)
         or _NOT_MATH.search(content)
         or (in_table and "|" in content)
-    ):
-        return _code_span(content, in_table)
-    return f"{mark}{content}{mark}"
+    )
 
 
 def _link(node: SyntaxTreeNode, in_table: bool) -> str:
     href = str(node.attrs.get("href", ""))
     text = _inline(node.children, in_table=in_table)
     if not is_safe_url(href):
-        return f"{text} {escape_text('(' + _shortened(href) + ')')}"
-    return f"[{text}](<{_destination(href)}>){_where(href, _plain(node))}"
+        return f"{text} {escape_text('(' + shown_destination(href) + ')')}"
+    return f"[{text}](<{_destination(href)}>){_where(href, plain_text(node))}"
 
 
 def _image(node: SyntaxTreeNode) -> str:
@@ -389,7 +409,7 @@ def _image(node: SyntaxTreeNode) -> str:
     src = str(node.attrs.get("src", ""))
     alt = escape_text(node.content or "image")
     if not is_safe_url(src):
-        return f"{alt} {escape_text('(' + _shortened(src) + ')')}"
+        return f"{alt} {escape_text('(' + shown_destination(src) + ')')}"
     return f"[🖼 {alt}](<{_destination(src)}>){_where(src, '')}"
 
 
@@ -401,19 +421,26 @@ def _destination(url: str) -> str:
 
 def _where(url: str, shown: str) -> str:
     """ " (host)" after a link, unless its text already says where it goes."""
+    target = link_target(url, shown)
+    return " " + escape_text(f"({target})") if target else ""
+
+
+def link_target(url: str, shown: str) -> str:
+    """Where a safe link goes (its host, or a mailto's address), to show after
+    it; "" when its text `shown` already says so."""
     if url.lower().startswith("mailto:"):
         target = unquote(url[len("mailto:") :])
     else:
         target = urlsplit(url).hostname or ""
-    if not target or target in shown:
-        return ""
-    return " " + escape_text(f"({target})")
+    return "" if not target or target in shown else target
 
 
-def _plain(node: SyntaxTreeNode) -> str:
+def plain_text(node: SyntaxTreeNode) -> str:
+    """The text a link shows, without its markup."""
     return "".join(child.content for child in node.walk() if child.type in ("text", "code_inline"))
 
 
-def _shortened(url: str) -> str:
+def shown_destination(url: str) -> str:
+    """An unsafe link's or an image's destination as shown in text: decoded, shortened."""
     url = unquote(url)
     return url if len(url) <= _SHOWN_URL_CHARS else url[:_SHOWN_URL_CHARS] + "…"

@@ -335,7 +335,14 @@ def answer(
         if is_live(message):
             live_controls(message, picked)
             progress = services.worker.progress_of(user.id, message.id)
-            return LiveAnswer(t, catalog, progress, st.container(), describe_status=web_status_text)
+            return LiveAnswer(
+                t,
+                catalog,
+                progress,
+                st.container(),
+                describe_status=web_status_text,
+                side_channel=True,
+            )
         if message.unfinished:  # and not by this process's worker: another replica writes it.
             # Follow its saves: follow its saves, with a Stop that reaches it.
             follow_from_store(t, user.id, message, stop=lambda m: chat.stop(user.id, m))

@@ -8,6 +8,14 @@ sent again, so the bytes sent grow linearly with the answer. Between renders it 
 news, so text that arrives after a quiet spell (the first token) is shown at
 once rather than at the next tick. When every followed answer is done the
 script reruns and the page renders them from the database.
+
+Where one answer is followed (the chat page, a temporary chat) and the app is
+served with its live channel (`streamlit run serve.py`), the text does not go
+through Streamlit at all while it streams: a component fetches it beside the
+websocket (ui/live_component.py), and this loop only keeps the status line,
+the screen reader's announcements and the end. Comparisons and battles follow
+several answers at once and keep drawing them here: a browser opens at most six
+connections to one server, and each streamed answer would hold one.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from core.i18n import Translator
 from core.markdown import prepare_markdown, too_heavy_for_markdown
 from core.progress import GenerationProgress, Snapshot
 from core.streaming import close_open_markup, split_settled
+from ui import live_component
 from ui.announce import Announcer
 from ui.errors import describe_error
 from ui.format import display_name, escape_markdown, model_name
@@ -142,6 +151,20 @@ class _Stream:
         self._live_text = body
 
 
+class _ChannelStream:
+    """A growing text the browser streams itself (ui/live_component.py).
+
+    Mounted once; the page sends nothing more for it. The final rerun draws
+    the finished text from the database, as it does for `_Stream`.
+    """
+
+    def __init__(self, container, progress: GenerationProgress, channel: str) -> None:
+        live_component.mount(container.empty(), progress, channel)
+
+    def show(self, text: str, *, final: bool = False) -> None:
+        pass  # the browser has it already
+
+
 def _body(blocks: list[tuple[str, bool]], tail: str) -> str:
     """Blocks and the tail as one inert Markdown text: a paragraph's pieces
     joined as they were, blocks apart. The tail's unclosed markup is closed."""
@@ -184,6 +207,7 @@ class LiveAnswer:
         container,
         *,
         describe_status: StatusText | None = None,
+        side_channel: bool = False,
     ) -> None:
         self.t = t
         self.catalog = catalog
@@ -192,13 +216,20 @@ class LiveAnswer:
         self._describe_status = describe_status or status_text
         self._status_line = container.empty()
         self._reasoning_slot = container.container()
-        self._answer = _Stream(container, f"{progress.message_id}-answer")
+        # Decided once per run: a stream that fails reruns the page (ui/live_component.py).
+        self._side_channel = side_channel and live_component.available()
+        self._answer = self._stream(container, "answer")
         self._panel = None
-        self._reasoning: _Stream | None = None
+        self._reasoning: _Stream | _ChannelStream | None = None
         self._collapsed = False
         self._version = -1
         self._status_text: str | None = None
         self._announcer = Announcer(t, container, progress.message_id)  # for screen readers
+
+    def _stream(self, container, channel: str) -> _Stream | _ChannelStream:
+        if self._side_channel:
+            return _ChannelStream(container, self.progress, channel)
+        return _Stream(container, f"{self.progress.message_id}-{channel}")
 
     def has_news(self) -> bool:
         """The answer changed since it was last rendered."""
@@ -223,7 +254,7 @@ class LiveAnswer:
                 self._panel = self._reasoning_slot.status(
                     self.t("reasoning.thinking"), expanded=True, state="running"
                 )
-                self._reasoning = _Stream(self._panel, f"{self.progress.message_id}-reasoning")
+                self._reasoning = self._stream(self._panel, "reasoning")
             self._reasoning.show(snapshot.reasoning, final=bool(snapshot.answer))
             if snapshot.answer and not self._collapsed:
                 self._collapsed = True

@@ -117,7 +117,7 @@ def _message(
             if st.button(t("answer.stop"), key=f"stop-{message.id}", icon=":material/stop:"):
                 services.temporary.stop(user.id, requested(), message.id)
                 st.rerun()
-            return LiveAnswer(t, catalog, progress, st.container())
+            return LiveAnswer(t, catalog, progress, st.container(), side_channel=True)
         render_answer_body(t, catalog, message, lazy=False)
     return None
 

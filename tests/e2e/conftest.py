@@ -1,4 +1,4 @@
-"""Browser journeys: the real app (`streamlit run app.py`) in headless Chromium.
+"""Browser journeys: the real app (`streamlit run serve.py`) in headless Chromium.
 
 Each test module gets its own server on a free port with a temporary database;
 each test gets a fresh browser page. Chromium comes from Debian (/usr/bin/chromium);
@@ -55,14 +55,15 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run app.py` (or another script) in a subprocess, with its own database.
+    """`streamlit run serve.py` (the app and its live channel, or another script) in a
+    subprocess, with its own database.
 
     bench/browser.py runs the benchmarks' servers with it too.
     """
 
     POLL_S = 0.2  # how often to ask whether the server is up
 
-    def __init__(self, directory: Path, script: str = "app.py", **env: str) -> None:
+    def __init__(self, directory: Path, script: str = "serve.py", **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = directory / "streamlit.log"
