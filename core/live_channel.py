@@ -408,7 +408,11 @@ class LiveChannelRoutes:
             while True:
                 now = clock.monotonic()
                 version = progress.version  # read before the snapshot: later news is seen next time
-                if version != seen and now - last_event >= self._min_gap_s:
+                # The end goes at once: the page reruns as soon as the answer is
+                # done and puts the stored answer in place of this stream, so
+                # its last words must not wait for the next tick.
+                due = now - last_event >= self._min_gap_s or progress.done
+                if version != seen and due:
                     seen = version
                     # Scrubbing, cutting and rendering a long text takes
                     # milliseconds: off the loop that serves every websocket.

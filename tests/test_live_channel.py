@@ -357,9 +357,29 @@ def test_events_are_spaced_by_the_gap_but_the_first_news_comes_at_once(serve, re
                 arrivals.append(time.monotonic())
     writer.join()
     assert arrivals[0] - sent < gap / 2, "the first words after a quiet spell come at once"
-    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    # The last event (the end) goes at once: the test below.
+    gaps = [b - a for a, b in itertools.pairwise(arrivals[:-1])]
     assert len(gaps) >= 2  # 8 s of writing
     assert min(gaps) >= gap - 0.1, gaps  # less what the reader's own timing blurs
+
+
+def test_the_end_of_an_answer_is_sent_at_once_not_at_the_next_tick(serve, registry):
+    gap = 3.0  # far longer than a loaded machine's delays (see the test above)
+    progress = new_progress()
+    token = registry.open(progress, ANSWER)
+    response = serve(min_gap_s=gap).get("/api/live/7?channel=answer", auth(token))
+    progress.apply(Answer("The first words"))
+    received = b""
+    while b"first words" not in received:
+        received += response.read1(65536)
+    progress.apply(Answer(" and the last."))
+    ended = time.monotonic()
+    progress.end(COMPLETE)
+    received = b""
+    while b"event: end" not in received:
+        received += response.read1(65536)
+    assert time.monotonic() - ended < gap / 2, "the end waited for the next tick"
+    assert b"the last." in received
 
 
 def test_the_reasoning_channel_ends_when_the_answer_begins(serve, registry):
