@@ -279,7 +279,11 @@ def shown_branch(conversation: ConversationView, picked: Picked) -> tuple[list[L
     show_earlier(conversation, len(messages), earlier, later)
     versions = history.versions(user.id, conversation.id, messages)
     files = history.files_of(user.id, [m.id for m in messages if m.role == "user"])
-    busy = any(m.role == "assistant" and (m.unfinished or is_live(m)) for m in messages)
+    # Decided once per answer: the worker may finish between two looks (a Stop
+    # lands), and an answer counted as being written but drawn as finished
+    # would leave the input disabled with no run left to free it.
+    being_written = {m.id for m in messages if m.role == "assistant" and is_live(m)}
+    busy = any(m.role == "assistant" and m.unfinished for m in messages) or bool(being_written)
     live: list[LiveAnswer] = []
     for index, message in enumerate(messages):
         last = later == 0 and index == len(messages) - 1
@@ -295,7 +299,12 @@ def shown_branch(conversation: ConversationView, picked: Picked) -> tuple[list[L
                 )
             else:
                 live_answer = answer(
-                    message, versions.get(message.id), picked, last=last, busy=busy
+                    message,
+                    versions.get(message.id),
+                    picked,
+                    last=last,
+                    busy=busy,
+                    written=message.id in being_written,
                 )
                 if live_answer is not None:
                     live.append(live_answer)
@@ -329,10 +338,17 @@ def question(
 
 
 def answer(
-    message: MessageView, versions: list[int] | None, picked: Picked, *, last: bool, busy: bool
+    message: MessageView,
+    versions: list[int] | None,
+    picked: Picked,
+    *,
+    last: bool,
+    busy: bool,
+    written: bool,
 ) -> LiveAnswer | None:
+    """Draw one answer; `written`: this process's worker is writing it (is_live)."""
     with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
-        if is_live(message):
+        if written:
             live_controls(message, picked)
             progress = services.worker.progress_of(user.id, message.id)
             return LiveAnswer(
