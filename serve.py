@@ -25,6 +25,7 @@ from streamlit import config
 
 from core import live_channel as channel
 from core import live_tree
+from core.websocket_window import use_wide_window
 
 # Streamlit prefixes its own routes with server.baseUrlPath (read by
 # `streamlit run` before it imports this file); ours follow it.
@@ -32,5 +33,6 @@ live_channel = channel.LiveChannelRoutes(
     live_tree.block_nodes, base_url=config.get_option("server.baseUrlPath")
 )
 channel.serve_here()
+use_wide_window()  # page runs compressed against the run before (core/websocket_window.py)
 
 app = st.App("app.py", routes=live_channel.routes)

@@ -22,3 +22,7 @@ def test_the_browser_and_the_app_agree_to_compress_the_websocket(page, app_serve
     ]
     assert headers, "no websocket was opened"
     assert all("permessage-deflate" in h.get("sec-websocket-extensions", "") for h in headers)
+    # A 32 kB window (core/websocket_window.py): a page run is compressed
+    # against the one before it, which it repeats almost whole. uvicorn's own
+    # is 4 kB (server_max_window_bits=12), smaller than one page run.
+    assert all("server_max_window_bits=15" in h["sec-websocket-extensions"] for h in headers)
