@@ -10,6 +10,7 @@ import streamlit as st
 from core.attachments import AttachmentRefused
 from core.chat import Choice
 from core.errors import AppError, RecordNotFound
+from core.progress import GenerationProgress
 from core.store.views import ERROR, INTERRUPTED, STOPPED, ConversationView, MessageView
 from ui import attachments as files_ui
 from ui import feedback, state, temporary_chat
@@ -265,9 +266,11 @@ def show_later(later: int) -> None:
         st.rerun()
 
 
-def is_live(message: MessageView) -> bool:
+def live_progress(message: MessageView) -> GenerationProgress | None:
+    """The progress of `message` if this process's worker is writing it, else None."""
     progress = services.worker.progress_of(user.id, message.id)
-    return progress is not None and (message.unfinished or not progress.done)
+    live = progress is not None and (message.unfinished or not progress.done)
+    return progress if live else None
 
 
 def shown_branch(conversation: ConversationView, picked: Picked) -> tuple[list[LiveAnswer], bool]:
@@ -279,10 +282,15 @@ def shown_branch(conversation: ConversationView, picked: Picked) -> tuple[list[L
     show_earlier(conversation, len(messages), earlier, later)
     versions = history.versions(user.id, conversation.id, messages)
     files = history.files_of(user.id, [m.id for m in messages if m.role == "user"])
-    # Decided once per answer: the worker may finish between two looks (a Stop
-    # lands), and an answer counted as being written but drawn as finished
-    # would leave the input disabled with no run left to free it.
-    being_written = {m.id for m in messages if m.role == "assistant" and is_live(m)}
+    # One look at the worker per answer, its progress kept for drawing it: the
+    # worker may finish or let go of it between two looks (a Stop lands), and
+    # an answer counted as being written but drawn as finished would leave the
+    # input disabled with no run left to free it.
+    being_written = {
+        m.id: progress
+        for m in messages
+        if m.role == "assistant" and (progress := live_progress(m)) is not None
+    }
     busy = any(m.role == "assistant" and m.unfinished for m in messages) or bool(being_written)
     live: list[LiveAnswer] = []
     for index, message in enumerate(messages):
@@ -304,7 +312,7 @@ def shown_branch(conversation: ConversationView, picked: Picked) -> tuple[list[L
                     picked,
                     last=last,
                     busy=busy,
-                    written=message.id in being_written,
+                    progress=being_written.get(message.id),
                 )
                 if live_answer is not None:
                     live.append(live_answer)
@@ -344,13 +352,12 @@ def answer(
     *,
     last: bool,
     busy: bool,
-    written: bool,
+    progress: GenerationProgress | None,
 ) -> LiveAnswer | None:
-    """Draw one answer; `written`: this process's worker is writing it (is_live)."""
+    """Draw one answer; `progress`: its progress if this process's worker is writing it."""
     with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
-        if written:
+        if progress is not None:
             live_controls(message, picked)
-            progress = services.worker.progress_of(user.id, message.id)
             return LiveAnswer(
                 t,
                 catalog,
