@@ -224,15 +224,23 @@ export default function (component) {
     component.setTriggerValue("failed", reason);
   }
 
-  // The box grows in steps of stepPx: Streamlit's scroll-to-bottom container
-  // answers every change of the page's height with React work and a scroll
-  // animation, so the height changes every few lines, not every event.
-  function grow() {
+  // The box grows in steps of stepPx, and a reader who was at the bottom of
+  // the page is kept there by us, in the same task. Streamlit's
+  // scroll-to-bottom container would do it too, but only after noticing (a
+  // 17 ms poll, 34 ms off the bottom) and with a spring animation: about ten
+  // scroll events per step, each a React pass, where ours is one
+  // (docs/performance.md, "Issue 19, eighth step"). A reader who scrolled up
+  // to read is left where they are, as Streamlit does.
+  const scroller = wrapper.closest('[data-testid="stAppScrollToBottomContainer"]');
+  const atBottom = () =>
+    scroller !== null && scroller.scrollHeight - scroller.scrollTop - scroller.offsetHeight < 1;
+  function grow(wasAtBottom) {
     if (!data.stepPx) return;
     const height = body.offsetHeight;
     if (height > reserved) {
       reserved = Math.ceil((height + 1) / data.stepPx) * data.stepPx;
       wrapper.style.minHeight = `${reserved}px`;
+      if (wasAtBottom) scroller.scrollTop = scroller.scrollHeight;
     }
   }
 
@@ -260,12 +268,13 @@ export default function (component) {
         controller.abort();
         return undefined;
       }
+      const wasAtBottom = atBottom(); // read before the event moves the bottom
       try {
         answer.apply(JSON.parse(event.data));
       } catch {
         return fail("bad event"); // not JSON, or not the shape of the protocol
       }
-      grow();
+      grow(wasAtBottom);
     }
     return fail("closed early");
   }

@@ -28,11 +28,12 @@ from core.progress import GenerationProgress
 # Set once the browser could not read a stream: the session's later answers
 # are drawn by the page (ui/live._Stream), which always works.
 _FAILED = "live-channel-failed"
-# The answer's box grows this many pixels at a time (min-height), so that
-# Streamlit's scroll-to-bottom container, which animates every change of the
-# page's height, moves a few times per answer rather than at every event
-# (docs/performance.md, "growing in steps").
-STEP_PX = 320
+# The answer's box grows this many pixels at a time (min-height), and a reader
+# at the bottom of the page is kept there by ui/live_channel.js in the same
+# step: each step is one jump of the page (three or four lines) and one
+# scroll event for Streamlit's scroll-to-bottom container, rather than its
+# spring animation at every event (docs/performance.md, "Issue 19, eighth step").
+STEP_PX = 96
 
 # The mounted code is a stub that imports the module from our route: inline
 # code would travel inside every mount's element message (3 kB per answer,

@@ -32,6 +32,8 @@ TOKEN = "test-token-0123456789"
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>live</title></head>
 <body><div id="host"></div><div id="other"></div>
+<div data-testid="stAppScrollToBottomContainer" id="scroller" style="height: 200px; overflow: auto">
+<div id="top" style="height: 300px"></div><div id="pinned"></div></div>
 <script type="module">
 import mount from "/live_channel.js";
 window.triggers = [];
@@ -315,19 +317,50 @@ def test_remounting_with_the_same_data_does_not_reconnect(live, server):
     feed.end()
 
 
+SCROLLED_FROM_BOTTOM = """() => {
+  const scroller = document.getElementById("scroller");
+  return scroller.scrollHeight - scroller.scrollTop - scroller.offsetHeight;
+}"""
+
+
+def grow_to(live, feed, host, lines):
+    feed.event({"tail": block_nodes("\n\n".join(f"line {n}" for n in range(lines)))})
+    live.wait_for_function(
+        f"document.querySelectorAll('#{host} .duet-live-tail p').length === {lines}"
+    )
+
+
 def test_the_box_grows_in_steps(live, server):
     feed = server.feed("steps")
     live.evaluate("mount('/stream/steps', 'host', 200)")
     for lines in (1, 12, 30):
-        feed.event({"tail": block_nodes("\n\n".join(f"line {n}" for n in range(lines)))})
-        live.wait_for_function(
-            f"document.querySelectorAll('#host .duet-live-tail p').length === {lines}"
-        )
+        grow_to(live, feed, "host", lines)
         reserved, height = live.evaluate(
             "[parseFloat(document.querySelector('#host .duet-live').style.minHeight),"
             " document.querySelector('#host .duet-live > div').offsetHeight]"
         )
         assert reserved % 200 == 0 and reserved > height
+    feed.end()
+
+
+def test_a_reader_at_the_bottom_stays_at_the_bottom_as_the_box_grows(live, server):
+    feed = server.feed("pinned")
+    live.evaluate("document.getElementById('scroller').scrollTop = 1e6")
+    live.evaluate("mount('/stream/pinned', 'pinned', 48)")
+    for lines in (3, 12, 30):
+        grow_to(live, feed, "pinned", lines)
+        assert live.evaluate(SCROLLED_FROM_BOTTOM) < 1, "the newest line is in view"
+    feed.end()
+
+
+def test_a_reader_who_scrolled_up_is_left_where_they_are(live, server):
+    feed = server.feed("reading")
+    live.evaluate("mount('/stream/reading', 'pinned', 48)")
+    grow_to(live, feed, "pinned", 3)
+    live.evaluate("document.getElementById('scroller').scrollTop = 40")  # reading above
+    for lines in (12, 30):
+        grow_to(live, feed, "pinned", lines)
+        assert live.evaluate("document.getElementById('scroller').scrollTop") == 40
     feed.end()
 
 
