@@ -179,10 +179,13 @@ def _encoded(text: str) -> str:
 # Settled blocks are said in batches, one hidden element for several: each
 # element is a message to the browser and a re-render of Streamlit's page
 # (about 10 ms of its main thread, bench/stream_browser), and a block a render
-# was most of what the page cost while an answer streamed. A batch goes once it
-# holds this many characters, or this long after its first block settled; a
-# screen reader, which speaks far slower than models write, hears no difference.
-BATCH_CHARS = 600
+# was most of what the page cost while an answer streamed. A batch goes once
+# it holds BATCH_CHARS characters (about a minute of speech even for a fast
+# listener) or BATCH_WAIT_S after its first block settled. The size decides
+# only on streams far faster than speech, where the next batch arrives long
+# before the last one has been read out; at 600 characters a fast model's
+# answer sent a batch every second, about a point of the page's busy time.
+BATCH_CHARS = 2000
 BATCH_WAIT_S = 2.0
 
 
