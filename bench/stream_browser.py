@@ -40,8 +40,12 @@ server to its text being visible (bench/latency.py's markers and
 MutationObserver, in a page of its own so that the observer's work is not
 counted as the page's) is measured at both speeds.
 
+With `--repeat N` our page is measured N times at each length and speed;
+its columns come from the run with the median busy share, and
+`ours_busy_runs` lists every run's.
+
     python -m bench.stream_browser [--sizes 1000 4000 8000] [--pace-ms 10]
-                                   [--throttle 4] [--no-plain] [--app-py]
+                                   [--throttle 4] [--no-plain] [--app-py] [--repeat 3]
                                    [--json bench/results/stream_browser.json]
 """
 
@@ -119,8 +123,18 @@ def median_delay_ms(page, server: web.PacedServer, pace_s: float) -> float:
     return statistics.median(found["delays_ms"])
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run whose busy share is the median (the lower middle one of an even count).
+
+    A 1,000-chunk answer streams for 10 s: one garbage collection more or less in
+    a page run moves its busy share by a point, so one run is a noisy sample.
+    """
+    ranked = sorted(runs, key=lambda found: found["busy_s"] / found["stream_s"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
 def run(
-    sizes: list[int], pace_s: float, throttle: float, plain: bool, app_py: bool
+    sizes: list[int], pace_s: float, throttle: float, plain: bool, app_py: bool, repeat: int = 1
 ) -> tuple[list, dict]:
     server = web.PacedServer().start()
     rows = []
@@ -165,7 +179,12 @@ def run(
                     row = {"chunks": size, "answer_bytes": answer_bytes}
                     for suffix, rate in profiles.items():
                         pages["ours"][1].throttle(rate)
-                        ours = measure(*pages["ours"], server, chunks, pace_s, wire, live)
+                        runs = [measure(*pages["ours"], server, chunks, pace_s, wire, live)
+                                for _ in range(repeat)]  # fmt: skip
+                        ours = median_run(runs)
+                        row[f"ours_busy_runs{suffix}"] = " ".join(
+                            f"{found['busy_s'] / found['stream_s']:.3f}" for found in runs
+                        )
                         row[f"ours_bytes{suffix}"] = ours["bytes"]
                         row[f"ours_live_bytes{suffix}"] = ours["live_bytes"]
                         row[f"ours_live_wire{suffix}"] = ours["live_wire"]
@@ -235,9 +254,13 @@ def main() -> None:
     args.add_argument("--no-plain", action="store_true", help="skip the st.write_stream page")
     args.add_argument("--app-py", action="store_true",
                       help="also measure the app without its live channel, at 1x")  # fmt: skip
+    args.add_argument("--repeat", type=int, default=1,
+                      help="measure our page this many times per length and speed; "
+                           "its columns are the run with the median busy share")  # fmt: skip
     options = args.parse_args()
     rows, latency = run(options.sizes, options.pace_ms / 1000, options.throttle,
-                        plain=not options.no_plain, app_py=options.app_py)  # fmt: skip
+                        plain=not options.no_plain, app_py=options.app_py,
+                        repeat=options.repeat)  # fmt: skip
     # Bytes per byte of answer added from one length to the next: flat for
     # linear growth, growing with the length for quadratic.
     for before, after in itertools.pairwise(rows):
