@@ -60,11 +60,15 @@ class OneAtATime:
         self.runs = TaskRuns(chat, "test", start=self.start, has_room=self.has_room)
 
     def start(self, run: Run, question: str) -> int:
-        sent = self.chat.send(self.user_id, None, question, Choice("m", allow_fallback=False))
+        sent = self.chat.send(self.asker(run), None, question, Choice("m", allow_fallback=False))
         with self.start_seen:
             self.started[question] = sent.assistant_message_id
             self.start_seen.notify_all()
         return sent.assistant_message_id
+
+    def asker(self, run: Run) -> int:
+        """Who asks the run's tasks: the owner here."""
+        return self.user_id
 
     def has_room(self, run: Run) -> bool:
         self.looked += 1
@@ -191,12 +195,8 @@ def test_on_postgresql_a_run_without_room_looks_again_on_the_clock(make_chat, cl
 class EachPersonsQuestions(OneAtATime):
     """Runs of several people on one TaskRuns: a task is asked as the run's person."""
 
-    def start(self, run: Run, question: str) -> int:
-        sent = self.chat.send(run.user_id, None, question, Choice("m", allow_fallback=False))
-        with self.start_seen:
-            self.started[question] = sent.assistant_message_id
-            self.start_seen.notify_all()
-        return sent.assistant_message_id
+    def asker(self, run: Run) -> int:
+        return run.user_id
 
 
 @pytest.fixture
